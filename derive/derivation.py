@@ -1,0 +1,161 @@
+"""The chain rule, node by node: forward values, local derivatives, ∂C/∂node, gradients, updates.
+
+Every local derivative is SymPy's derivative of one small node expression (never of the whole
+loss), kept in its generic form (σ(z3)(1−σ(z3))), its form over node names (o1(1−o1)) and its
+value. ∂C/∂node sums over the nodes that use it, so a hidden weight collects every path through
+the layers above and a shared parameter collects every use. The result is plain data that the
+sheets, the checker and the verifier read.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+import sympy as sp
+
+from derive.errors import InputError
+from derive.network import LOSS, Network
+from derive.numeric import PRECISION, evaluate, round_places
+from derive.ops import ACTIVATIONS
+
+PATH_LIMIT = 64  # paths per parameter kept as explicit lists (always counted)
+
+
+@dataclass(frozen=True)
+class Local:
+    """∂of/∂wrt for two adjacent nodes (or a node and a parameter)."""
+
+    of: str
+    wrt: str
+    generic: sp.Expr  # SymPy's derivative, over the parents' names: σ(z3)(1 − σ(z3))
+    simplified: sp.Expr  # the same over the node's own name where that reads better: o1(1 − o1)
+    value: Decimal
+
+
+@dataclass(frozen=True)
+class Adjoint:
+    """∂C/∂node = Σ over the nodes that use it of ∂C/∂child · ∂child/∂node (the δ form)."""
+
+    node: str
+    children: tuple[str, ...]
+    value: Decimal
+
+
+@dataclass(frozen=True)
+class Gradient:
+    """∂C/∂param and the gradient-descent step p' = p − η·∂C/∂p."""
+
+    param: str
+    uses: tuple[str, ...]  # the pre-activations it enters (several when shared)
+    paths: tuple[tuple[str, ...], ...]  # C → … → z → param; empty if more than PATH_LIMIT
+    path_count: int
+    value: Decimal
+    updated: Decimal
+
+
+@dataclass(frozen=True)
+class Derivation:
+    network: Network
+    places: int | None  # None: exact carry; else every intermediate rounded to this many decimals
+    values: dict[str, Decimal]  # every node (given and computed), C included
+    locals: dict[tuple[str, str], Local]
+    adjoints: dict[str, Adjoint]  # ∂C/∂node for every computed node
+    gradients: dict[str, Gradient]
+
+    @property
+    def loss(self) -> Decimal:
+        return self.values[LOSS]
+
+    @property
+    def learning_rate(self) -> Decimal:
+        return self.network.spec.learning_rate
+
+    def factors(self, path: tuple[str, ...]) -> list[Local]:
+        """The local derivatives along a path C → … → param, in chain-rule order."""
+        return [self.locals[(a, b)] for a, b in itertools.pairwise(path)]
+
+
+def derive(network: Network, places: int | None = None) -> Derivation:
+    """Run the forward pass and backpropagate; `places` rounds every intermediate (hand mode)."""
+
+    def keep(value: Decimal) -> Decimal:
+        return value if places is None else round_places(value, places)
+
+    symbols = network.symbols
+    values = dict(network.given)
+    at: dict[sp.Symbol, Decimal] = {symbols[name]: v for name, v in values.items()}
+    for node in network.order:
+        values[node] = keep(evaluate(network.exprs[node], at))
+        if not values[node].is_finite():
+            raise InputError(
+                network.spec.source,
+                "values",
+                f"{node} is infinite at these values (an output reached exactly 0 or 1 at "
+                f"{PRECISION} digits); use smaller weights or inputs",
+            )
+        at[symbols[node]] = values[node]
+
+    locals_: dict[tuple[str, str], Local] = {}
+    for node in network.order:
+        simplify = _simplifier(network, node)
+        for parent in network.parents[node]:
+            generic = sp.diff(network.exprs[node], symbols[parent])
+            simplified = simplify(generic, parent)
+            locals_[(node, parent)] = Local(
+                node, parent, generic, simplified, keep(evaluate(simplified, at))
+            )
+
+    children = network.children()
+    adjoints = {LOSS: Adjoint(LOSS, (), Decimal(1))}
+    for node in reversed(network.order[:-1]):
+        users = children[node]
+        total = sum((adjoints[c].value * locals_[(c, node)].value for c in users), Decimal(0))
+        adjoints[node] = Adjoint(node, users, keep(total))
+
+    counts = _path_counts(network, children)
+    rate = network.spec.learning_rate
+    gradients = {}
+    for param in network.params:
+        users = children[param]
+        total = keep(
+            sum((adjoints[z].value * locals_[(z, param)].value for z in users), Decimal(0))
+        )
+        count = counts[param]
+        paths = _paths(param, children) if count <= PATH_LIMIT else ()
+        updated = keep(values[param] - keep(rate * total))
+        gradients[param] = Gradient(param, users, paths, count, total, updated)
+    return Derivation(network, places, values, locals_, adjoints, gradients)
+
+
+def _simplifier(network: Network, node: str) -> Callable[[sp.Expr, str], sp.Expr]:
+    """How to rewrite ∂node/∂parent over node names: f(z) → a, or the operation's own form."""
+    neuron = next((n for n in network.neurons if n.a == node), None)
+    if neuron is None:
+        return lambda generic, parent: generic
+    act = ACTIVATIONS[network.activation(neuron.layer)]
+    layer = network.layers[neuron.layer - 1]
+    if act.output_form is not None:
+        outs = [network.symbols[n.a] for n in layer]
+        index = {n.z: n.index for n in layer}
+        return lambda generic, parent: act.output_form(outs, neuron.index, index[parent])
+    own = {network.exprs[node]: network.symbols[node]}
+    return lambda generic, parent: generic.xreplace(own)
+
+
+def _path_counts(network: Network, children: dict[str, tuple[str, ...]]) -> dict[str, int]:
+    counts = {LOSS: 1}
+    for node in reversed(network.order[:-1]):
+        counts[node] = sum(counts[c] for c in children[node])
+    for param in network.params:
+        counts[param] = sum(counts[c] for c in children[param])
+    return counts
+
+
+def _paths(start: str, children: dict[str, tuple[str, ...]]) -> tuple[tuple[str, ...], ...]:
+    """Every path from C down to `start`, as node names."""
+    if start == LOSS:
+        return ((LOSS,),)
+    return tuple((*up, start) for c in children[start] for up in _paths(c, children))

@@ -1,0 +1,155 @@
+"""The table of operations: every activation and loss, declared once.
+
+An entry says what the operation is as SymPy (so SymPy derives its local derivatives), the
+derivative in terms of the node's own output where that is the form a sheet prints, and its
+names in every language. The chain-rule walk and the renderers only read this table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import sympy as sp
+
+
+class sigmoid(sp.Function):  # noqa: N801 - SymPy functions are lower-case by convention
+    """σ(z) = 1/(1+e^(−z)); SymPy differentiates it to σ(z)(1−σ(z)), the textbook form."""
+
+    nargs = 1
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        s = sigmoid(self.args[0])
+        return s * (1 - s)
+
+    def _eval_rewrite_as_exp(self, z: sp.Expr, **kwargs: object) -> sp.Expr:
+        return 1 / (1 + sp.exp(-z))
+
+    def _latex(self, printer: sp.printing.latex.LatexPrinter) -> str:
+        return rf"\sigma\left({printer._print(self.args[0])}\right)"
+
+
+class step(sp.Function):  # noqa: N801
+    """ReLU's derivative: 1 for z > 0, else 0 (PyTorch's value at the kink z = 0)."""
+
+    nargs = 1
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        return sp.Integer(0)
+
+    def _eval_rewrite_as_Piecewise(self, z: sp.Expr, **kwargs: object) -> sp.Expr:  # noqa: N802
+        return sp.Piecewise((1, z > 0), (0, True))
+
+    def _latex(self, printer: sp.printing.latex.LatexPrinter) -> str:
+        return rf"\mathbb{{1}}\left[{printer._print(self.args[0])} > 0\right]"
+
+
+class relu(sp.Function):  # noqa: N801
+    """ReLU(z) = max(0, z)."""
+
+    nargs = 1
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        return step(self.args[0])
+
+    def _eval_rewrite_as_Piecewise(self, z: sp.Expr, **kwargs: object) -> sp.Expr:  # noqa: N802
+        return sp.Piecewise((z, z > 0), (0, True))
+
+    def _latex(self, printer: sp.printing.latex.LatexPrinter) -> str:
+        return rf"\operatorname{{ReLU}}\left({printer._print(self.args[0])}\right)"
+
+
+ApplyFn = Callable[[Sequence[sp.Symbol], int], sp.Expr]
+OutputFormFn = Callable[[Sequence[sp.Symbol], int, int], sp.Expr]
+
+
+@dataclass(frozen=True)
+class Activation:
+    """a_i = f(z) for one layer; `apply(zs, i)` is neuron i's activation over the layer's z."""
+
+    name: str
+    names: dict[str, str]
+    apply: ApplyFn
+    elementwise: bool = True
+    output_only: bool = False
+    # ∂a_i/∂z_j written with the layer's outputs, for operations where replacing f(z) by a in
+    # SymPy's derivative does not give the printed form (softmax).
+    output_form: OutputFormFn | None = None
+
+
+def _softmax(zs: Sequence[sp.Symbol], i: int) -> sp.Expr:
+    return sp.exp(zs[i]) / sp.Add(*(sp.exp(z) for z in zs))
+
+
+def _softmax_output_form(outs: Sequence[sp.Symbol], i: int, j: int) -> sp.Expr:
+    return outs[i] * (1 - outs[i]) if i == j else -outs[i] * outs[j]
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    a.name: a
+    for a in (
+        Activation("sigmoid", {"en": "sigmoid", "ko": "시그모이드"}, lambda zs, i: sigmoid(zs[i])),
+        Activation("tanh", {"en": "tanh", "ko": "하이퍼볼릭 탄젠트"}, lambda zs, i: sp.tanh(zs[i])),
+        Activation("relu", {"en": "ReLU", "ko": "ReLU"}, lambda zs, i: relu(zs[i])),
+        Activation("linear", {"en": "linear (identity)", "ko": "선형(항등)"}, lambda zs, i: zs[i]),
+        Activation(
+            "softmax",
+            {"en": "softmax", "ko": "소프트맥스"},
+            _softmax,
+            elementwise=False,
+            output_only=True,
+            output_form=_softmax_output_form,
+        ),
+    )
+}
+
+
+LossFn = Callable[[Sequence[sp.Symbol], Sequence[sp.Symbol]], sp.Expr]
+
+
+@dataclass(frozen=True)
+class Loss:
+    """C over the outputs o and targets y; `needs` names the output activation it requires."""
+
+    name: str
+    names: dict[str, str]
+    apply: LossFn
+    needs: str | None = None
+
+
+def _squared(outs: Sequence[sp.Symbol], ys: Sequence[sp.Symbol]) -> sp.Expr:
+    return sp.Add(*((y - o) ** 2 for o, y in zip(outs, ys, strict=True)))
+
+
+def _bce(outs: Sequence[sp.Symbol], ys: Sequence[sp.Symbol]) -> sp.Expr:
+    terms = (y * sp.log(o) + (1 - y) * sp.log(1 - o) for o, y in zip(outs, ys, strict=True))
+    return -sp.Rational(1, len(outs)) * sp.Add(*terms)
+
+
+def _cross_entropy(outs: Sequence[sp.Symbol], ys: Sequence[sp.Symbol]) -> sp.Expr:
+    return -sp.Add(*(y * sp.log(o) for o, y in zip(outs, ys, strict=True)))
+
+
+LOSSES: dict[str, Loss] = {
+    loss.name: loss
+    for loss in (
+        Loss(
+            "mse",
+            {"en": "mean squared error", "ko": "평균제곱오차(MSE)"},
+            lambda o, y: sp.Rational(1, len(o)) * _squared(o, y),
+        ),
+        Loss(
+            "half_sse",
+            {"en": "half sum of squared errors", "ko": "오차제곱합의 절반"},
+            lambda o, y: sp.Rational(1, 2) * _squared(o, y),
+        ),
+        Loss("sse", {"en": "sum of squared errors", "ko": "오차제곱합(SSE)"}, _squared),
+        Loss("bce", {"en": "binary cross-entropy", "ko": "이진 교차 엔트로피"}, _bce, "sigmoid"),
+        Loss(
+            "cross_entropy",
+            {"en": "cross-entropy", "ko": "교차 엔트로피"},
+            _cross_entropy,
+            "softmax",
+        ),
+    )
+}

@@ -1,0 +1,23 @@
+"""The engine's front door: spec → network → derivation → verification."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from derive.derivation import Derivation, derive
+from derive.network import build_network
+from derive.spec import Spec
+from derive.verify import Verification, verify
+
+
+@dataclass(frozen=True)
+class Solution:
+    """A derivation whose every gradient passed the four-way check."""
+
+    derivation: Derivation
+    verification: Verification
+
+
+def solve(spec: Spec) -> Solution:
+    derivation = derive(build_network(spec))
+    return Solution(derivation, verify(derivation))

@@ -1,0 +1,268 @@
+"""Spec files: load TOML or JSON, validate every key, and return a Spec.
+
+Numbers are read as exact decimals (0.7 stays 7/10), so every later value starts from exactly
+what the author wrote. Nothing here evaluates user text.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import tomllib
+from dataclasses import dataclass
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from derive.errors import InputError
+from derive.ops import ACTIVATIONS, LOSSES
+
+BIAS_MODES = ("none", "neuron", "layer")
+NUMBERINGS = ("by_source", "by_target")
+MAX_NEURONS = 64
+MAX_PARAMETERS = 4096
+MAX_LAYERS = 8
+MAX_MAGNITUDE = Decimal(10) ** 6
+BUILTIN_NAME = "seed"
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A validated network and its example values, as the author wrote them."""
+
+    source: str  # where it came from, for messages and footers
+    name: str  # output file stem
+    title: str
+    layers: tuple[int, ...]
+    activations: tuple[str, ...]  # one per non-input layer
+    loss: str
+    bias: str
+    numbering: str
+    inputs: tuple[Decimal, ...]
+    targets: tuple[Decimal, ...]
+    weights: tuple[Decimal, ...]
+    biases: tuple[Decimal, ...]
+    learning_rate: Decimal
+
+    @property
+    def weight_count(self) -> int:
+        return weight_count(self.layers)
+
+    @property
+    def bias_count(self) -> int:
+        return bias_count(self.layers, self.bias)
+
+
+def weight_count(layers: tuple[int, ...]) -> int:
+    return sum(a * b for a, b in itertools.pairwise(layers))
+
+
+def bias_count(layers: tuple[int, ...], mode: str) -> int:
+    return {"none": 0, "neuron": sum(layers[1:]), "layer": len(layers) - 1}[mode]
+
+
+def load_spec(path: str | Path | None) -> Spec:
+    """Read a spec file (TOML, or JSON by its .json suffix); None gives the built-in seed."""
+    if path is None:
+        text = resources.files("derive").joinpath("examples/seed.toml").read_text("utf-8")
+        return parse_spec(_parse_toml(text, "<built-in seed>"), "<built-in seed>", BUILTIN_NAME)
+    source = str(path)
+    file = Path(path)
+    try:
+        text = file.read_text("utf-8")
+    except FileNotFoundError:
+        raise InputError(source, "", "no such file") from None
+    except IsADirectoryError:
+        raise InputError(source, "", "is a directory, not a spec file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(source, "", f"cannot read: {exc}") from None
+    data = (
+        _parse_json(text, source) if file.suffix.lower() == ".json" else _parse_toml(text, source)
+    )
+    return parse_spec(data, source, file.stem)
+
+
+def _parse_toml(text: str, source: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text, parse_float=Decimal)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(source, "", f"not valid TOML: {exc}") from None
+
+
+def _parse_json(text: str, source: str) -> dict[str, Any]:
+    def reject_constant(name: str) -> None:
+        raise ValueError(f"{name} is not a finite number")
+
+    try:
+        data = json.loads(text, parse_float=Decimal, parse_constant=reject_constant)
+    except (json.JSONDecodeError, ValueError) as exc:
+        raise InputError(source, "", f"not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise InputError(source, "", "a spec must be a JSON object")
+    return data
+
+
+class _Reader:
+    """Pulls typed values out of one table, naming file and key in every complaint."""
+
+    def __init__(self, source: str, table: dict[str, Any], prefix: str, allowed: tuple[str, ...]):
+        self.source, self.table, self.prefix = source, table, prefix
+        for key in table:
+            if key not in allowed:
+                self.fail(key, f"unknown key (allowed: {', '.join(allowed)})")
+
+    def key(self, key: str) -> str:
+        return f"{self.prefix}{key}"
+
+    def fail(self, key: str, problem: str) -> None:
+        raise InputError(self.source, self.key(key), problem)
+
+    def has(self, key: str) -> bool:
+        return key in self.table
+
+    def require(self, key: str) -> Any:
+        if key not in self.table:
+            self.fail(key, "missing")
+        return self.table[key]
+
+    def choice(self, key: str, choices: tuple[str, ...] | dict[str, Any], default: str) -> str:
+        value = self.table.get(key, default)
+        return self._choice(key, value, choices)
+
+    def _choice(self, key: str, value: Any, choices: tuple[str, ...] | dict[str, Any]) -> str:
+        if not isinstance(value, str) or value not in choices:
+            self.fail(key, f"unknown value {value!r} (choose one of: {', '.join(choices)})")
+        return value
+
+    def number(self, key: str, value: Any) -> Decimal:
+        if isinstance(value, bool) or not isinstance(value, int | Decimal):
+            self.fail(key, f"{value!r} is not a number")
+        number = Decimal(value)
+        if not number.is_finite():
+            self.fail(key, f"{value} is not a finite number")
+        if abs(number) > MAX_MAGNITUDE:
+            self.fail(key, f"{value} is too large (at most {MAX_MAGNITUDE:,} in size)")
+        return number
+
+    def numbers(self, key: str, count: int, what: str) -> tuple[Decimal, ...]:
+        value = self.table.get(key, [])
+        if not isinstance(value, list):
+            self.fail(key, f"must be a list of numbers, got {value!r}")
+        if len(value) != count:
+            self.fail(key, f"expected {count} numbers ({what}), got {len(value)}")
+        return tuple(self.number(f"{key}[{i}]", v) for i, v in enumerate(value))
+
+
+def parse_spec(data: dict[str, Any], source: str, name: str) -> Spec:
+    """Validate a parsed spec document; the first problem found raises InputError."""
+    top = _Reader(source, data, "", ("title", "network", "values"))
+    title = data.get("title", "Backpropagation, one step")
+    if not isinstance(title, str):
+        top.fail("title", "must be a string")
+    network, values = (_table(top, key) for key in ("network", "values"))
+
+    net = _Reader(
+        source, network, "network.", ("layers", "activation", "loss", "bias", "numbering")
+    )
+    layers = _layers(net)
+    activations = _activations(net, len(layers) - 1)
+    loss = net.choice("loss", LOSSES, "mse")
+    bias = net.choice("bias", BIAS_MODES, "none")
+    numbering = net.choice("numbering", NUMBERINGS, "by_source")
+    _check_pairing(net, layers, activations, loss)
+    parameters = weight_count(layers) + bias_count(layers, bias)
+    if parameters > MAX_PARAMETERS:
+        net.fail("layers", f"{parameters} parameters is too many (at most {MAX_PARAMETERS})")
+
+    val = _Reader(
+        source,
+        values,
+        "values.",
+        ("inputs", "targets", "weights", "biases", "learning_rate"),
+    )
+    for key in ("inputs", "targets", "weights"):
+        val.require(key)
+    n_in, n_out, n_w = layers[0], layers[-1], weight_count(layers)
+    n_b = bias_count(layers, bias)
+    inputs = val.numbers("inputs", n_in, f"one per input x1..x{n_in}")
+    targets = val.numbers("targets", n_out, f"one per output y1..y{n_out}")
+    weights = val.numbers("weights", n_w, f"w1..w{n_w} for layers {list(layers)}")
+    bias_what = f"b1..b{n_b} for bias = {bias!r}" if n_b else f"none: bias = {bias!r}"
+    biases = val.numbers("biases", n_b, bias_what)
+    rate = val.number("learning_rate", values.get("learning_rate", Decimal("0.1")))
+    if rate <= 0:
+        val.fail("learning_rate", f"must be positive, got {rate}")
+    _check_targets(val, loss, targets)
+    return Spec(
+        source=source,
+        name=name,
+        title=title,
+        layers=layers,
+        activations=activations,
+        loss=loss,
+        bias=bias,
+        numbering=numbering,
+        inputs=inputs,
+        targets=targets,
+        weights=weights,
+        biases=biases,
+        learning_rate=rate,
+    )
+
+
+def _table(reader: _Reader, key: str) -> dict[str, Any]:
+    value = reader.require(key)
+    if not isinstance(value, dict):
+        reader.fail(key, "must be a table")
+    return value
+
+
+def _layers(net: _Reader) -> tuple[int, ...]:
+    layers = net.require("layers")
+    if not isinstance(layers, list) or len(layers) < 2:
+        net.fail("layers", "must list at least an input size and an output size, e.g. [2, 2, 1]")
+    if len(layers) > MAX_LAYERS:
+        net.fail("layers", f"{len(layers)} layers is too many (at most {MAX_LAYERS})")
+    for i, size in enumerate(layers):
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            net.fail(f"layers[{i}]", f"must be a whole number of neurons >= 1, got {size!r}")
+        if size > MAX_NEURONS:
+            net.fail(f"layers[{i}]", f"{size} neurons is too many (at most {MAX_NEURONS})")
+    return tuple(layers)
+
+
+def _activations(net: _Reader, count: int) -> tuple[str, ...]:
+    value = net.table.get("activation", "sigmoid")
+    if isinstance(value, str):
+        name = net._choice("activation", value, ACTIVATIONS)
+        if ACTIVATIONS[name].output_only and count > 1:
+            net.fail("activation", f"{name} belongs to the output layer only; give a list")
+        return (name,) * count
+    if not isinstance(value, list) or len(value) != count:
+        net.fail("activation", f"must be one name or a list of {count} (one per non-input layer)")
+    names = tuple(net._choice(f"activation[{i}]", v, ACTIVATIONS) for i, v in enumerate(value))
+    for i, name in enumerate(names[:-1]):
+        if ACTIVATIONS[name].output_only:
+            net.fail(f"activation[{i}]", f"{name} is allowed on the output layer only")
+    return names
+
+
+def _check_pairing(
+    net: _Reader, layers: tuple[int, ...], activations: tuple[str, ...], loss: str
+) -> None:
+    out = activations[-1]
+    if out == "softmax" and layers[-1] < 2:
+        net.fail("activation", "softmax needs at least 2 output neurons")
+    needs = LOSSES[loss].needs
+    if needs and out != needs:
+        net.fail("loss", f"{loss} needs {needs} outputs, but the output layer is {out}")
+
+
+def _check_targets(val: _Reader, loss: str, targets: tuple[Decimal, ...]) -> None:
+    if loss in ("bce", "cross_entropy"):
+        for i, y in enumerate(targets):
+            if not 0 <= y <= 1:
+                val.fail(f"targets[{i}]", f"{loss} needs targets in [0, 1], got {y}")
+    if loss == "cross_entropy" and sum(targets) != 1:
+        val.fail("targets", f"cross_entropy needs targets that sum to 1, got {sum(targets)}")
