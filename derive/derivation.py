@@ -88,7 +88,10 @@ def derive(network: Network, places: int | None = None) -> Derivation:
     values = dict(network.given)
     at: dict[sp.Symbol, Decimal] = {symbols[name]: v for name, v in values.items()}
     for node in network.order:
-        values[node] = keep(evaluate(network.exprs[node], at))
+        try:
+            values[node] = keep(evaluate(network.exprs[node], at))
+        except ArithmeticError:  # 0·log(0): an output is exactly 0 or 1
+            values[node] = Decimal("Infinity")
         if not values[node].is_finite():
             raise InputError(
                 network.spec.source,
