@@ -105,7 +105,7 @@ def derive(network: Network, places: int | None = None) -> Derivation:
     for node in network.order:
         simplify = _simplifier(network, node)
         for parent in network.parents[node]:
-            generic = sp.diff(network.exprs[node], symbols[parent])
+            generic = _diff(network.exprs[node], symbols[parent])
             simplified = simplify(generic, parent)
             locals_[(node, parent)] = Local(
                 node, parent, generic, simplified, keep(evaluate(simplified, at))
@@ -131,6 +131,14 @@ def derive(network: Network, places: int | None = None) -> Derivation:
         updated = keep(values[param] - keep(rate * total))
         gradients[param] = Gradient(param, users, paths, count, total, updated)
     return Derivation(network, places, values, locals_, adjoints, gradients)
+
+
+def _diff(expr: sp.Expr, symbol: sp.Symbol) -> sp.Expr:
+    """SymPy's derivative, taken term by term for sums: ∂z/∂w touches only the term with w,
+    which keeps a 64-input neuron as cheap as a 2-input one."""
+    if isinstance(expr, sp.Add):
+        return sp.Add(*(sp.diff(term, symbol) for term in expr.args if term.has(symbol)))
+    return sp.diff(expr, symbol)
 
 
 def _simplifier(network: Network, node: str) -> Callable[[sp.Expr, str], sp.Expr]:

@@ -8,6 +8,8 @@ which is how finite differences stay fast.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import torch
@@ -40,6 +42,17 @@ def _loss(name: str, out: torch.Tensor, z: torch.Tensor, y: torch.Tensor) -> tor
     if name == "cross_entropy":  # PyTorch's route: log-softmax of the logits z, not log(o)
         return F.cross_entropy(z, y, reduction="none")
     raise ValueError(f"no PyTorch loss for {name!r}")
+
+
+@contextmanager
+def single_thread() -> Iterator[None]:
+    """Tensors this small run 50× slower when torch splits them over threads (measured)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
 
 
 @dataclass(frozen=True)
@@ -83,8 +96,9 @@ class TorchNetwork:
     def autograd(self) -> tuple[Forward, torch.Tensor]:
         """The forward pass at the example's values and ∂C/∂θ by autograd."""
         theta = self.theta.clone().unsqueeze(0).requires_grad_(True)
-        result = self.forward(theta)
-        result.loss.sum().backward()
+        with single_thread():
+            result = self.forward(theta)
+            result.loss.sum().backward()
         detached = Forward(
             result.loss.detach(),
             [z.detach() for z in result.pre],
@@ -100,7 +114,7 @@ class TorchNetwork:
         relu_layers = [l for l, name in enumerate(self.network.spec.activations) if name == "relu"]
         size = len(self.theta)
         grads, kinks = [], []
-        with torch.no_grad():
+        with torch.no_grad(), single_thread():
             for start in range(0, size, chunk):
                 eye = torch.eye(size, dtype=DTYPE)[start : start + chunk]
                 plus = self.forward(self.theta + step * eye)
