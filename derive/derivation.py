@@ -19,7 +19,7 @@ import sympy as sp
 from derive.errors import InputError
 from derive.network import LOSS, Network
 from derive.numeric import PRECISION, evaluate, round_places
-from derive.ops import ACTIVATIONS
+from derive.ops import ACTIVATIONS, LOSSES
 
 PATH_LIMIT = 64  # paths per parameter kept as explicit lists (always counted)
 
@@ -32,6 +32,7 @@ class Local:
     wrt: str
     generic: sp.Expr  # SymPy's derivative, over the parents' names: σ(z3)(1 − σ(z3))
     simplified: sp.Expr  # the same over the node's own name where that reads better: o1(1 − o1)
+    substitution: dict[str, Decimal]  # the numbers put into `simplified`: {"o1": 0.6457…}
     value: Decimal
 
 
@@ -101,15 +102,17 @@ def derive(network: Network, places: int | None = None) -> Derivation:
             )
         at[symbols[node]] = values[node]
 
+    rank = {symbol: (k, name) for k, (name, symbol) in enumerate(symbols.items())}
     locals_: dict[tuple[str, str], Local] = {}
     for node in network.order:
         simplify = _simplifier(network, node)
         for parent in network.parents[node]:
             generic = _diff(network.exprs[node], symbols[parent])
             simplified = simplify(generic, parent)
-            locals_[(node, parent)] = Local(
-                node, parent, generic, simplified, keep(evaluate(simplified, at))
-            )
+            used = sorted(rank[s] for s in simplified.free_symbols)
+            substitution = {name: values[name] for _, name in used}
+            value = keep(evaluate(simplified, at))
+            locals_[(node, parent)] = Local(node, parent, generic, simplified, substitution, value)
 
     children = network.children()
     adjoints = {LOSS: Adjoint(LOSS, (), Decimal(1))}
@@ -143,6 +146,12 @@ def _diff(expr: sp.Expr, symbol: sp.Symbol) -> sp.Expr:
 
 def _simplifier(network: Network, node: str) -> Callable[[sp.Expr, str], sp.Expr]:
     """How to rewrite ∂node/∂parent over node names: f(z) → a, or the operation's own form."""
+    if node == LOSS:
+        loss = LOSSES[network.spec.loss]
+        m = len(network.outputs)
+        targets = dict(zip(network.outputs, network.targets))
+        sym = network.symbols
+        return lambda generic, parent: loss.derivative_form(sym[parent], sym[targets[parent]], m)
     neuron = next((n for n in network.neurons if n.a == node), None)
     if neuron is None:
         return lambda generic, parent: generic

@@ -105,25 +105,49 @@ ACTIVATIONS: dict[str, Activation] = {
 
 
 LossFn = Callable[[Sequence[sp.Symbol], Sequence[sp.Symbol]], sp.Expr]
+LossFormFn = Callable[[sp.Symbol, sp.Symbol, int], sp.Expr]
 
 
 @dataclass(frozen=True)
 class Loss:
-    """C over the outputs o and targets y; `needs` names the output activation it requires."""
+    """C over the outputs o and targets y; `needs` names the output activation it requires.
+
+    `derivative_form(o_i, y_i, m)` is ∂C/∂o_i as textbooks print it (−2(y1 − o1), not SymPy's
+    2·o1 − 2·y1), built unevaluated; tests hold it equal to SymPy's derivative of `apply`.
+    """
 
     name: str
     names: dict[str, str]
     apply: LossFn
+    derivative_form: LossFormFn
     needs: str | None = None
 
 
-def _squared(outs: Sequence[sp.Symbol], ys: Sequence[sp.Symbol]) -> sp.Expr:
-    return sp.Add(*((y - o) ** 2 for o, y in zip(outs, ys, strict=True)))
+def _unevaluated(coefficient: sp.Expr, expr: sp.Expr) -> sp.Expr:
+    return expr if coefficient == 1 else sp.Mul(coefficient, expr, evaluate=False)
+
+
+def _squared_loss(name: str, names: dict[str, str], scale: Callable[[int], sp.Rational]) -> Loss:
+    """scale(m)·Σ(y − o)²; its derivative −2·scale(m)·(y − o)."""
+
+    def apply(outs: Sequence[sp.Symbol], ys: Sequence[sp.Symbol]) -> sp.Expr:
+        squares = sp.Add(*((y - o) ** 2 for o, y in zip(outs, ys, strict=True)))
+        return scale(len(outs)) * squares
+
+    def form(o: sp.Symbol, y: sp.Symbol, m: int) -> sp.Expr:
+        return _unevaluated(-2 * scale(m), sp.Add(y, -o, evaluate=False))
+
+    return Loss(name, names, apply, form)
 
 
 def _bce(outs: Sequence[sp.Symbol], ys: Sequence[sp.Symbol]) -> sp.Expr:
     terms = (y * sp.log(o) + (1 - y) * sp.log(1 - o) for o, y in zip(outs, ys, strict=True))
     return -sp.Rational(1, len(outs)) * sp.Add(*terms)
+
+
+def _bce_form(o: sp.Symbol, y: sp.Symbol, m: int) -> sp.Expr:
+    inner = sp.Add(y / o, sp.Mul(-1, (1 - y) / (1 - o), evaluate=False), evaluate=False)
+    return _unevaluated(-sp.Rational(1, m), inner)
 
 
 def _cross_entropy(outs: Sequence[sp.Symbol], ys: Sequence[sp.Symbol]) -> sp.Expr:
@@ -133,22 +157,31 @@ def _cross_entropy(outs: Sequence[sp.Symbol], ys: Sequence[sp.Symbol]) -> sp.Exp
 LOSSES: dict[str, Loss] = {
     loss.name: loss
     for loss in (
-        Loss(
+        _squared_loss(
             "mse",
             {"en": "mean squared error", "ko": "평균제곱오차(MSE)"},
-            lambda o, y: sp.Rational(1, len(o)) * _squared(o, y),
+            lambda m: sp.Rational(1, m),
         ),
-        Loss(
+        _squared_loss(
             "half_sse",
             {"en": "half sum of squared errors", "ko": "오차제곱합의 절반"},
-            lambda o, y: sp.Rational(1, 2) * _squared(o, y),
+            lambda m: sp.Rational(1, 2),
         ),
-        Loss("sse", {"en": "sum of squared errors", "ko": "오차제곱합(SSE)"}, _squared),
-        Loss("bce", {"en": "binary cross-entropy", "ko": "이진 교차 엔트로피"}, _bce, "sigmoid"),
+        _squared_loss(
+            "sse", {"en": "sum of squared errors", "ko": "오차제곱합(SSE)"}, lambda m: sp.Integer(1)
+        ),
+        Loss(
+            "bce",
+            {"en": "binary cross-entropy", "ko": "이진 교차 엔트로피"},
+            _bce,
+            _bce_form,
+            "sigmoid",
+        ),
         Loss(
             "cross_entropy",
             {"en": "cross-entropy", "ko": "교차 엔트로피"},
             _cross_entropy,
+            lambda o, y, m: -y / o,
             "softmax",
         ),
     )

@@ -87,10 +87,14 @@ def verify(derivation: Derivation) -> Verification:
         others = {"autograd": float(autograd[k])}
         if symbolic is not None:
             others["sympy"] = float(symbolic[param])
-        for method, value in others.items():
-            if not _close(value, chain, EXACT_RELATIVE, EXACT_FLOOR):
-                raise _failure(param, chain, method, value)
+        # On a ReLU kink the one-sided derivatives differ: float64 rounding may put PyTorch's
+        # z on the other side of 0, and finite differences straddle it. Report, don't fail.
+        # SymPy works on the same exact decimals as the chain rule and is never excused.
         fd_value, kink = float(fd[k]), bool(kinks[k])
+        for method, value in others.items():
+            excused = kink and method == "autograd"
+            if not excused and not _close(value, chain, EXACT_RELATIVE, EXACT_FLOOR):
+                raise _failure(param, chain, method, value)
         if not kink and not _close(fd_value, chain, FD_RELATIVE, FD_FLOOR * loss_scale):
             raise _failure(param, chain, "finite differences", fd_value)
         gaps = [abs(v - chain) for v in (*others.values(), fd_value)]

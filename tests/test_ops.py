@@ -7,7 +7,7 @@ import math
 import pytest
 import sympy as sp
 
-from derive.ops import ACTIVATIONS, relu, sigmoid, step
+from derive.ops import ACTIVATIONS, LOSSES, relu, sigmoid, step
 from tests.conftest import run
 
 
@@ -107,3 +107,20 @@ def test_declared_derivatives_are_sympys():
             by_sympy = sp.diff(softmax.apply(zs, i), zs[j]).subs(values)
             declared = softmax.output_form(outs, i, j).subs(o_values)
             assert float(by_sympy) == pytest.approx(float(declared), rel=1e-12)
+
+
+@pytest.mark.parametrize("loss", sorted(LOSSES))
+@pytest.mark.parametrize("m", [1, 2, 3])
+def test_printed_loss_derivatives_are_sympys(loss, m):
+    outs, ys = sp.symbols(f"o1:{m + 1}"), sp.symbols(f"y1:{m + 1}")
+    entry = LOSSES[loss]
+    for o, y in zip(outs, ys):
+        declared = entry.derivative_form(o, y, m)
+        assert sp.simplify(declared - sp.diff(entry.apply(outs, ys), o)) == 0
+
+
+def test_loss_derivative_prints_as_textbooks_do(seed):
+    local = seed.locals[("C", "o1")]
+    assert sp.latex(local.simplified, order="none") == r"- 2 \left(y_{1} - o_{1}\right)"
+    assert local.substitution == {"y1": seed.values["y1"], "o1": seed.values["o1"]}
+    assert seed.locals[("o1", "z3")].substitution == {"o1": seed.values["o1"]}

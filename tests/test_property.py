@@ -61,8 +61,12 @@ def specs(draw):
 @given(specs())
 def test_chain_rule_equals_torch_autograd_float64(spec):
     derivation = derive(build_network(spec))
-    _, autograd = TorchNetwork(derivation.network).autograd()
+    model = TorchNetwork(derivation.network)
+    _, autograd = model.autograd()
+    _, kinks = model.finite_differences(1e-5)
     for k, param in enumerate(derivation.network.params):
+        if kinks[k]:  # a ReLU at z ≈ 0: one-sided derivatives differ (test_verify covers it)
+            continue
         ours, theirs = float(derivation.gradients[param].value), float(autograd[k])
         assert abs(ours - theirs) <= 1e-9 * max(abs(ours), abs(theirs)) + 1e-12, param
         g = derivation.gradients[param]

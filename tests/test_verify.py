@@ -71,3 +71,22 @@ def test_rounded_carry_recomputes_every_line_from_shown_digits():
     assert float(d.gradients["w5"].updated) == 0.56  # 0.55 − 0.1·(−0.0996) = 0.55996
     with pytest.raises(ValueError):
         verify(d)
+
+
+def test_float_rounding_across_a_relu_kink_is_not_a_failure():
+    # z1 = −0.43·1.98 + 0.8514 is exactly 0 in decimals but not in float64, so PyTorch's ReLU
+    # may take the other side; found by the property test
+    d = run(
+        layers=[1, 1, 1],
+        activation=["relu", "sigmoid"],
+        loss="bce",
+        bias="neuron",
+        inputs=[-0.43],
+        targets=[0.0],
+        weights=[1.98, 0.7],
+        biases=[0.8514, 0.1],
+    )
+    assert d.values["z1"] == 0
+    v = verify(d)
+    assert v.checks["w1"].kink and v.checks["b1"].kink
+    assert v.checks["w1"].chain_rule == 0.0 == v.checks["w1"].sympy
