@@ -131,7 +131,7 @@ def derive(network: Network, places: int | None = None) -> Derivation:
         )
         count = counts[param]
         paths = _paths(param, children) if count <= PATH_LIMIT else ()
-        updated = keep(values[param] - keep(rate * total))
+        updated = keep(values[param] - rate * total)  # one calculator line: p − η·g
         gradients[param] = Gradient(param, users, paths, count, total, updated)
     return Derivation(network, places, values, locals_, adjoints, gradients)
 

@@ -1,0 +1,82 @@
+"""The sheet's fonts, embedded: NanumGothic (Hangul and Latin, OFL, shipped in derive/fonts)
+and STIX Two Math (the formulas, and symbols such as − ∂ η in text; shipped with ziamath).
+
+Each is cut down to the characters the sheet uses and inlined as a data: URI, so the HTML is
+one self-contained file and the PDF names exactly these fonts, whatever the machine has.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import io
+import logging
+from importlib import resources
+from pathlib import Path
+
+FAMILY, SYMBOLS, MATH = "DeriveText", "DeriveSymbols", "DeriveMath"
+# what STIX draws even where NanumGothic has a glyph: Greek, ×, primes, sub- and superscripts,
+# arrows, math operators (NanumGothic's are undersized or missing, U+2212 among them)
+SYMBOL_RANGES = (
+    (0x00D7, 0x00D7),
+    (0x0370, 0x03FF),
+    (0x2032, 0x2033),
+    (0x2070, 0x209F),
+    (0x2190, 0x21FF),
+    (0x2200, 0x22FF),
+)
+UNICODE_RANGE = ", ".join(
+    f"U+{lo:04X}" if lo == hi else f"U+{lo:04X}-{hi:04X}" for lo, hi in SYMBOL_RANGES
+)
+ALWAYS = "0123456789.,:;()[]+−-=/×·'′ ≈…"
+
+
+def _nanum(weight: str) -> Path:
+    return Path(str(resources.files("derive").joinpath(f"fonts/NanumGothic{weight}.ttf")))
+
+
+def _stix() -> Path:
+    from derive.mathsvg import font_path
+
+    return font_path()
+
+
+@functools.cache
+def _subset(path: Path, characters: str) -> str:
+    """The font reduced to `characters`, as base64 TrueType (deterministic bytes)."""
+    from fontTools import subset
+
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    options = subset.Options()
+    options.name_IDs = ["*"]  # keep copyright and licence names
+    options.notdef_outline = True
+    options.layout_features = ["*"]
+    font = subset.load_font(str(path), options)
+    font.recalcTimestamp = False  # no "modified now": same input, same bytes
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text=characters)
+    subsetter.subset(font)
+    out = io.BytesIO()
+    font.save(out)
+    return base64.b64encode(out.getvalue()).decode("ascii")
+
+
+def font_css(text: str) -> str:
+    """@font-face rules for every character of `text`."""
+    characters = "".join(sorted(set(text + ALWAYS) - set("\n\r\t")))
+    # spaces too: a space between two symbols is set in the symbols' font
+    symbols = " \u00a0" + "".join(
+        c for c in characters if any(lo <= ord(c) <= hi for lo, hi in SYMBOL_RANGES)
+    )
+    faces = [
+        (FAMILY, 400, _nanum(""), characters, ""),
+        (FAMILY, 700, _nanum("Bold"), characters, ""),
+        (SYMBOLS, 400, _stix(), symbols, f" unicode-range: {UNICODE_RANGE};"),
+        (SYMBOLS, 700, _stix(), symbols, f" unicode-range: {UNICODE_RANGE};"),
+        (MATH, 400, _stix(), characters, ""),
+    ]
+    return "\n".join(
+        f"@font-face {{ font-family: '{family}'; font-weight: {weight}; font-style: normal;{extra} "
+        f"src: url('data:font/ttf;base64,{_subset(path, chars)}') format('truetype'); }}"
+        for family, weight, path, chars, extra in faces
+    )

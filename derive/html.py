@@ -1,0 +1,46 @@
+"""Document → one self-contained HTML file (inline CSS, fonts and SVG; no network fetches)."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+
+from derive import mathsvg
+from derive.document import Document
+from derive.fonts import font_css
+
+
+def templates_dir() -> Path:
+    """templates/ beside the package in a checkout, or inside it when installed as a wheel."""
+    package = Path(__file__).resolve().parent
+    for candidate in (package / "templates", package.parent / "templates"):
+        if (candidate / "sheet.html.j2").is_file():
+            return candidate
+    raise FileNotFoundError("derive's templates are missing from this installation")
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir()),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["math"] = lambda tex, display=True: Markup(mathsvg.svg(tex, display))
+    return env
+
+
+_FONTS = "/* fonts */"
+
+
+def render_html(document: Document) -> str:
+    css = (templates_dir() / "sheet.css").read_text("utf-8")
+    template = _environment().get_template("sheet.html.j2")
+    page = template.render(doc=document, css=Markup(css), fonts=Markup(_FONTS))
+    # the fonts are cut down to the characters the finished page uses, formulas included
+    return page.replace(_FONTS, font_css(page), 1)

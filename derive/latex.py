@@ -1,0 +1,79 @@
+"""LaTeX for the sheets: node names, SymPy forms with names or with numbers put in.
+
+The one place that turns math objects into LaTeX text; it knows nothing of HTML.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+import sympy as sp
+from sympy.printing.latex import LatexPrinter
+
+_NAME = re.compile(r"([A-Za-z]+)(\d+)('?)")
+
+
+def name(node: str) -> str:
+    """'w5' → 'w_{5}', "w5'" → "w_{5}'", 'C' → 'C'."""
+    match = _NAME.fullmatch(node)
+    if not match:
+        return node
+    letters, digits, prime = match.groups()
+    return f"{letters}_{{{digits}}}{prime}"
+
+
+def partial(of: str, wrt: str) -> str:
+    """∂of/∂wrt as a fraction."""
+    return rf"\frac{{\partial {name(of)}}}{{\partial {name(wrt)}}}"
+
+
+class _Printer(LatexPrinter):
+    """SymPy's printer with our names, textbook factor order, and optional numbers."""
+
+    def __init__(self, numbers: Mapping[sp.Symbol, str]) -> None:
+        super().__init__({"order": "none"})
+        self._settings["mul_symbol_latex_numbers"] = r" \times "
+        self.numbers = numbers
+
+    def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
+        if expr in self.numbers:
+            number = self.numbers[expr]
+            return rf"\left({number}\right)" if number.startswith("{-") else number
+        return name(expr.name)
+
+    def _print_log(self, expr: sp.log, exp: str | None = None) -> str:
+        inner = self._print(expr.args[0])
+        power = f"^{{{exp}}}" if exp else ""
+        return rf"\ln{power}\left({inner}\right)"
+
+    def _print_Mul(self, expr: sp.Mul) -> str:
+        # σ(z)(1 − σ(z)), o1(1 − o1): plain factors before parenthesised sums
+        coefficient, factors = expr.as_coeff_mul()
+        ordered = sorted(factors, key=lambda f: isinstance(f, sp.Add))
+        fraction = any(f.is_Pow and f.exp.is_negative for f in ordered)
+        if not self.numbers or fraction or coefficient.q != 1:
+            if coefficient != 1:
+                ordered.insert(0, coefficient)
+            if len(ordered) == 1:
+                return self._print(ordered[0])
+            return super()._print_Mul(sp.Mul(*ordered, evaluate=False))
+        # with numbers in: 0.5 × 0.7, −2(1 − 0.646), 0.646(1 − 0.646)
+        out = {1: "", -1: "-"}.get(int(coefficient), self._print(coefficient))
+        for factor in ordered:
+            tex = self._print(factor)
+            if isinstance(factor, sp.Add):
+                out += rf"\left({tex}\right)"
+            else:
+                out += rf" \times {tex}" if out and out != "-" else tex
+        return out
+
+
+def formula(expr: sp.Expr, numbers: Mapping[sp.Symbol, str] | None = None) -> str:
+    """LaTeX of a SymPy expression; `numbers` puts formatted numbers in place of symbols."""
+    numbers = numbers or {}
+    if isinstance(expr, sp.Symbol) and expr in numbers:
+        return numbers[expr]
+    tex = _Printer(numbers).doprint(expr)
+    # a leading minus is unary: {-} keeps it from getting binary spacing after "="
+    return "{-}" + tex.removeprefix("- ").removeprefix("-") if tex.startswith("-") else tex
