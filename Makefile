@@ -10,6 +10,7 @@ install: $(STAMP)
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "derive needs Python >= 3.11")'
+	./scripts/system-packages.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
@@ -17,6 +18,8 @@ $(STAMP): pyproject.toml constraints.txt
 
 demo: install
 	$(BIN)/derive solve
+	$(BIN)/derive sheet --lang en
+	$(BIN)/derive sheet --lang ko
 
 test: install
 	$(BIN)/python -m pytest
@@ -26,6 +29,7 @@ lint: install
 
 bench: install
 	$(BIN)/python benchmarks/engine.py
+	$(BIN)/python benchmarks/sheet.py
 
 clean:
 	rm -rf $(VENV) output

@@ -1,14 +1,17 @@
-"""Command line: `derive solve [SPEC] [--json]`."""
+"""Command line: `derive solve` and `derive sheet`."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from derive import __version__
+from derive.document import LANGUAGES
 from derive.errors import DeriveError
 from derive.report import to_json, to_text
+from derive.sheet import CARRIES, FORMATS, MAX_PRECISION, Sheet
 from derive.solution import solve
 from derive.spec import load_spec
 
@@ -32,18 +35,73 @@ def _parser() -> argparse.ArgumentParser:
     solve_cmd.add_argument(
         "--json", action="store_true", help="print one JSON object with full float precision"
     )
+    sheet = commands.add_parser(
+        "sheet",
+        help="write the worked-solution handout as HTML and PDF",
+        description="Write DIR/<name>.<lang>.html and .pdf (name: the spec file's stem, or "
+        "'seed') and print their paths. Every number comes from the verified derivation.",
+    )
+    sheet.add_argument("spec", nargs="?", metavar="SPEC", help=SPEC_HELP)
+    sheet.add_argument(
+        "-o", "--output", default="output", metavar="DIR", help="output directory (default: output)"
+    )
+    sheet.add_argument(
+        "--format",
+        default="html,pdf",
+        type=_formats,
+        help="comma-separated: html, pdf (default: html,pdf)",
+    )
+    sheet.add_argument("--lang", default="en", choices=LANGUAGES, help="language (default: en)")
+    sheet.add_argument(
+        "--precision",
+        default=3,
+        type=_precision,
+        metavar="N",
+        help="decimals shown (default: 3; small values keep N significant digits)",
+    )
+    sheet.add_argument(
+        "--carry",
+        default="exact",
+        choices=CARRIES,
+        help="exact: full precision, rounded for display (default); rounded: every "
+        "intermediate rounded to N decimals before use, as by hand",
+    )
     return parser
+
+
+def _formats(value: str) -> tuple[str, ...]:
+    formats = tuple(dict.fromkeys(f.strip() for f in value.split(",") if f.strip()))
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise argparse.ArgumentTypeError(f"choose from {', '.join(FORMATS)}, comma-separated")
+    return formats
+
+
+def _precision(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= MAX_PRECISION:
+        raise argparse.ArgumentTypeError(f"a whole number from 1 to {MAX_PRECISION}")
+    return int(value)
+
+
+def _solve(args: argparse.Namespace) -> None:
+    solution = solve(load_spec(args.spec))
+    if args.json:
+        print(json.dumps(to_json(solution), ensure_ascii=False))
+    else:
+        print(to_text(solution))
+
+
+def _sheet(args: argparse.Namespace) -> None:
+    sheet = Sheet(load_spec(args.spec), args.lang, args.precision, args.carry)
+    for path in sheet.write(Path(args.output), args.format):
+        print(path)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        solution = solve(load_spec(args.spec))
+        {"solve": _solve, "sheet": _sheet}[args.command](args)
     except DeriveError as exc:
         print(f"derive: {exc}", file=sys.stderr)
         return exc.exit_code
-    if args.json:
-        print(json.dumps(to_json(solution), ensure_ascii=False))
-    else:
-        print(to_text(solution))
     return 0

@@ -18,7 +18,7 @@ import sympy as sp
 
 from derive.errors import InputError
 from derive.network import LOSS, Network
-from derive.numeric import PRECISION, evaluate, round_places
+from derive.numeric import PRECISION, evaluate, round_fixed, round_places, update_places
 from derive.ops import ACTIVATIONS, LOSSES
 
 PATH_LIMIT = 64  # paths per parameter kept as explicit lists (always counted)
@@ -54,6 +54,7 @@ class Gradient:
     paths: tuple[tuple[str, ...], ...]  # C → … → z → param; empty if more than PATH_LIMIT
     path_count: int
     value: Decimal
+    step: Decimal  # η·∂C/∂p
     updated: Decimal
 
 
@@ -131,8 +132,11 @@ def derive(network: Network, places: int | None = None) -> Derivation:
         )
         count = counts[param]
         paths = _paths(param, children) if count <= PATH_LIMIT else ()
-        updated = keep(values[param] - rate * total)  # one calculator line: p − η·g
-        gradients[param] = Gradient(param, users, paths, count, total, updated)
+        step = rate * total
+        updated = values[param] - step  # one calculator line: p − η·g
+        if places is not None:
+            updated = round_fixed(updated, update_places(step, places))
+        gradients[param] = Gradient(param, users, paths, count, total, step, updated)
     return Derivation(network, places, values, locals_, adjoints, gradients)
 
 

@@ -7,6 +7,7 @@ derive/locales/<lang>.toml.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import itertools
 import json
@@ -22,8 +23,7 @@ from derive.derivation import Derivation, Local
 from derive.diagram import Diagram, label, layout
 from derive.network import LOSS, Network, Neuron
 from derive.ops import ACTIVATIONS, LOSSES
-from derive.solution import Solution
-from derive.verify import SYMPY_LIMIT
+from derive.verify import SYMPY_LIMIT, Verification
 
 LANGUAGES = ("en", "ko")
 DETAIL_LIMIT = 6  # neurons or parameters per layer worked in full; the rest go to a table
@@ -156,8 +156,8 @@ def _product(factors: list[str]) -> str:
 
 
 class _Builder:
-    def __init__(self, solution: Solution, shown: Derivation, places: int, lang: str) -> None:
-        self.solution, self.d, self.places, self.lang = solution, shown, places, lang
+    def __init__(self, shown: Derivation, places: int, lang: str) -> None:
+        self.d, self.places, self.lang = shown, places, lang
         self.net = shown.network
         self.s = strings(lang)
         self.num = _Numbers(shown, places)
@@ -438,7 +438,7 @@ class _Builder:
                         inputs,
                         numbers.text(g.value, self.places),
                         self.num.text(p),
-                        numbers.text(g.updated, self.places),
+                        numbers.updated_text(g.updated, g.step, self.places),
                     )
                 )
             out += [
@@ -496,7 +496,7 @@ class _Builder:
             f"{p}'",
             rf"{p} - \eta \, {latex.partial(LOSS, param)}",
             f"{self.num.node(param)} - {rate} \\times {self.num.factor(self.num.tex(g.value))}",
-            self.num.tex(g.updated),
+            numbers.updated_latex(g.updated, g.step, self.places),
         )
         return gradient, update
 
@@ -507,7 +507,7 @@ class _Builder:
                 label(p),
                 self.num.text(p),
                 numbers.text(g.value, self.places),
-                numbers.text(g.updated, self.places),
+                numbers.updated_text(g.updated, g.step, self.places),
             )
             for p, g in self.d.gradients.items()
         )
@@ -515,8 +515,8 @@ class _Builder:
         loss = paragraph(s["loss_line"], loss=self.num.tex(self.d.loss))
         return Section("summary", s["heading"], (loss, table))
 
-    def verification(self) -> Section:
-        s, v = self.s["verification"], self.solution.verification
+    def verification(self, v: Verification) -> Section:
+        s = self.s["verification"]
         blocks: list = [paragraph(s["intro"], step=f"{v.step:g}")]
 
         def cell(value: float | None) -> str:
@@ -564,11 +564,44 @@ class _Builder:
         )
 
 
-def build_document(
-    solution: Solution, shown: Derivation, lang: str, places: int, carry: str
-) -> Document:
-    """The sheet's content; `shown` is the exact derivation or its hand-rounded twin."""
-    b = _Builder(solution, shown, places, lang)
-    sections = (b.givens(), b.forward(), b.loss(), b.backward(), b.summary(), b.verification())
-    spec = shown.network.spec
-    return Document(lang, spec.title, b.s["subtitle"], sections, b.footer(carry))
+class DocumentBuilder:
+    """Builds a sheet's document; everything but the verification section can be built (and
+    typeset) while the verification still runs."""
+
+    def __init__(self, shown: Derivation, lang: str, places: int, carry: str) -> None:
+        """`shown` is the exact derivation or its hand-rounded twin."""
+        self._b = _Builder(shown, places, lang)
+        self.carry = carry
+        self.body = (
+            self._b.givens(),
+            self._b.forward(),
+            self._b.loss(),
+            self._b.backward(),
+            self._b.summary(),
+        )
+
+    def document(self, verification: Verification | None) -> Document:
+        """The whole sheet; with None, the body alone (for typesetting ahead)."""
+        b = self._b
+        sections = self.body if verification is None else (*self.body, b.verification(verification))
+        title = b.net.spec.title or b.s["title"]
+        return Document(b.lang, title, b.s["subtitle"], sections, b.footer(self.carry))
+
+    def words(self) -> str:
+        """Every character the sheet may print outside formulas, verification included."""
+        verification = "".join(str(v) for v in self._b.s["verification"].values())
+        body = "".join(document_strings(self.document(None)))
+        return body + verification + "0123456789.e+-−*"
+
+
+def document_strings(value: object) -> list[str]:
+    """Every string in a document: the words its fonts must cover."""
+    if isinstance(value, str):
+        return [value]
+    if dataclasses.is_dataclass(value):
+        return [
+            s for f in dataclasses.fields(value) for s in document_strings(getattr(value, f.name))
+        ]
+    if isinstance(value, tuple | list):
+        return [s for item in value for s in document_strings(item)]
+    return []

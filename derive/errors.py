@@ -11,9 +11,12 @@ class InputError(DeriveError):
     """Bad input: names the file, the key and the problem."""
 
     def __init__(self, source: str, key: str, problem: str) -> None:
+        super().__init__(source, key, problem)  # args as given: it survives pickling
         self.source, self.key, self.problem = source, key, problem
-        where = f"{source}: {key}" if key else source
-        super().__init__(f"{where}: {problem}")
+
+    def __str__(self) -> str:
+        where = f"{self.source}: {self.key}" if self.key else self.source
+        return f"{where}: {self.problem}"
 
 
 class VerificationError(DeriveError):

@@ -61,22 +61,52 @@ def _subset(path: Path, characters: str) -> str:
     return base64.b64encode(out.getvalue()).decode("ascii")
 
 
-def font_css(text: str) -> str:
-    """@font-face rules for every character of `text`."""
+def _faces(text: str, math: str) -> list[tuple[str, int, Path, str, str]]:
+    """(family, weight, file, characters, extra descriptors) of every face."""
     characters = "".join(sorted(set(text + ALWAYS) - set("\n\r\t")))
     # spaces too: a space between two symbols is set in the symbols' font
     symbols = " \u00a0" + "".join(
         c for c in characters if any(lo <= ord(c) <= hi for lo, hi in SYMBOL_RANGES)
     )
-    faces = [
+    ranged = f" unicode-range: {UNICODE_RANGE};"
+    return [
         (FAMILY, 400, _nanum(""), characters, ""),
         (FAMILY, 700, _nanum("Bold"), characters, ""),
-        (SYMBOLS, 400, _stix(), symbols, f" unicode-range: {UNICODE_RANGE};"),
-        (SYMBOLS, 700, _stix(), symbols, f" unicode-range: {UNICODE_RANGE};"),
-        (MATH, 400, _stix(), characters, ""),
+        (SYMBOLS, 400, _stix(), symbols, ranged),
+        (SYMBOLS, 700, _stix(), symbols, ranged),
+        (MATH, 400, _stix(), "".join(sorted(set(math))), ""),
     ]
+
+
+def _rule(family: str, weight: int, extra: str, source: str) -> str:
+    return (
+        f"@font-face {{ font-family: '{family}'; font-weight: {weight}; font-style: normal;"
+        f"{extra} src: {source} format('truetype'); }}"
+    )
+
+
+def _inlined(faces: list[tuple[str, int, Path, str, str]]) -> str:
     return "\n".join(
-        f"@font-face {{ font-family: '{family}'; font-weight: {weight}; font-style: normal;{extra} "
-        f"src: url('data:font/ttf;base64,{_subset(path, chars)}') format('truetype'); }}"
+        _rule(family, weight, extra, f"url('data:font/ttf;base64,{_subset(path, chars)}')")
         for family, weight, path, chars, extra in faces
+    )
+
+
+def words_css(text: str) -> str:
+    """@font-face rules, fonts inlined and cut down to the characters of `text`, for the words
+    (the slow part: it can run in another process while formulas are typeset)."""
+    return _inlined(_faces(text, "")[:4])
+
+
+def math_css(math: str) -> str:
+    """The same for the formulas' font, cut down to the characters they set as text."""
+    return _inlined(_faces("", math)[4:])
+
+
+def linked_css() -> str:
+    """@font-face rules naming the font files, for WeasyPrint, which cuts them down itself
+    (quicker than parsing them inlined)."""
+    return "\n".join(
+        _rule(family, weight, extra, f"url('{path.resolve().as_uri()}')")
+        for family, weight, path, _, extra in _faces("", "")
     )

@@ -10,7 +10,6 @@ from markupsafe import Markup
 
 from derive import mathsvg
 from derive.document import Document
-from derive.fonts import font_css
 
 
 def templates_dir() -> Path:
@@ -35,12 +34,13 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-_FONTS = "/* fonts */"
-
-
-def render_html(document: Document) -> str:
+def render_html(document: Document, fonts: str) -> str:
+    """The finished page; `fonts` is its @font-face CSS (derive.fonts.font_css)."""
     css = (templates_dir() / "sheet.css").read_text("utf-8")
     template = _environment().get_template("sheet.html.j2")
-    page = template.render(doc=document, css=Markup(css), fonts=Markup(_FONTS))
-    # the fonts are cut down to the characters the finished page uses, formulas included
-    return page.replace(_FONTS, font_css(page), 1)
+    return template.render(doc=document, css=Markup(css), fonts=Markup(fonts))
+
+
+def typeset(document: Document) -> None:
+    """Typeset every formula ahead (they are cached), e.g. while something else runs."""
+    render_html(document, "")

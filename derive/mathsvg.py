@@ -27,14 +27,44 @@ _ROWSPACING = re.compile(r'(<mtable[^>]*?rowspacing=")[^"]*"')
 @functools.cache
 def _ziamath():
     import ziamath
+    import ziamath.styles
 
     ziamath.config.svg2 = False  # plain elements: no <symbol id> repeated across formulas
+    # parse_style reads a few plain fields of the parent style through dataclasses.asdict,
+    # which deep-copies it for each of the ~300 nodes of a formula: a third of the time.
+    # A shallow view reads the same values.
+    ziamath.styles.asdict = lambda style: dict(vars(style))
     return ziamath
 
 
 def font_path() -> Path:
     """The math font ziamath lays out with, for @font-face."""
     return Path(_ziamath().__file__).parent / "fonts" / "STIXTwoMath-Regular.ttf"
+
+
+_TEXT_SEEN: set[str] = set()
+_SCRIPT_CANDIDATES = (
+    "0123456789+-=()'′″‴abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ\u2212"
+    + "".join(chr(c) for c in range(0x1D434, 0x1D468))  # math italic A–Z, a–z
+)
+
+
+@functools.cache
+def _script_variants(font: object) -> dict[int, str]:
+    """Script-size glyph (GSUB 'ssty') → the character it stands for. Drawn as that
+    character, a subscript becomes text at script size instead of an outline."""
+    gsub = getattr(font, "gsub", None)
+    if gsub is None:
+        return {}
+    features = {**font.features, "ssty": True}
+    variants = {}
+    for char in _SCRIPT_CANDIDATES:
+        index = font.glyphindex(char)
+        if index:
+            variant = gsub.sub([index], features)[0]
+            if variant != index:
+                variants[variant] = char
+    return variants
 
 
 @contextlib.contextmanager
@@ -46,11 +76,12 @@ def _glyphs_as_text() -> Iterator[None]:
     place = glyph.SimpleGlyph.place
 
     def as_text(self: glyph.SimpleGlyph, x: float, y: float, size: float) -> ET.Element | None:
-        chars = self.char
+        chars = self.char or {_script_variants(self.font).get(self.index, "")} - {""}
         if len(chars) != 1 or next(iter(chars)).isspace():
-            return place(self, x, y, size)  # size variants, script-style digits: outlines
+            return place(self, x, y, size)  # stretched delimiters, radicals: outlines
         element = ET.Element("text", {"x": fmt(x), "y": fmt(y), "font-size": fmt(size)})
         element.text = next(iter(chars))
+        _TEXT_SEEN.add(element.text)
         return element
 
     glyph.SimpleGlyph.place = as_text
@@ -114,3 +145,8 @@ def svg(tex: str, display: bool = True) -> str:
     title.text = tex
     element.insert(0, title)
     return ET.tostring(element, encoding="unicode")
+
+
+def characters() -> str:
+    """Every character the formulas typeset so far set as text (for the math font subset)."""
+    return "".join(sorted({c for text in _TEXT_SEEN for c in text}))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from derive.numeric import round_places
+from derive.numeric import round_fixed, round_places, update_places
 
 SCIENTIFIC_BELOW = -5  # a value under 10⁻⁵ in size prints as m × 10^e
 MINUS = "\u2212"
@@ -50,4 +50,14 @@ def given_text(value: Decimal) -> str:
 
 def given_latex(value: Decimal) -> str:
     body = f"{value:f}"
+    return f"{{{body}}}" if body.startswith("-") else body
+
+
+def updated_text(value: Decimal, step: Decimal, places: int) -> str:
+    """A new parameter value with enough decimals to show the step taken."""
+    return f"{round_fixed(value, update_places(step, places)):f}".replace("-", MINUS)
+
+
+def updated_latex(value: Decimal, step: Decimal, places: int) -> str:
+    body = f"{round_fixed(value, update_places(step, places)):f}"
     return f"{{{body}}}" if body.startswith("-") else body

@@ -98,4 +98,13 @@ def round_places(value: Decimal, places: int) -> Decimal:
     """Round half up as a student with a calculator does: to `places` decimals, or to `places`
     significant digits where that keeps more (a gradient of 0.00887 is not 0.009)."""
     decimals = max(places, places - value.adjusted() - 1) if value else places
+    return round_fixed(value, decimals)
+
+
+def update_places(step: Decimal, places: int) -> int:
+    """Decimals that keep a step p − η·g visible in p′: 0.3 − 0.000328 shows 0.3003, not 0.300."""
+    return max(places, -step.adjusted()) if step else places
+
+
+def round_fixed(value: Decimal, decimals: int) -> Decimal:
     return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)

@@ -5,6 +5,11 @@ from __future__ import annotations
 import os
 
 
+def prepare_pdf() -> None:
+    """Import WeasyPrint (half a second) ahead, e.g. while waiting for something else."""
+    import weasyprint  # noqa: F401
+
+
 def render_pdf(html: str) -> bytes:
     # Without Debian's libharfbuzz-subset0 WeasyPrint subsets fonts with fontTools, which stamps
     # the current time into them unless SOURCE_DATE_EPOCH is set. No metadata date, no

@@ -71,7 +71,7 @@ def to_text(solution: Solution) -> str:
     spec = net.spec
     acts = ", ".join(dict.fromkeys(spec.activations))
     out = [
-        spec.title,
+        spec.title or "Backpropagation, one step",
         f"network {'-'.join(map(str, spec.layers))} ({acts}), loss {spec.loss}, "
         f"bias {spec.bias}, numbering {spec.numbering}, learning rate {spec.learning_rate}",
         "",

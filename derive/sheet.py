@@ -1,4 +1,4 @@
-"""Worked-solution sheets: spec → verified solution → document → HTML and PDF.
+"""Worked-solution sheets: spec → verified derivation → document → HTML and PDF.
 
 `Sheet(spec)` is also the notebook API: it shows itself in Jupyter.
 """
@@ -9,16 +9,21 @@ import functools
 import html as html_escape
 from pathlib import Path
 
-from derive.derivation import derive
-from derive.document import LANGUAGES, Document, build_document
+from derive import mathsvg
+from derive.background import in_background
+from derive.derivation import Derivation, derive
+from derive.document import LANGUAGES, Document, DocumentBuilder
 from derive.files import output_dir, write_atomic
-from derive.html import render_html
-from derive.pdf import render_pdf
-from derive.solution import Solution, solve
+from derive.fonts import linked_css, math_css, words_css
+from derive.html import render_html, typeset
+from derive.network import build_network
+from derive.pdf import prepare_pdf, render_pdf
 from derive.spec import Spec, load_spec
+from derive.verify import verify
 
 FORMATS = ("html", "pdf")
 CARRIES = ("exact", "rounded")
+MAX_PRECISION = 10
 
 
 class Sheet:
@@ -35,28 +40,43 @@ class Sheet:
             raise ValueError(f"lang must be one of {LANGUAGES}")
         if carry not in CARRIES:
             raise ValueError(f"carry must be one of {CARRIES}")
-        if not 1 <= precision <= 12:
-            raise ValueError("precision must be between 1 and 12 decimals")
+        if not 1 <= precision <= MAX_PRECISION:
+            raise ValueError(f"precision must be between 1 and {MAX_PRECISION} decimals")
         self.spec = spec if isinstance(spec, Spec) else load_spec(spec)
         self.lang, self.precision, self.carry = lang, precision, carry
 
     @functools.cached_property
-    def solution(self) -> Solution:
-        return solve(self.spec)
+    def derivation(self) -> Derivation:
+        """The exact derivation (the verified one)."""
+        return derive(build_network(self.spec))
 
     @functools.cached_property
-    def document(self) -> Document:
-        exact = self.solution.derivation
+    def _built(self) -> tuple[Document, str]:
+        exact = self.derivation
         shown = exact if self.carry == "exact" else derive(exact.network, self.precision)
-        return build_document(self.solution, shown, self.lang, self.precision, self.carry)
+        builder = DocumentBuilder(shown, self.lang, self.precision, self.carry)
+        words = builder.words()
+        # verification and the word fonts in a second process while formulas are typeset here
+        pending = in_background(lambda: (verify(exact), words_css(words)))
+        typeset(builder.document(None))
+        prepare_pdf()
+        verification, fonts = pending()  # raises if any check failed
+        return builder.document(verification), fonts
+
+    @property
+    def document(self) -> Document:
+        return self._built[0]
 
     @functools.cached_property
     def html(self) -> str:
-        return render_html(self.document)
+        """One self-contained file: fonts inlined, cut down to what the sheet uses."""
+        document, fonts = self._built
+        return render_html(document, fonts + "\n" + math_css(mathsvg.characters()))
 
     @functools.cached_property
     def pdf(self) -> bytes:
-        return render_pdf(self.html)
+        """The same page for WeasyPrint, fonts linked by file (it embeds what is used)."""
+        return render_pdf(render_html(self.document, linked_css()))
 
     def write(self, directory: str | Path, formats: tuple[str, ...] = FORMATS) -> list[Path]:
         """Write DIR/<name>.<lang>.<format> for each format; returns the paths."""

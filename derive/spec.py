@@ -33,7 +33,7 @@ class Spec:
 
     source: str  # where it came from, for messages and footers
     name: str  # output file stem
-    title: str
+    title: str | None  # None: each language's default title
     layers: tuple[int, ...]
     activations: tuple[str, ...]  # one per non-input layer
     loss: str
@@ -157,8 +157,8 @@ class _Reader:
 def parse_spec(data: dict[str, Any], source: str, name: str) -> Spec:
     """Validate a parsed spec document; the first problem found raises InputError."""
     top = _Reader(source, data, "", ("title", "network", "values"))
-    title = data.get("title", "Backpropagation, one step")
-    if not isinstance(title, str):
+    title = data.get("title")
+    if title is not None and not isinstance(title, str):
         top.fail("title", "must be a string")
     network, values = (_table(top, key) for key in ("network", "values"))
 

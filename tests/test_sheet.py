@@ -1,0 +1,194 @@
+"""Worked-solution sheets: content, languages, escaping, rounding, determinism, files."""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+import sys
+from decimal import Decimal
+
+import pypdf
+import pytest
+
+from derive import numbers
+from derive.cli import main
+from derive.document import Formula, document_strings
+from derive.numeric import round_places, update_places
+from derive.sheet import Sheet
+from derive.spec import load_spec
+from tests.conftest import make_spec
+
+
+@pytest.fixture(scope="module")
+def seed_en() -> Sheet:
+    return Sheet(None, "en")
+
+
+@pytest.fixture(scope="module")
+def seed_ko() -> Sheet:
+    return Sheet(None, "ko")
+
+
+def _formulas(sheet: Sheet) -> list[str]:
+    found = []
+
+    def walk(block: object) -> None:
+        if isinstance(block, Formula):
+            found.append(block.latex)
+        for inner in getattr(block, "blocks", ()):
+            walk(inner)
+
+    for section in sheet.document.sections:
+        for block in section.blocks:
+            walk(block)
+    return found
+
+
+def test_sections_in_order(seed_en):
+    ids = re.findall(r'<section id="(\w+)">', seed_en.html)
+    assert ids == ["givens", "forward", "loss", "backward", "summary", "verification"]
+
+
+def test_every_gradient_and_update_appears_at_the_chosen_precision(seed_en):
+    html = seed_en.html
+    for p, g in seed_en.derivation.gradients.items():
+        assert numbers.text(g.value, 3) in html, p  # summary table
+        update = numbers.updated_latex(g.updated, g.step, 3)
+        formula = f"{p[0]}_{{{p[1:]}}}' = {p[0]}_{{{p[1:]}}} - "
+        assert any(f.startswith(formula) and f.endswith(f"= {update}") for f in _formulas(seed_en))
+    assert "−0.0998" in html and "0.560" in html  # ∂C/∂w5 and w5' of the seed notes
+    assert seed_en.document.title == "Backpropagation, one step"
+
+
+def test_seed_chain_for_w5_is_worked(seed_en):
+    lines = _formulas(seed_en)
+    assert r"\frac{\partial C}{\partial o_{1}} = {-}2 \left(y_{1} - o_{1}\right) = " in " ".join(
+        lines
+    )
+    assert any(
+        r"= \delta_{3} h_{1} = \left({-0.162}\right) \times 0.615 = {-0.0998}" in f for f in lines
+    )
+    assert any(
+        r"o_{1} \left(1 - o_{1}\right) = 0.646\left(1 - 0.646\right) = 0.229" in f for f in lines
+    )
+
+
+def test_korean_sheet(seed_ko):
+    html = seed_ko.html
+    assert '<html lang="ko">' in html
+    for heading in ("주어진 값", "1단계 · 순전파", "2단계 · 손실 계산", "3단계 · 역전파", "검증"):
+        assert heading in html
+    assert seed_ko.document.title == "역전파: 한 단계"
+    english = "".join(document_strings(Sheet(None, "en").document))
+    korean = "".join(document_strings(seed_ko.document))
+    assert "Forward pass" in english and "Forward pass" not in korean
+
+
+def test_pdf_pages_and_embedded_fonts(seed_en, seed_ko):
+    for sheet in (seed_en, seed_ko):
+        reader = pypdf.PdfReader(io.BytesIO(sheet.pdf))
+        assert len(reader.pages) >= 2
+        fonts = set()
+        for page in reader.pages:
+            for font in page["/Resources"]["/Font"].values():
+                descriptor = font.get_object()["/DescendantFonts"][0].get_object()[
+                    "/FontDescriptor"
+                ]
+                assert "/FontFile2" in descriptor  # embedded
+                fonts.add(font.get_object()["/BaseFont"].split("+")[1])
+        assert {"DeriveText", "DeriveMath"} <= fonts
+    text = pypdf.PdfReader(io.BytesIO(seed_ko.pdf)).pages[0].extract_text()
+    assert "주어진 값" in text  # Hangul set in the embedded NanumGothic
+
+
+def test_title_is_escaped(tmp_path):
+    spec = make_spec()
+    spec = type(spec)(**{**spec.__dict__, "title": "<script>alert(1)</script>"})
+    html = Sheet(spec).html
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def _evaluate(tex: str) -> Decimal:
+    """A numeric side of a sheet line (our own LaTeX), evaluated as a calculator would."""
+    expr = tex.replace(r"\left(", "(").replace(r"\right)", ")").replace("{-}", "-")
+    expr = expr.replace(r"\times", "*").replace(r"\sigma", "sig").replace("^{2}", "**2")
+    expr = re.sub(r"\{(-?[\d.]+)\}", r"(\1)", expr)
+    expr = re.sub(r"(\d|\))\s*\(", r"\1*(", expr)  # 2(1 − 0.6) is a product
+    expr = re.sub(r"(\d+\.\d+|\d+)", r"D('\1')", expr)
+    sig = lambda z: 1 / (1 + (-z).exp())  # noqa: E731
+    return eval(expr, {"D": Decimal, "sig": sig})  # test-only, our own generated text
+
+
+def test_rounded_mode_every_line_checks_with_a_calculator():
+    sheet = Sheet(None, "en", precision=3, carry="rounded")
+    checked = 0
+    for line in _formulas(sheet):
+        sides = [s.strip() for s in line.replace(r"\end{aligned}", "").split(" = ")]
+        value, work = sides[-1], sides[-2]
+        if re.search(
+            r"[a-zA-Z]",
+            work.replace(r"\left", "")
+            .replace(r"\right", "")
+            .replace(r"\times", "")
+            .replace(r"\sigma", ""),
+        ):
+            continue  # a line of names, not of numbers
+        shown = Decimal(value.strip("{}"))
+        exact = _evaluate(work)
+        expected = round_places(exact, 3)
+        if line.split(" = ")[0].endswith("'"):  # an update keeps the step's digits
+            step = exact - Decimal(work.split(" - ")[0])
+            expected = exact.quantize(Decimal(1).scaleb(-update_places(step, 3)))
+        assert shown == expected, line
+        checked += 1
+    assert checked >= 20
+    assert "rounded to 3 decimals" in sheet.html
+
+
+def test_same_inputs_same_bytes(tmp_path):
+    runs = []
+    for name in ("a", "b"):
+        out = tmp_path / name
+        subprocess.run(
+            [sys.executable, "-m", "derive", "sheet", "-o", str(out), "--lang", "ko"],
+            check=True,
+            capture_output=True,
+        )
+        runs.append({p.name: p.read_bytes() for p in out.iterdir()})
+    assert runs[0].keys() == {"seed.ko.html", "seed.ko.pdf"}
+    assert runs[0] == runs[1]
+
+
+def test_cli_writes_the_requested_formats(tmp_path, capsys):
+    assert (
+        main(["sheet", "examples/seed_section3.toml", "-o", str(tmp_path), "--format", "html"]) == 0
+    )
+    assert capsys.readouterr().out == f"{tmp_path / 'seed_section3.en.html'}\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["seed_section3.en.html"]
+
+
+def test_unwritable_directory_is_one_line(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    assert main(["sheet", "-o", str(blocker / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cannot create the output directory" in err
+
+
+def test_a_failure_leaves_no_file(tmp_path, monkeypatch):
+    sheet = Sheet(load_spec(None))
+
+    def broken(html: str) -> bytes:
+        raise RuntimeError("renderer crashed")
+
+    monkeypatch.setattr("derive.sheet.render_pdf", broken)
+    with pytest.raises(RuntimeError):
+        sheet.write(tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_notebook_display(seed_en):
+    shown = seed_en._repr_html_()
+    assert shown.startswith("<iframe srcdoc=") and "&lt;section id=&quot;givens&quot;&gt;" in shown
