@@ -8,6 +8,7 @@ they overlap. Nothing is written until the verification has passed.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import sys
 from collections.abc import Callable
 from typing import TypeVar
@@ -17,8 +18,9 @@ from derive.errors import DeriveError
 T = TypeVar("T")
 
 
-def in_background(work: Callable[[], T]) -> Callable[[], T]:
-    """Start work() in a forked process; the returned function waits and returns or raises."""
+def in_background(work: Callable[[], T], nice: int = 0) -> Callable[[], T]:
+    """Start work() in a forked process; the returned function waits and returns or raises.
+    A `nice` child yields the processor to work that is needed sooner."""
     # fork shares the parent's SymPy objects without pickling; it is unsafe once torch's
     # threads exist, and missing on some systems: then work runs here and now
     if "fork" not in multiprocessing.get_all_start_methods() or "torch" in sys.modules:
@@ -29,6 +31,7 @@ def in_background(work: Callable[[], T]) -> Callable[[], T]:
 
     def run() -> None:
         try:
+            os.nice(nice)
             send.send(("ok", work()))
         except DeriveError as exc:
             send.send(("error", (type(exc), exc.args)))

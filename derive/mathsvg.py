@@ -34,7 +34,39 @@ def _ziamath():
     # which deep-copies it for each of the ~300 nodes of a formula: a third of the time.
     # A shallow view reads the same values.
     ziamath.styles.asdict = lambda style: dict(vars(style))
+    # Each row is laid out twice, once to learn how tall its stretchy brackets must be;
+    # nested rows make that 2^depth layouts. A row with nothing that can stretch needs no
+    # first pass (its result is read by stretchy operators only).
+    from ziamath.nodes.mrow import Mrow
+
+    measure = Mrow._get_height_nostretch
+
+    def height(self: Mrow, line: list[ET.Element], **kwargs: object) -> tuple[float, float]:
+        return measure(self, line, **kwargs) if any(map(_may_stretch, line)) else (0.0, 0.0)
+
+    Mrow._get_height_nostretch = height
     return ziamath
+
+
+def _may_stretch(element: ET.Element) -> bool:
+    """Whether an operator in this MathML subtree can stretch (by attribute or dictionary)."""
+    from ziamath import operators
+
+    for mo in element.iter("mo"):
+        stretchy = mo.get("stretchy")
+        if stretchy is None:
+            text = (mo.text or "").strip()
+            forms = ("prefix", "infix", "postfix")
+            stretchy = (
+                "true"
+                if any(
+                    operators.get_params(text, f).get("stretchy", "false") != "false" for f in forms
+                )
+                else "false"
+            )
+        if stretchy != "false":
+            return True
+    return False
 
 
 def font_path() -> Path:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import html as html_escape
+from collections.abc import Callable
 from pathlib import Path
 
 from derive import mathsvg
@@ -51,17 +52,18 @@ class Sheet:
         return derive(build_network(self.spec))
 
     @functools.cached_property
-    def _built(self) -> tuple[Document, str]:
+    def _built(self) -> tuple[Document, Callable[[], str]]:
         exact = self.derivation
         shown = exact if self.carry == "exact" else derive(exact.network, self.precision)
         builder = DocumentBuilder(shown, self.lang, self.precision, self.carry)
         words = builder.words()
-        # verification and the word fonts in a second process while formulas are typeset here
-        pending = in_background(lambda: (verify(exact), words_css(words)))
+        # the verification and the HTML file's fonts run in other processes while the
+        # formulas are typeset here; the PDF links its fonts and needs only the verification
+        verification = in_background(lambda: verify(exact))
+        fonts = in_background(lambda: words_css(words), nice=10)
         typeset(builder.document(None))
         prepare_pdf()
-        verification, fonts = pending()  # raises if any check failed
-        return builder.document(verification), fonts
+        return builder.document(verification()), fonts  # raises if any check failed
 
     @property
     def document(self) -> Document:
@@ -71,7 +73,7 @@ class Sheet:
     def html(self) -> str:
         """One self-contained file: fonts inlined, cut down to what the sheet uses."""
         document, fonts = self._built
-        return render_html(document, fonts + "\n" + math_css(mathsvg.characters()))
+        return render_html(document, fonts() + "\n" + math_css(mathsvg.characters()))
 
     @functools.cached_property
     def pdf(self) -> bytes:
@@ -82,12 +84,13 @@ class Sheet:
         """Write DIR/<name>.<lang>.<format> for each format; returns the paths."""
         directory = output_dir(Path(directory))
         stem = f"{self.spec.name}.{self.lang}"
-        contents = {"html": lambda: self.html.encode("utf-8"), "pdf": lambda: self.pdf}
-        rendered = {fmt: contents[fmt]() for fmt in formats}  # render all before writing any
+        contents = {"pdf": lambda: self.pdf, "html": lambda: self.html.encode("utf-8")}
+        # render all before writing any; the PDF first, as the HTML's fonts may still be cut
+        rendered = {fmt: contents[fmt]() for fmt in sorted(formats, key=list(contents).index)}
         paths = []
-        for fmt, data in rendered.items():
+        for fmt in formats:
             path = directory / f"{stem}.{fmt}"
-            write_atomic(path, data)
+            write_atomic(path, rendered[fmt])
             paths.append(path)
         return paths
 
