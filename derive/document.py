@@ -29,6 +29,7 @@ LANGUAGES = ("en", "ko")
 DETAIL_LIMIT = 6  # neurons or parameters per layer worked in full; the rest go to a table
 TERM_LIMIT = 6  # terms of a weighted sum written out before it is abbreviated
 PATH_LIMIT = 2  # chain-rule paths written out as products of partials
+LINE_WIDTH = 72  # about the characters a formula line holds on A4 (see _width)
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,20 @@ class _Numbers:
         )
 
 
+_FRACTION = re.compile(r"\\frac\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}")
+_COMMAND = re.compile(r"\\(left|right|cdot|times|,|[a-zA-Z]+)")
+
+
+def _width(tex: str) -> int:
+    """Rough printed width of a formula in characters: a fraction is as wide as its wider
+    part, commands and braces take no room, an operator about one character."""
+    while (match := _FRACTION.search(tex)) is not None:
+        wider = max(match.group(1), match.group(2), key=lambda part: _width(part))
+        tex = tex[: match.start()] + wider + tex[match.end() :]
+    tex = _COMMAND.sub("x", tex)
+    return len(re.sub(r"[{}_^\s]", "", tex)) + tex.count(" = ") * 2
+
+
 def _product(factors: list[str]) -> str:
     return " \\times ".join(factors)
 
@@ -164,13 +179,24 @@ class _Builder:
         self.children = self.net.children()
 
     # ---- helpers -------------------------------------------------------------------------
-    def equation(self, *sides: str) -> Formula:
-        """a = b = c, dropping a side that repeats the one before it."""
+    def equation(self, *sides: str, first_row: int = 0) -> Formula:
+        """a = b = c, dropping a side that repeats the one before it. A line too wide for the
+        page is set as aligned rows (=-signs under each other); `first_row` keeps that many
+        sides after the left-hand one on the first row."""
         kept = [sides[0]]
         for side in sides[1:]:
             if side != kept[-1]:
                 kept.append(side)
-        return Formula(" = ".join(kept))
+        if not first_row and _width(" = ".join(kept)) <= LINE_WIDTH:
+            return Formula(" = ".join(kept))
+        rows: list[list[str]] = [kept[1 : 1 + first_row]] if first_row else []
+        for side in kept[1 + first_row :]:
+            if rows and _width(" = ".join([kept[0], *rows[-1], side])) <= LINE_WIDTH:
+                rows[-1].append(side)
+            else:
+                rows.append([side])
+        body = r" \\ ".join("&= " + " = ".join(row) for row in rows)
+        return Formula(rf"\begin{{aligned}} {kept[0]} {body} \end{{aligned}}")
 
     def delta(self, z: str) -> str:
         return rf"\delta_{{{z[1:]}}}"
@@ -386,9 +412,12 @@ class _Builder:
         )
 
     def local_line(self, local: Local) -> Formula:
+        neuron_layer = next(n.layer for n in self.net.neurons if n.a == local.of)
+        elementwise = ACTIVATIONS[self.net.activation(neuron_layer)].elementwise
         return self.equation(
             latex.partial(local.of, local.wrt),
-            latex.formula(local.generic),
+            # softmax's derivative as SymPy writes it is a page wide: its o-form says it all
+            latex.formula(local.generic) if elementwise else latex.formula(local.simplified),
             latex.formula(local.simplified),
             self.num.substituted(local),
             self.num.tex(local.value),
@@ -481,15 +510,9 @@ class _Builder:
                     for path in g.paths
                 )
             )
+        chain = len(sides) == 2  # the chain of partials on a row of its own
         sides += [" + ".join(symbolic), " + ".join(numeric), self.num.tex(g.value)]
-        if len(sides) == 5:  # a long chain: break the line after the partials
-            gradient = Formula(
-                rf"\begin{{aligned}} {sides[0]} &= {sides[1]} \\ &= "
-                + " = ".join(dict.fromkeys(sides[2:]))
-                + r" \end{aligned}"
-            )
-        else:
-            gradient = self.equation(*sides)
+        gradient = self.equation(*sides, first_row=1 if chain else 0)
         p = latex.name(param)
         rate = numbers.given_latex(self.net.spec.learning_rate)
         update = self.equation(

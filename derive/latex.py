@@ -12,6 +12,7 @@ import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
 _NAME = re.compile(r"([A-Za-z]+)(\d+)('?)")
+_DOUBLE = re.compile(r"\\left\(\\left\((\{-[^{}]*\})\\right\)\\right\)")
 
 
 def name(node: str) -> str:
@@ -75,5 +76,7 @@ def formula(expr: sp.Expr, numbers: Mapping[sp.Symbol, str] | None = None) -> st
     if isinstance(expr, sp.Symbol) and expr in numbers:
         return numbers[expr]
     tex = _Printer(numbers).doprint(expr)
+    # a negative number as a function's argument needs no parentheses of its own: σ(−0.53)
+    tex = _DOUBLE.sub(r"\\left(\1\\right)", tex)
     # a leading minus is unary: {-} keeps it from getting binary spacing after "="
     return "{-}" + tex.removeprefix("- ").removeprefix("-") if tex.startswith("-") else tex
