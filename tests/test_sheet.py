@@ -192,3 +192,17 @@ def test_a_failure_leaves_no_file(tmp_path, monkeypatch):
 def test_notebook_display(seed_en):
     shown = seed_en._repr_html_()
     assert shown.startswith("<iframe srcdoc=") and "&lt;section id=&quot;givens&quot;&gt;" in shown
+
+
+def test_every_language_has_every_string():
+    from derive.document import LANGUAGES, strings
+
+    def keys(table: dict, prefix: str = "") -> set[str]:
+        out = set()
+        for key, value in table.items():
+            out |= keys(value, f"{prefix}{key}.") if isinstance(value, dict) else {prefix + key}
+        return out
+
+    english = keys(strings("en"))
+    for lang in LANGUAGES:
+        assert keys(strings(lang)) == english, lang
