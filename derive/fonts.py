@@ -14,7 +14,9 @@ import logging
 from importlib import resources
 from pathlib import Path
 
-FAMILY, SYMBOLS, MATH = "DeriveText", "DeriveSymbols", "DeriveMath"
+from derive.mathsvg import FAMILY as MATH_FAMILY
+
+FAMILY, SYMBOLS, MATH = "NanumGothic", "STIXTwoMathSymbols", MATH_FAMILY
 # what STIX draws even where NanumGothic has a glyph: Greek, ×, primes, sub- and superscripts,
 # arrows, math operators (NanumGothic's are undersized or missing, U+2212 among them)
 SYMBOL_RANGES = (

@@ -1,7 +1,7 @@
 """LaTeX → inline SVG with ziamath (STIX Two Math), sized in em and sitting on the text baseline.
 
 Pure Python, deterministic (same LaTeX, same bytes), cached per LaTeX string. Glyphs that stand
-for one character are written as SVG text in the 'DeriveMath' font rather than as outlines:
+for one character are written as SVG text in the 'STIXTwoMathFormulas' font rather than as outlines:
 WeasyPrint draws a sheet's math about twice as fast, the PDF is a quarter of the size, and the
 math can be selected and extracted as text. Each SVG also keeps its LaTeX as <title> and
 aria-label.
@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 EM = 16.0  # ziamath's size in SVG units per em; the SVG is rescaled to CSS em
-FAMILY = "DeriveMath"
+FAMILY = "STIXTwoMathFormulas"
 
 _TIMES = "<mo>&#x000D7;</mo>"
 _SPACED_TIMES = '<mo lspace="0.2222em" rspace="0.2222em">&#x000D7;</mo>'
