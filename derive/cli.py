@@ -7,9 +7,13 @@ import json
 import sys
 from pathlib import Path
 
-from derive import __version__
+from derive import __version__, feedback
+from derive.answers import check_names, load_answers
+from derive.checker import check
 from derive.document import LANGUAGES
 from derive.errors import DeriveError
+from derive.feedback_sheet import FeedbackSheet
+from derive.quantities import quantities
 from derive.report import to_json, to_text
 from derive.sheet import CARRIES, FORMATS, MAX_PRECISION, Sheet
 from derive.solution import solve
@@ -66,6 +70,27 @@ def _parser() -> argparse.ArgumentParser:
         help="exact: full precision, rounded for display (default); rounded: every "
         "intermediate rounded to N decimals before use, as by hand",
     )
+    check = commands.add_parser(
+        "check",
+        help="grade a hand calculation: a verdict for every number, errors carried forward",
+        description="Hold each claimed value of an answers file (TOML or JSON: optional "
+        "spec = PATH, and an [answers] table of name = value) against the verified worked "
+        "solution. Verdicts: correct, accepted, carried, wrong (with the slip, where one "
+        "reproduces the digits). Exit 0 if nothing is wrong or carried, 1 otherwise, 2 on "
+        "bad input.",
+    )
+    check.add_argument("answers", metavar="ANSWERS", help="answers file")
+    check.add_argument("--spec", metavar="SPEC", help="spec file (overrides the answers file's)")
+    check.add_argument("--json", action="store_true", help="print a JSON list of verdicts")
+    check.add_argument("--lang", default="en", choices=LANGUAGES, help="language of the notes")
+    check.add_argument(
+        "--format",
+        type=_formats,
+        help="also write a feedback sheet: comma-separated html, pdf (to -o DIR)",
+    )
+    check.add_argument(
+        "-o", "--output", default="output", metavar="DIR", help="output directory (default: output)"
+    )
     return parser
 
 
@@ -97,11 +122,28 @@ def _sheet(args: argparse.Namespace) -> None:
         print(path)
 
 
+def _check(args: argparse.Namespace) -> int:
+    spec, claims = load_answers(args.answers, args.spec)
+    solution = solve(spec)
+    table = quantities(solution.derivation)
+    check_names(args.answers, claims, list(table))
+    results = check(solution.derivation, claims)
+    if args.format:
+        report = FeedbackSheet(solution, results, args.lang, Path(args.answers).stem)
+        for path in report.write(Path(args.output), args.format):
+            print(path, file=sys.stderr if args.json else sys.stdout)
+    if args.json:
+        print(json.dumps(feedback.to_json(results, args.lang), ensure_ascii=False))
+    else:
+        print(feedback.to_text(results, args.lang))
+    return 1 if any(r.verdict in ("wrong", "carried") for r in results) else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        {"solve": _solve, "sheet": _sheet}[args.command](args)
+        commands = {"solve": _solve, "sheet": _sheet, "check": _check}
+        return commands[args.command](args) or 0
     except DeriveError as exc:
         print(f"derive: {exc}", file=sys.stderr)
         return exc.exit_code
-    return 0

@@ -332,15 +332,41 @@ class _Builder:
     def loss(self) -> Section:
         s, net = self.s["loss"], self.net
         loss = LOSSES[net.spec.loss]
-        expr = net.exprs[LOSS]
-        names = [*net.outputs, *net.targets]
-        subs = {net.symbols[n]: self.num.node(n) for n in names}
         intro = paragraph(s["intro"], name=loss.names[self.lang], m=len(net.outputs))
+        return Section("loss", s["heading"], (intro, Formula(loss.formula), self.loss_line()))
+
+    def loss_line(self) -> Formula:
+        net = self.net
+        expr = net.exprs[LOSS]
+        subs = {net.symbols[n]: self.num.node(n) for n in (*net.outputs, *net.targets)}
         sides = ["C", latex.formula(expr)]
         if len(net.outputs) <= 4:
             sides.append(latex.formula(expr, subs))
-        worked = self.equation(*sides, self.num.tex(self.d.loss))
-        return Section("loss", s["heading"], (intro, Formula(loss.formula), worked))
+        return self.equation(*sides, self.num.tex(self.d.loss))
+
+    def worked(self, name: str) -> tuple[Formula, ...]:
+        """The worked line(s) of one quantity (names as in derive.quantities)."""
+        neurons = {n.z: n for n in self.net.neurons} | {n.a: n for n in self.net.neurons}
+        if name == LOSS:
+            return (self.loss_line(),)
+        if name in neurons:
+            n = neurons[name]
+            return (self.weighted_sum(n) if name == n.z else self.activation(n),)
+        if name.endswith("'"):
+            return (self.gradient_lines(name[:-1])[1],)
+        of, _, wrt = name.partition("/")
+        of, wrt = of[1:], wrt[1:]
+        if of != LOSS or wrt in self.net.outputs:
+            if of == LOSS:
+                return (self.upstream(wrt),)
+            return (self.local_line(self.d.locals[(of, wrt)]),)
+        if wrt in self.d.gradients:
+            return (self.gradient_lines(wrt)[0],)
+        return (
+            (self.delta_line(wrt),)
+            if wrt in {n.z for n in self.net.neurons}
+            else (self.upstream(wrt),)
+        )
 
     def backward(self) -> Section:
         s = self.s["backward"]
@@ -412,8 +438,8 @@ class _Builder:
         )
 
     def local_line(self, local: Local) -> Formula:
-        neuron_layer = next(n.layer for n in self.net.neurons if n.a == local.of)
-        elementwise = ACTIVATIONS[self.net.activation(neuron_layer)].elementwise
+        layers = [n.layer for n in self.net.neurons if n.a == local.of]
+        elementwise = not layers or ACTIVATIONS[self.net.activation(layers[0])].elementwise
         return self.equation(
             latex.partial(local.of, local.wrt),
             # softmax's derivative as SymPy writes it is a page wide: its o-form says it all
@@ -609,6 +635,10 @@ class DocumentBuilder:
         sections = self.body if verification is None else (*self.body, b.verification(verification))
         title = b.net.spec.title or b.s["title"]
         return Document(b.lang, title, b.s["subtitle"], sections, b.footer(self.carry))
+
+    def worked(self, name: str) -> tuple[Formula, ...]:
+        """The worked line(s) of one quantity, as the sheet shows it ('' names: none)."""
+        return self._b.worked(name) if name not in self._b.net.inputs else ()
 
     def words(self) -> str:
         """Every character the sheet may print outside formulas, verification included."""

@@ -67,6 +67,11 @@ def load_spec(path: str | Path | None) -> Spec:
     if path is None:
         text = resources.files("derive").joinpath("examples/seed.toml").read_text("utf-8")
         return parse_spec(_parse_toml(text, "<built-in seed>"), "<built-in seed>", BUILTIN_NAME)
+    return parse_spec(read_document(path), str(path), Path(path).stem)
+
+
+def read_document(path: str | Path) -> dict[str, Any]:
+    """A TOML file (JSON by its .json suffix) as a table, numbers as exact decimals."""
     source = str(path)
     file = Path(path)
     try:
@@ -74,13 +79,12 @@ def load_spec(path: str | Path | None) -> Spec:
     except FileNotFoundError:
         raise InputError(source, "", "no such file") from None
     except IsADirectoryError:
-        raise InputError(source, "", "is a directory, not a spec file") from None
+        raise InputError(source, "", "is a directory, not a file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(source, "", f"cannot read: {exc}") from None
-    data = (
+    return (
         _parse_json(text, source) if file.suffix.lower() == ".json" else _parse_toml(text, source)
     )
-    return parse_spec(data, source, file.stem)
 
 
 def _parse_toml(text: str, source: str) -> dict[str, Any]:

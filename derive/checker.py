@@ -1,0 +1,188 @@
+"""Grading a hand calculation: each claimed number against the verified derivation.
+
+Verdicts, in computation order: correct (rounds to the true value at the digits written),
+accepted (one unit off in the last digit, or what rounding the intermediates gives), carried
+(wrong, but right from the student's own earlier wrong numbers), wrong (with the slip that
+reproduces the claimed digits, where one does).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from derive.derivation import Derivation, derive
+from derive.network import LOSS, build_network
+from derive.numeric import round_places
+from derive.quantities import Quantity, Values, compute_all, local_name, quantities, with_compute
+
+ZERO_FLOOR = Decimal("1e-12")  # below this a true value counts as 0
+VERDICTS = ("correct", "accepted", "carried", "wrong")
+
+
+@dataclass(frozen=True)
+class Claim:
+    name: str
+    written: str  # as the student wrote it: "0.470"
+    value: Decimal
+
+    @property
+    def decimals(self) -> int:
+        return max(0, -self.value.as_tuple().exponent)
+
+
+@dataclass(frozen=True)
+class Result:
+    name: str
+    claimed: str
+    expected: str  # the true value at the student's precision
+    verdict: str  # correct | accepted | carried | wrong
+    note: tuple[str, dict[str, str]]  # a message key of locales [check] and its fields
+    because_of: tuple[str, ...]  # for carried errors: the earlier claims it follows from
+
+
+def at(value: Decimal, decimals: int) -> Decimal:
+    return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
+def matches(claim: Claim, value: Decimal) -> bool:
+    """The claim is `value` written to the claim's digits (0 only for a true 0)."""
+    if not value.is_finite():
+        return False
+    if claim.value == 0 and abs(value) > ZERO_FLOOR:
+        return False
+    return at(value, claim.decimals) == claim.value
+
+
+def _near(claim: Claim, value: Decimal) -> bool:
+    """Within one unit of the last digit written, and not a 0 (or a wrong sign) standing in
+    for a small value: 0 for a gradient of 0.0004 is never close."""
+    same_sign = claim.value * value > 0
+    return same_sign and abs(claim.value - value) <= Decimal(1).scaleb(-claim.decimals)
+
+
+def _slips(derivation: Derivation, table: dict[str, Quantity]) -> dict[str, dict[str, Quantity]]:
+    """The worked solution with one typical slip built in, by slip name."""
+    net = derivation.network
+    rate = net.spec.learning_rate
+    updates = [n for n, q in table.items() if q.kind == "update"]
+    activation_of = {n.a: n.z for n in net.neurons}
+    activation_locals = [local_name(a, z) for a, z in activation_of.items()]
+    loss_parts = [LOSS, *(local_name(LOSS, o) for o in net.outputs)]
+
+    def update(sign: int, scale: Decimal) -> Callable[[str], Callable[[Values], Decimal]]:
+        def make(name: str) -> Callable[[Values], Decimal]:
+            p, g = net.given[name[:-1]], local_name(LOSS, name[:-1])
+            return lambda v: p - sign * scale * v[g]
+
+        return make
+
+    def scaled(name: str, factor: Decimal) -> Callable[[Values], Decimal]:
+        return lambda v: factor * table[name].compute(v)
+
+    def z_for_a(name: str) -> Callable[[Values], Decimal]:
+        def compute(v: Values) -> Decimal:
+            return table[name].compute(
+                {**v, **{a: v[z] for a, z in activation_of.items() if z in v}}
+            )
+
+        return compute
+
+    slips = {
+        "update_sign": {n: update(-1, rate)(n) for n in updates},
+        "learning_rate": {n: update(1, Decimal(1))(n) for n in updates},
+        "activation_derivative": {n: (lambda v: Decimal(1)) for n in activation_locals},
+        "half_factor": {n: scaled(n, Decimal("0.5")) for n in loss_parts},
+        "double_factor": {n: scaled(n, Decimal(2)) for n in loss_parts},
+        "z_for_a": {
+            n: z_for_a(n) for n, q in table.items() if n not in activation_of and q.kind != "update"
+        },
+    }
+    worlds = {name: with_compute(table, changes) for name, changes in slips.items()}
+    spec = net.spec
+    other = {"by_source": "by_target", "by_target": "by_source"}[spec.numbering]
+    swapped = build_network(type(spec)(**{**spec.__dict__, "numbering": other}))
+    if any(len(layer) > 1 for layer in swapped.layers) and len(swapped.weights) > 1:
+        worlds["numbering"] = quantities(derive(swapped))
+    return worlds
+
+
+def check(derivation: Derivation, claims: list[Claim]) -> list[Result]:
+    """A verdict for every claim, in the order the worked solution computes them."""
+    table = quantities(derivation)
+    by_name = {c.name: c for c in claims}
+    true = compute_all(table)
+    student = compute_all(table, {c.name: c.value for c in claims})
+    worlds = _slips(derivation, table)
+    results: dict[str, Result] = {}
+    rounded: dict[int, dict[str, Decimal]] = {}
+    for name in (n for n in table if n in by_name):
+        claim = by_name[name]
+        upstream = _upstream_claims(table, name, by_name)
+        wrong_before = tuple(u for u in upstream if results[u].verdict in ("wrong", "carried"))
+        from_student = table[name].compute(student)  # from the student's own numbers
+        if claim.decimals not in rounded:
+            rounded[claim.decimals] = compute_all(table, places=claim.decimals)
+        because: tuple[str, ...] = ()
+        fields: dict[str, str] = {}
+        if matches(claim, true[name]):
+            verdict, key = "correct", "correct"
+        elif matches(claim, from_student) and upstream and not wrong_before:
+            verdict, key, fields = "accepted", "own_rounding", {"names": ", ".join(upstream)}
+        elif claim.decimals and claim.value and matches(claim, rounded[claim.decimals][name]):
+            verdict, key, fields = "accepted", "rounded_carry", {"places": str(claim.decimals)}
+        elif _near(claim, true[name]):
+            verdict, key = "accepted", "last_digit"
+        elif matches(claim, from_student) and wrong_before:
+            verdict, key, because = "carried", "carried", wrong_before
+            fields = {"names": ", ".join(wrong_before)}
+        else:
+            own = {c.name: c.value for c in claims}
+            verdict, key = "wrong", _diagnose(claim, true[name], worlds, own) or "wrong"
+        # the true value to two more digits than the student wrote
+        shown = (
+            f"{round_places(true[name], claim.decimals + 2):f}" if true[name].is_finite() else "?"
+        )
+        expected = f"{at(true[name], claim.decimals):f}"
+        note = (key, {"true": shown, **fields})
+        results[name] = Result(name, claim.written, expected, verdict, note, because)
+    return [results[n] for n in table if n in results]
+
+
+def _upstream_claims(
+    table: dict[str, Quantity], name: str, claimed: dict[str, Claim]
+) -> tuple[str, ...]:
+    """The nearest claimed quantities this one is computed from."""
+    found: list[str] = []
+    stack, seen = list(table[name].inputs), set()
+    while stack:
+        current = stack.pop(0)
+        if current in seen:
+            continue
+        seen.add(current)
+        if current in claimed:
+            found.append(current)
+        elif current in table:
+            stack += table[current].inputs
+    return tuple(sorted(found, key=list(table).index))
+
+
+def _diagnose(
+    claim: Claim, true: Decimal, worlds: dict[str, dict[str, Quantity]], own: dict[str, Decimal]
+) -> str | None:
+    """The slip that reproduces the claimed value at its digits, if one does."""
+    for shift in (1, -1, 2, -2):
+        if true and matches(claim, true.scaleb(shift)):
+            return "decimal_shift"
+    others = {n: v for n, v in own.items() if n != claim.name}
+    for slip, table in worlds.items():
+        if claim.name not in table:
+            continue
+        for overrides in ({}, others):
+            value = compute_all(table, overrides)[claim.name]
+            if not matches(Claim(claim.name, "", at(true, claim.decimals)), value) and matches(
+                claim, value
+            ):
+                return slip
+    return None

@@ -1,0 +1,50 @@
+"""Plain renderings of a check: the terminal report and the JSON list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from derive.checker import VERDICTS, Result
+from derive.document import fill, strings
+
+
+def note(result: Result, lang: str) -> str:
+    key, fields = result.note
+    return fill(strings(lang)["check"][f"note_{key}"], **fields)
+
+
+def to_json(results: list[Result], lang: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": r.name,
+            "claimed": r.claimed,
+            "expected": r.expected,
+            "verdict": r.verdict,
+            "note": note(r, lang),
+            "because_of": list(r.because_of),
+        }
+        for r in results
+    ]
+
+
+def summary(results: list[Result], lang: str) -> str:
+    counts = {v: sum(r.verdict == v for r in results) for v in VERDICTS}
+    return fill(strings(lang)["check"]["summary"], total=len(results), **counts)
+
+
+def to_text(results: list[Result], lang: str) -> str:
+    words = strings(lang)["check"]
+    rows = [(words[r.verdict], r.name, r.claimed, r.expected, note(r, lang)) for r in results]
+    header = (
+        words["col_verdict"],
+        words["col_name"],
+        words["col_claimed"],
+        words["col_expected"],
+        words["col_note"],
+    )
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(4)]
+    lines = [
+        "  ".join(cell.ljust(w) for cell, w in zip(row[:4], widths)) + "  " + row[4]
+        for row in [header, *rows]
+    ]
+    return "\n".join([*lines, "", summary(results, lang)])

@@ -1,0 +1,87 @@
+"""The feedback sheet of a check: each claimed number beside the correct worked step."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from derive import mathsvg
+from derive.checker import Result
+from derive.document import (
+    Document,
+    DocumentBuilder,
+    Group,
+    Section,
+    Table,
+    document_strings,
+    paragraph,
+    strings,
+)
+from derive.feedback import note, summary
+from derive.files import output_dir, write_atomic
+from derive.fonts import linked_css, math_css, words_css
+from derive.html import render_html, typeset
+from derive.numbers import MINUS
+from derive.pdf import render_pdf
+from derive.solution import Solution
+
+
+def _minus(number: str) -> str:
+    return number.replace("-", MINUS)
+
+
+class FeedbackSheet:
+    def __init__(self, solution: Solution, results: list[Result], lang: str, name: str) -> None:
+        self.solution, self.results, self.lang, self.name = solution, results, lang, name
+
+    @functools.cached_property
+    def document(self) -> Document:
+        words = strings(self.lang)["check"]
+        builder = DocumentBuilder(self.solution.derivation, self.lang, 3, "exact")
+        rows = tuple(
+            (r.name, r.claimed, r.expected, words[r.verdict], note(r, self.lang))
+            for r in self.results
+        )
+        header = tuple(
+            words[k] for k in ("col_name", "col_claimed", "col_expected", "col_verdict", "col_note")
+        )
+        overview = Section(
+            "summary",
+            words["summary_heading"],
+            (paragraph(summary(self.results, self.lang)), Table(header, rows, style="feedback")),
+        )
+        lines = []
+        for r in self.results:
+            claimed, expected = _minus(r.claimed), _minus(r.expected)
+            said = paragraph(
+                f"{words['col_claimed']}: {claimed} · {words['col_expected']}: {expected}"
+                f" · {note(r, self.lang)}"
+            )
+            lines.append(Group(f"{r.name} · {words[r.verdict]}", (said, *builder.worked(r.name))))
+        details = Section("lines", words["lines_heading"], tuple(lines))
+        footer = builder.document(self.solution.verification).footer
+        return Document(self.lang, words["title"], words["subtitle"], (overview, details), footer)
+
+    @functools.cached_property
+    def html(self) -> str:
+        typeset(self.document)
+        fonts = (
+            words_css("".join(document_strings(self.document)))
+            + "\n"
+            + math_css(mathsvg.characters())
+        )
+        return render_html(self.document, fonts)
+
+    @functools.cached_property
+    def pdf(self) -> bytes:
+        return render_pdf(render_html(self.document, linked_css()))
+
+    def write(self, directory: Path, formats: tuple[str, ...]) -> list[Path]:
+        directory = output_dir(directory)
+        rendered = {fmt: self.pdf if fmt == "pdf" else self.html.encode("utf-8") for fmt in formats}
+        paths = []
+        for fmt in formats:
+            path = directory / f"{self.name}.feedback.{self.lang}.{fmt}"
+            write_atomic(path, rendered[fmt])
+            paths.append(path)
+        return paths

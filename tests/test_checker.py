@@ -1,0 +1,157 @@
+"""The checker on real slips: each verdict and diagnosis reproduced, and bad answers files."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from derive.checker import Claim, check
+from derive.cli import main
+from derive.solution import solve
+from derive.spec import load_spec
+
+
+@pytest.fixture(scope="module")
+def seed():
+    return solve(load_spec(None)).derivation
+
+
+def verdicts(derivation, **claims: str) -> dict[str, tuple[str, str, tuple[str, ...]]]:
+    names = {k: k.replace("__", "/").replace("_p", "'") for k in claims}
+    results = check(derivation, [Claim(names[k], v, Decimal(v)) for k, v in claims.items()])
+    return {r.name: (r.verdict, r.note[0], r.because_of) for r in results}
+
+
+def test_correct_at_the_digits_written(seed):
+    got = verdicts(seed, z1="0.47", h1="0.615", o1="0.6457", dC__do1="-0.709", w5_p="0.560")
+    assert {v[0] for v in got.values()} == {"correct"}
+
+
+def test_update_sign_slip(seed):
+    # the seed notes' own slip: w5' = w5 + η·∂C/∂w5 = 0.55 + 0.1 × (−0.0998) = 0.540
+    assert verdicts(seed, w5_p="0.540")["w5'"] == ("wrong", "update_sign", ())
+
+
+def test_forgotten_sigma_prime(seed):
+    # ∂C/∂w5 = ∂C/∂o1 · ∂z3/∂w5 = −0.709 × 0.615 = −0.436, no ∂o1/∂z3
+    assert verdicts(seed, dC__dw5="-0.436")["dC/dw5"][:2] == ("wrong", "activation_derivative")
+
+
+def test_half_factor_of_the_loss(seed):
+    # −(y − o) = −0.354: the derivative of ½(y − o)², but this loss has no ½
+    assert verdicts(seed, dC__do1="-0.354")["dC/do1"][:2] == ("wrong", "half_factor")
+
+
+def test_decimal_shift(seed):
+    assert verdicts(seed, dC__dw1="-0.106")["dC/dw1"][:2] == ("wrong", "decimal_shift")
+
+
+def test_z_used_for_the_activation(seed):
+    # ∂z3/∂w5 = h1, written as z1
+    assert verdicts(seed, dz3__dw5="0.47")["dz3/dw5"][:2] == ("wrong", "z_for_a")
+
+
+def test_learning_rate_left_out(seed):
+    assert verdicts(seed, w5_p="0.650")["w5'"][:2] == ("wrong", "learning_rate")
+
+
+def test_weights_read_in_the_other_numbering(seed):
+    # z1 = x1·w1 + x2·w2 (by target) = 0.5 × 0.7 + 0.3 × 0.3 = 0.44, not x1·w1 + x2·w3
+    assert verdicts(seed, z1="0.44")["z1"][:2] == ("wrong", "numbering")
+
+
+def test_carried_error_names_its_cause(seed):
+    # h1 wrong; z3 and o1 right from it: 0.625 × 0.55 + 0.582 × 0.45 = 0.606, σ(0.606) = 0.647
+    got = verdicts(seed, h1="0.625", h2="0.582", z3="0.606", o1="0.647")
+    assert got["h1"][0] == "wrong"
+    assert got["z3"] == ("carried", "carried", ("h1",))
+    assert got["o1"] == ("carried", "carried", ("z3",))
+
+
+def test_rounding_drift_is_accepted(seed):
+    # from the rounded o1 = 0.646, C = (1 − 0.646)² = 0.125316 → 0.125 (exact: 0.1255 → 0.126)
+    got = verdicts(seed, o1="0.646", C="0.125")
+    assert got["C"][:2] == ("accepted", "own_rounding")
+    assert verdicts(seed, C="0.125")["C"][:2] == ("accepted", "rounded_carry")
+    assert verdicts(seed, h1="0.616")["h1"][:2] == ("accepted", "last_digit")
+
+
+def test_zero_is_never_right_for_a_small_gradient(seed):
+    # ∂C/∂w4 = −0.0053: "0" and "0.00" round alike, but are not accepted
+    assert verdicts(seed, dC__dw4="0")["dC/dw4"][0] == "wrong"
+    assert verdicts(seed, dC__dw4="0.00")["dC/dw4"][0] == "wrong"
+    assert verdicts(seed, dC__dw4="-0.005")["dC/dw4"][0] == "correct"
+
+
+def _answers(tmp_path, body: str, spec: str | None = None):
+    path = tmp_path / "answers.toml"
+    path.write_text((f'spec = "{spec}"\n' if spec else "") + "[answers]\n" + body)
+    return path
+
+
+def test_cli_json_and_exit_codes(tmp_path, capsys):
+    ok = _answers(tmp_path, 'z1 = 0.47\n"w5\'" = 0.560\n')
+    assert main(["check", str(ok), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data[0] == {
+        "name": "z1",
+        "claimed": "0.47",
+        "expected": "0.47",
+        "verdict": "correct",
+        "note": "rounds to the true value at the digits you wrote",
+        "because_of": [],
+    }
+    bad = _answers(tmp_path, "h1 = 0.625\nh2 = 0.582\nz3 = 0.606\n")
+    assert main(["check", str(bad), "--json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data[2]["verdict"] == "carried" and data[2]["because_of"] == ["h1"]
+
+
+def test_cli_report_and_feedback_sheet(tmp_path, capsys):
+    path = _answers(tmp_path, '"w5\'" = 0.540\n')
+    assert (
+        main(["check", str(path), "--lang", "ko", "--format", "html,pdf", "-o", str(tmp_path)]) == 1
+    )
+    out = capsys.readouterr().out
+    assert "갱신 부호" in out and "오답" in out
+    html = (tmp_path / "answers.feedback.ko.html").read_text()
+    assert "손 계산 피드백" in html and "0.55 - 0.1 \\times" in html  # the correct worked step
+    assert (tmp_path / "answers.feedback.ko.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_spec_relative_to_the_answers_file(tmp_path, capsys):
+    (tmp_path / "net.toml").write_text(Path("examples/seed_section3.toml").read_text())
+    path = _answers(tmp_path, 'z1 = 0.35\n"dC/db3" = -0.0541\n', spec="net.toml")
+    assert main(["check", str(path)]) == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "key", "problem"),
+    [
+        ('z1 = "lots"\n', "answers.z1", "is not a number"),
+        ("z1 = true\n", "answers.z1", "is not a number"),
+        ("z9 = 0.1\n", "answers.z9", "unknown name; did you mean 'z3'?"),
+        ('"dC/dw7" = 0.1\n', "answers.dC/dw7", "valid: x1, x2, z1, h1"),
+        ("z1 = nan\n", "answers.z1", "not a finite number"),
+    ],
+)
+def test_malformed_answers(tmp_path, capsys, body, key, problem):
+    path = _answers(tmp_path, body)
+    assert main(["check", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"derive: {path}: {key}: ") and problem in err
+
+
+def test_missing_spec_and_missing_answers(tmp_path, capsys):
+    path = _answers(tmp_path, "z1 = 0.47\n", spec="nowhere.toml")
+    assert main(["check", str(path)]) == 2
+    assert f"derive: {path}: spec: no spec file at" in capsys.readouterr().err
+    empty = tmp_path / "empty.toml"
+    empty.write_text('spec = "x.toml"\ncolour = 1\n')
+    assert main(["check", str(empty)]) == 2
+    assert "colour: unknown key" in capsys.readouterr().err
+    assert main(["check", str(tmp_path / "none.toml")]) == 2
+    assert "no such file" in capsys.readouterr().err
