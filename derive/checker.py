@@ -122,16 +122,20 @@ def check(derivation: Derivation, claims: list[Claim]) -> list[Result]:
         upstream = _upstream_claims(table, name, by_name)
         wrong_before = tuple(u for u in upstream if results[u].verdict in ("wrong", "carried"))
         from_student = table[name].compute(student)  # from the student's own numbers
-        if claim.decimals not in rounded:
-            rounded[claim.decimals] = compute_all(table, places=claim.decimals)
+        # students round intermediates to a few decimals, and small results to more
+        places = [p for p in range(1, max(claim.decimals, 3) + 1) if claim.decimals and claim.value]
+        for p in places:
+            if p not in rounded:
+                rounded[p] = compute_all(table, places=p)
+        carry_places = next((p for p in reversed(places) if matches(claim, rounded[p][name])), None)
         because: tuple[str, ...] = ()
         fields: dict[str, str] = {}
         if matches(claim, true[name]):
             verdict, key = "correct", "correct"
         elif matches(claim, from_student) and upstream and not wrong_before:
             verdict, key, fields = "accepted", "own_rounding", {"names": ", ".join(upstream)}
-        elif claim.decimals and claim.value and matches(claim, rounded[claim.decimals][name]):
-            verdict, key, fields = "accepted", "rounded_carry", {"places": str(claim.decimals)}
+        elif carry_places is not None:
+            verdict, key, fields = "accepted", "rounded_carry", {"places": str(carry_places)}
         elif _near(claim, true[name]):
             verdict, key = "accepted", "last_digit"
         elif matches(claim, from_student) and wrong_before:

@@ -155,3 +155,11 @@ def test_missing_spec_and_missing_answers(tmp_path, capsys):
     assert "colour: unknown key" in capsys.readouterr().err
     assert main(["check", str(tmp_path / "none.toml")]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_shipped_example_answers(capsys):
+    assert main(["check", "examples/answers_seed.toml", "--json"]) == 1
+    data = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
+    assert data["C"]["verdict"] == "accepted"  # (1 − 0.646)² = 0.1253 from the rounded o1
+    assert data["dC/dw5"]["verdict"] == "accepted"  # −0.162 × 0.615 with δ3 rounded
+    assert data["w5'"]["verdict"] == "wrong" and "update sign" in data["w5'"]["note"]
