@@ -578,7 +578,7 @@ class _Builder:
                 cell(c.sympy),
                 cell(c.autograd),
                 cell(c.finite_difference),
-                f"{c.largest_disagreement:.1e}",
+                f"{c.largest_disagreement:.1e}".replace("-", numbers.MINUS),
             )
             for p, c in v.checks.items()
         )

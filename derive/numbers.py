@@ -23,12 +23,6 @@ def _parts(value: Decimal, places: int) -> tuple[str, str | None]:
     return f"{round_places(value, places):f}", None
 
 
-def shown(value: Decimal, places: int) -> Decimal:
-    """The value exactly as the sheet prints it (for checking lines by hand)."""
-    mantissa, exponent = _parts(value, places)
-    return Decimal(mantissa).scaleb(int(exponent)) if exponent else Decimal(mantissa)
-
-
 def text(value: Decimal, places: int) -> str:
     """For tables: '0.470', '−0.0998', '1.23×10⁻⁷' (a real minus sign)."""
     mantissa, exponent = _parts(value, places)
