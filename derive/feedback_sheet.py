@@ -18,7 +18,7 @@ from derive.document import (
     strings,
 )
 from derive.feedback import note, summary
-from derive.files import output_dir, write_atomic
+from derive.files import write_documents
 from derive.fonts import linked_css, math_css, words_css
 from derive.html import render_html, typeset
 from derive.numbers import MINUS
@@ -77,11 +77,6 @@ class FeedbackSheet:
         return render_pdf(render_html(self.document, linked_css()))
 
     def write(self, directory: Path, formats: tuple[str, ...]) -> list[Path]:
-        directory = output_dir(directory)
-        rendered = {fmt: self.pdf if fmt == "pdf" else self.html.encode("utf-8") for fmt in formats}
-        paths = []
-        for fmt in formats:
-            path = directory / f"{self.name}.feedback.{self.lang}.{fmt}"
-            write_atomic(path, rendered[fmt])
-            paths.append(path)
-        return paths
+        """Write DIR/<answers name>.feedback.<lang>.<format>; returns the paths."""
+        render = {"pdf": lambda: self.pdf, "html": lambda: self.html.encode("utf-8")}
+        return write_documents(directory, f"{self.name}.feedback.{self.lang}", formats, render)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from derive.errors import InputError
@@ -36,3 +37,18 @@ def write_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def write_documents(
+    directory: Path, stem: str, formats: tuple[str, ...], render: dict[str, Callable[[], bytes]]
+) -> list[Path]:
+    """Render every format (in `render`'s order) before writing any, then write
+    DIR/<stem>.<format> for each; returns the paths in the order of `formats`."""
+    directory = output_dir(directory)
+    rendered = {fmt: render[fmt]() for fmt in sorted(formats, key=list(render).index)}
+    paths = []
+    for fmt in formats:
+        path = directory / f"{stem}.{fmt}"
+        write_atomic(path, rendered[fmt])
+        paths.append(path)
+    return paths

@@ -14,7 +14,7 @@ from derive import mathsvg
 from derive.background import in_background
 from derive.derivation import Derivation, derive
 from derive.document import LANGUAGES, Document, DocumentBuilder
-from derive.files import output_dir, write_atomic
+from derive.files import write_documents
 from derive.fonts import linked_css, math_css, words_css
 from derive.html import render_html, typeset
 from derive.network import build_network
@@ -82,17 +82,9 @@ class Sheet:
 
     def write(self, directory: str | Path, formats: tuple[str, ...] = FORMATS) -> list[Path]:
         """Write DIR/<name>.<lang>.<format> for each format; returns the paths."""
-        directory = output_dir(Path(directory))
-        stem = f"{self.spec.name}.{self.lang}"
-        contents = {"pdf": lambda: self.pdf, "html": lambda: self.html.encode("utf-8")}
-        # render all before writing any; the PDF first, as the HTML's fonts may still be cut
-        rendered = {fmt: contents[fmt]() for fmt in sorted(formats, key=list(contents).index)}
-        paths = []
-        for fmt in formats:
-            path = directory / f"{stem}.{fmt}"
-            write_atomic(path, rendered[fmt])
-            paths.append(path)
-        return paths
+        # the PDF first, as the HTML file's fonts may still be being cut in the background
+        render = {"pdf": lambda: self.pdf, "html": lambda: self.html.encode("utf-8")}
+        return write_documents(Path(directory), f"{self.spec.name}.{self.lang}", formats, render)
 
     def _repr_html_(self) -> str:
         # an iframe keeps the sheet's page styles out of the notebook's own
