@@ -15,10 +15,10 @@ import sys
 import time
 from decimal import Decimal
 
-from derive.derivation import derive
-from derive.network import build_network
-from derive.spec import Spec, bias_count, parse_spec, weight_count
-from derive.verify import sympy_gradients
+from derive.engine.derivation import derive
+from derive.engine.network import build_network
+from derive.engine.spec import Spec, bias_count, parse_spec, weight_count
+from derive.verify.verification import sympy_gradients
 
 ARCHITECTURES = ([2, 2, 1], [4, 4, 2], [8, 8, 4], [16, 16, 8])
 CAP = 60.0
@@ -45,7 +45,7 @@ def bench_spec(layers: list[int]) -> Spec:
 
 def _engine(layers: list[int], out: multiprocessing.Queue) -> None:
     """(build + derive, autograd + finite-difference check) seconds, first run in this process."""
-    from derive.torch_model import TorchNetwork
+    from derive.verify.torch_model import TorchNetwork
 
     spec = bench_spec(layers)
     start = time.perf_counter()

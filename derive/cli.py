@@ -7,17 +7,18 @@ import json
 import sys
 from pathlib import Path
 
-from derive import __version__, feedback
-from derive.answers import check_names, load_answers
-from derive.checker import check
-from derive.document import LANGUAGES
+from derive import __version__
+from derive.engine.spec import load_spec
 from derive.errors import DeriveError
-from derive.feedback_sheet import FeedbackSheet
-from derive.quantities import quantities
+from derive.grading import feedback
+from derive.grading.answers import check_names, load_answers
+from derive.grading.checker import check
+from derive.grading.feedback_sheet import FeedbackSheet
+from derive.grading.quantities import quantities
 from derive.report import to_json, to_text
 from derive.sheet import CARRIES, FORMATS, MAX_PRECISION, Sheet
+from derive.sheets.document import LANGUAGES
 from derive.solution import solve
-from derive.spec import load_spec
 
 SPEC_HELP = "spec file (TOML, or JSON by its .json suffix); default: the built-in seed example"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from derive.network import LOSS
+from derive.engine.network import LOSS
 from derive.solution import Solution
 
 

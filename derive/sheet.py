@@ -10,17 +10,17 @@ import html as html_escape
 from collections.abc import Callable
 from pathlib import Path
 
-from derive import mathsvg
 from derive.background import in_background
-from derive.derivation import Derivation, derive
-from derive.document import LANGUAGES, Document, DocumentBuilder
+from derive.engine.derivation import Derivation, derive
+from derive.engine.network import build_network
+from derive.engine.spec import Spec, load_spec
 from derive.files import write_documents
-from derive.fonts import linked_css, math_css, words_css
-from derive.html import render_html, typeset
-from derive.network import build_network
-from derive.pdf import prepare_pdf, render_pdf
-from derive.spec import Spec, load_spec
-from derive.verify import verify
+from derive.sheets.document import LANGUAGES, Document, DocumentBuilder
+from derive.typeset import mathsvg
+from derive.typeset.fonts import linked_css, math_css, words_css
+from derive.typeset.html import render_html, typeset
+from derive.typeset.pdf import prepare_pdf, render_pdf
+from derive.verify.verification import verify
 
 FORMATS = ("html", "pdf")
 CARRIES = ("exact", "rounded")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from derive.derivation import Derivation, derive
-from derive.network import build_network
-from derive.spec import Spec
-from derive.verify import Verification, verify
+from derive.engine.derivation import Derivation, derive
+from derive.engine.network import build_network
+from derive.engine.spec import Spec
+from derive.verify.verification import Verification, verify
 
 
 @dataclass(frozen=True)

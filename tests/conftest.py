@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from derive.derivation import Derivation, derive
-from derive.network import build_network
-from derive.spec import Spec, parse_spec
+from derive.engine.derivation import Derivation, derive
+from derive.engine.network import build_network
+from derive.engine.spec import Spec, parse_spec
 
 
 def make_spec(**overrides: Any) -> Spec:

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from derive.checker import Claim, check
 from derive.cli import main
+from derive.engine.spec import load_spec
+from derive.grading.checker import Claim, check
 from derive.solution import solve
-from derive.spec import load_spec
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import math
 import pytest
 import sympy as sp
 
-from derive.ops import ACTIVATIONS, LOSSES, relu, sigmoid, step
+from derive.engine.operations import ACTIVATIONS, LOSSES, relu, sigmoid, step
 from tests.conftest import run
 
 

@@ -7,10 +7,10 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from derive.derivation import derive
-from derive.network import build_network
-from derive.spec import bias_count, parse_spec, weight_count
-from derive.torch_model import TorchNetwork
+from derive.engine.derivation import derive
+from derive.engine.network import build_network
+from derive.engine.spec import bias_count, parse_spec, weight_count
+from derive.verify.torch_model import TorchNetwork
 
 HIDDEN = ["sigmoid", "tanh", "relu", "linear"]
 value = st.integers(-200, 200).map(lambda k: Decimal(k) / 100)

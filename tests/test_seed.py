@@ -7,10 +7,10 @@ import math
 import numpy as np
 import pytest
 
-from derive.derivation import derive
-from derive.network import build_network
+from derive.engine.derivation import derive
+from derive.engine.network import build_network
+from derive.engine.spec import load_spec
 from derive.solution import solve
-from derive.spec import load_spec
 
 # DESIGN.md section 2: the seed's section-2 example computed exactly (float64).
 SEED_VALUES = {

@@ -11,12 +11,12 @@ from decimal import Decimal
 import pypdf
 import pytest
 
-from derive import numbers
 from derive.cli import main
-from derive.document import Formula, document_strings
-from derive.numeric import round_places, update_places
+from derive.engine.exact import round_places, update_places
+from derive.engine.spec import load_spec
 from derive.sheet import Sheet
-from derive.spec import load_spec
+from derive.sheets import numbers
+from derive.sheets.document import Formula, document_strings
 from tests.conftest import make_spec
 
 
@@ -197,7 +197,7 @@ def test_notebook_display(seed_en):
 
 
 def test_every_language_has_every_string():
-    from derive.document import LANGUAGES, strings
+    from derive.sheets.document import LANGUAGES, strings
 
     def keys(table: dict, prefix: str = "") -> set[str]:
         out = set()

@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from derive.derivation import derive
+from derive.engine.derivation import derive
+from derive.engine.network import build_network
 from derive.errors import VerificationError
-from derive.network import build_network
-from derive.verify import SYMPY_LIMIT, verify
+from derive.verify.verification import SYMPY_LIMIT, verify
 from tests.conftest import make_spec, run
 
 

@@ -13,8 +13,8 @@ from decimal import Decimal
 
 import sympy as sp
 
-from derive.ops import ACTIVATIONS, LOSSES
-from derive.spec import Spec
+from derive.engine.operations import ACTIVATIONS, LOSSES
+from derive.engine.spec import Spec
 
 LOSS = "C"
 

@@ -16,10 +16,10 @@ from decimal import Decimal
 
 import sympy as sp
 
+from derive.engine.exact import PRECISION, evaluate, round_fixed, round_places, update_places
+from derive.engine.network import LOSS, Network
+from derive.engine.operations import ACTIVATIONS, LOSSES
 from derive.errors import InputError
-from derive.network import LOSS, Network
-from derive.numeric import PRECISION, evaluate, round_fixed, round_places, update_places
-from derive.ops import ACTIVATIONS, LOSSES
 
 PATH_LIMIT = 64  # paths per parameter kept as explicit lists (always counted)
 

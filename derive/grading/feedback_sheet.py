@@ -5,9 +5,10 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from derive import mathsvg
-from derive.checker import Result
-from derive.document import (
+from derive.files import write_documents
+from derive.grading.checker import Result
+from derive.grading.feedback import note, summary
+from derive.sheets.document import (
     Document,
     DocumentBuilder,
     Group,
@@ -17,13 +18,12 @@ from derive.document import (
     paragraph,
     strings,
 )
-from derive.feedback import note, summary
-from derive.files import write_documents
-from derive.fonts import linked_css, math_css, words_css
-from derive.html import render_html, typeset
-from derive.numbers import MINUS
-from derive.pdf import render_pdf
+from derive.sheets.numbers import MINUS
 from derive.solution import Solution
+from derive.typeset import mathsvg
+from derive.typeset.fonts import linked_css, math_css, words_css
+from derive.typeset.html import render_html, typeset
+from derive.typeset.pdf import render_pdf
 
 
 def _minus(number: str) -> str:

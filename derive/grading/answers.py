@@ -16,9 +16,9 @@ import re
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from derive.checker import Claim
+from derive.engine.spec import Spec, load_spec, read_document
 from derive.errors import InputError
-from derive.spec import Spec, load_spec, read_document
+from derive.grading.checker import Claim
 
 _DECIMAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 

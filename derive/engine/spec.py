@@ -15,8 +15,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from derive.engine.operations import ACTIVATIONS, LOSSES
 from derive.errors import InputError
-from derive.ops import ACTIVATIONS, LOSSES
 
 BIAS_MODES = ("none", "neuron", "layer")
 NUMBERINGS = ("by_source", "by_target")

@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING
 
 import sympy as sp
 
-from derive.derivation import Derivation
+from derive.engine.derivation import Derivation
+from derive.engine.exact import evaluate
+from derive.engine.network import LOSS, Network
 from derive.errors import VerificationError
-from derive.network import LOSS, Network
-from derive.numeric import evaluate
 
 if TYPE_CHECKING:
-    from derive.torch_model import Forward
+    from derive.verify.torch_model import Forward
 
 SYMPY_LIMIT = 40  # parameters; beyond this the whole-loss expression swells (docs/performance.md)
 STEP = 1e-5  # finite-difference step
@@ -62,7 +62,7 @@ def verify(derivation: Derivation) -> Verification:
     """Cross-check every gradient and forward value; raise VerificationError on disagreement."""
     if derivation.places is not None:
         raise ValueError("verify the exact derivation, not a rounded one")
-    from derive.torch_model import TorchNetwork  # torch takes a second to import
+    from derive.verify.torch_model import TorchNetwork  # torch takes a second to import
 
     network = derivation.network
     model = TorchNetwork(network)

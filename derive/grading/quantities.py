@@ -13,9 +13,9 @@ from decimal import Decimal
 
 import sympy as sp
 
-from derive.derivation import Derivation
-from derive.network import LOSS, Network
-from derive.numeric import evaluate, round_places
+from derive.engine.derivation import Derivation
+from derive.engine.exact import evaluate, round_places
+from derive.engine.network import LOSS, Network
 
 Values = Mapping[str, Decimal]
 

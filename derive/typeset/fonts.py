@@ -14,7 +14,7 @@ import logging
 from importlib import resources
 from pathlib import Path
 
-from derive.mathsvg import FAMILY as MATH_FAMILY
+from derive.typeset.mathsvg import FAMILY as MATH_FAMILY
 
 FAMILY, SYMBOLS, MATH = "NanumGothic", "STIXTwoMathSymbols", MATH_FAMILY
 # what STIX draws even where NanumGothic has a glyph: Greek, ×, primes, sub- and superscripts,
@@ -38,7 +38,7 @@ def _nanum(weight: str) -> Path:
 
 
 def _stix() -> Path:
-    from derive.mathsvg import font_path
+    from derive.typeset.mathsvg import font_path
 
     return font_path()
 

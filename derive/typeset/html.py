@@ -8,13 +8,13 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from derive import mathsvg
-from derive.document import Document
+from derive.sheets.document import Document
+from derive.typeset import mathsvg
 
 
 def templates_dir() -> Path:
     """templates/ beside the package in a checkout, or inside it when installed as a wheel."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent
     for candidate in (package / "templates", package.parent / "templates"):
         if (candidate / "sheet.html.j2").is_file():
             return candidate
@@ -35,7 +35,7 @@ def _environment() -> jinja2.Environment:
 
 
 def render_html(document: Document, fonts: str) -> str:
-    """The finished page; `fonts` is its @font-face CSS (derive.fonts.font_css)."""
+    """The finished page; `fonts` is its @font-face CSS (derive.typeset.fonts.font_css)."""
     css = (templates_dir() / "sheet.css").read_text("utf-8")
     template = _environment().get_template("sheet.html.j2")
     return template.render(doc=document, css=Markup(css), fonts=Markup(fonts))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F  # noqa: N812 - the PyTorch convention
 
-from derive.network import Network
+from derive.engine.network import Network
 
 DTYPE = torch.float64
 

@@ -12,7 +12,7 @@ from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_UP, Decimal, localcontext
 
 import sympy as sp
 
-from derive.ops import relu, sigmoid, step
+from derive.engine.operations import relu, sigmoid, step
 
 PRECISION = 50
 _ONE = Decimal(1)

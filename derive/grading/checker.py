@@ -12,10 +12,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from derive.derivation import Derivation, derive
-from derive.network import LOSS, build_network
-from derive.numeric import round_places
-from derive.quantities import Quantity, Values, compute_all, local_name, quantities, with_compute
+from derive.engine.derivation import Derivation, derive
+from derive.engine.exact import round_places
+from derive.engine.network import LOSS, build_network
+from derive.grading.quantities import (
+    Quantity,
+    Values,
+    compute_all,
+    local_name,
+    quantities,
+    with_compute,
+)
 
 ZERO_FLOOR = Decimal("1e-12")  # below this a true value counts as 0
 VERDICTS = ("correct", "accepted", "carried", "wrong")

@@ -18,12 +18,13 @@ from decimal import Decimal
 from importlib import resources
 from typing import ClassVar
 
-from derive import __version__, latex, numbers
-from derive.derivation import Derivation, Local
-from derive.diagram import Diagram, label, layout
-from derive.network import LOSS, Network, Neuron
-from derive.ops import ACTIVATIONS, LOSSES
-from derive.verify import SYMPY_LIMIT, Verification
+from derive import __version__
+from derive.engine.derivation import Derivation, Local
+from derive.engine.network import LOSS, Network, Neuron
+from derive.engine.operations import ACTIVATIONS, LOSSES
+from derive.sheets import latex, numbers
+from derive.sheets.diagram import Diagram, label, layout
+from derive.verify.verification import SYMPY_LIMIT, Verification
 
 LANGUAGES = ("en", "ko")
 DETAIL_LIMIT = 6  # neurons or parameters per layer worked in full; the rest go to a table
@@ -345,7 +346,7 @@ class _Builder:
         return self.equation(*sides, self.num.tex(self.d.loss))
 
     def worked(self, name: str) -> tuple[Formula, ...]:
-        """The worked line(s) of one quantity (names as in derive.quantities)."""
+        """The worked line(s) of one quantity (names as in derive.grading.quantities)."""
         neurons = {n.z: n for n in self.net.neurons} | {n.a: n for n in self.net.neurons}
         if name == LOSS:
             return (self.loss_line(),)

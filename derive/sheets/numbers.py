@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from derive.numeric import round_fixed, round_places, update_places
+from derive.engine.exact import round_fixed, round_places, update_places
 
 SCIENTIFIC_BELOW = -5  # a value under 10⁻⁵ in size prints as m × 10^e
 MINUS = "\u2212"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from derive.checker import VERDICTS, Result
-from derive.document import fill, strings
+from derive.grading.checker import VERDICTS, Result
+from derive.sheets.document import fill, strings
 
 
 def note(result: Result, lang: str) -> str:

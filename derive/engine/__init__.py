@@ -1,0 +1,1 @@
+"""The engine: spec, table of operations, network, exact numbers, derivation, update rules."""

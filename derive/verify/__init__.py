@@ -1,0 +1,1 @@
+"""Verification: every number of a derivation checked against independent computations."""
