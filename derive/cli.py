@@ -17,7 +17,7 @@ from derive.grading.feedback_sheet import FeedbackSheet
 from derive.grading.quantities import quantities
 from derive.report import to_json, to_text
 from derive.sheet import CARRIES, FORMATS, MAX_PRECISION, Sheet
-from derive.sheets.document import LANGUAGES
+from derive.sheets.locale import LANGUAGES
 from derive.solution import solve
 
 SPEC_HELP = "spec file (TOML, or JSON by its .json suffix); default: the built-in seed example"
@@ -126,9 +126,9 @@ def _sheet(args: argparse.Namespace) -> None:
 def _check(args: argparse.Namespace) -> int:
     spec, claims = load_answers(args.answers, args.spec)
     solution = solve(spec)
-    table = quantities(solution.derivation)
+    table = quantities(solution.derivation.network, solution.update.rule)
     check_names(args.answers, claims, list(table))
-    results = check(solution.derivation, claims)
+    results = check(solution.derivation, solution.update, claims)
     if args.format:
         report = FeedbackSheet(solution, results, args.lang, Path(args.answers).stem)
         for path in report.write(Path(args.output), args.format):

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import math
+import sys
+from decimal import Decimal
 from typing import Any
 
-from derive.engine.network import LOSS
+from derive.engine.exact import exact_context
+from derive.engine.names import LOSS, Name
 from derive.solution import Solution
 
 
 def to_json(solution: Solution) -> dict[str, Any]:
     """Full-precision floats keyed by node and parameter names (see docs/json.md)."""
-    d, v = solution.derivation, solution.verification
+    d, u, v = solution.derivation, solution.update, solution.verification
     net = d.network
     spec = net.spec
     return {
@@ -22,30 +26,60 @@ def to_json(solution: Solution) -> dict[str, Any]:
             "bias": spec.bias,
             "numbering": spec.numbering,
             "learning_rate": float(spec.learning_rate),
+            "settings": {key: float(value) for key, value in spec.settings.items()},
         },
-        "values": {name: float(value) for name, value in d.values.items() if name != LOSS},
-        "loss": float(d.loss),
-        "gradients": {p: float(g.value) for p, g in d.gradients.items()},
-        "updated": {p: float(g.updated) for p, g in d.gradients.items()},
-        "node_gradients": {n: float(a.value) for n, a in d.adjoints.items() if n != LOSS},
-        "local_derivatives": {f"d{a}/d{b}": float(loc.value) for (a, b), loc in d.locals.items()},
+        "values": {name: _number(value) for name, value in d.values.items() if name != LOSS},
+        "loss": _number(d.loss),
+        "gradients": {p: _number(g.value) for p, g in d.gradients.items()},
+        "updated": {p: _number(step.after) for p, step in u.params.items()},
+        "update": {
+            "rule": u.rule.name,
+            "hyperparameters": {k: float(x) for k, x in u.rule.hyperparameters.items()},
+            "step": u.step,
+        },
+        "node_gradients": {n: _number(a.value) for n, a in d.adjoints.items() if n != LOSS},
+        "local_derivatives": {
+            str(Name(a, b)): _number(loc.value) for (a, b), loc in d.locals.items()
+        },
         "checks": {
             p: {
-                "chain_rule": c.chain_rule,
-                "sympy": c.sympy,
-                "autograd": c.autograd,
-                "finite_difference": c.finite_difference,
-                "largest_disagreement": c.largest_disagreement,
+                "chain_rule": _finite(c.chain_rule),
+                "sympy": _finite(c.sympy),
+                "autograd": _finite(c.autograd),
+                "autograd_tolerance": _finite(c.autograd_tolerance),
+                "finite_difference": _finite(c.finite_difference),
+                "finite_difference_error": _finite(c.finite_difference_error),
+                "finite_difference_step": _finite(c.finite_difference_step),
+                "largest_disagreement": _finite(c.largest_disagreement),
                 "relu_kink": c.kink,
             }
             for p, c in v.checks.items()
         },
         "verification": {
             "sympy_skipped": v.sympy_skipped,
-            "finite_difference_step": v.step,
-            "forward_disagreement": v.forward_disagreement,
+            "sympy_unevaluable": list(v.sympy_unevaluable),
+            "forward_disagreement": _finite(v.forward_disagreement),
+            "update_disagreement": _finite(v.update_disagreement),
         },
     }
+
+
+SMALLEST_NORMAL = Decimal(sys.float_info.min)
+
+
+def _number(value: Decimal) -> float | str:
+    """The exact value correctly rounded to float64, or, where float64 cannot hold it (beyond
+    10³⁰⁸, or so small it would lose digits), the decimal itself as a string: '1.97E+434'."""
+    as_float = float(value)
+    if math.isfinite(as_float) and (not value or abs(value) >= SMALLEST_NORMAL):
+        return as_float
+    with exact_context(17):
+        return f"{(+value).normalize():E}"
+
+
+def _finite(value: float | None) -> float | None:
+    """JSON has no infinity: an unbounded estimate (or a missing value) is null."""
+    return value if value is not None and math.isfinite(value) else None
 
 
 def _num(value: object) -> str:
@@ -66,7 +100,7 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 
 def to_text(solution: Solution) -> str:
     """A report readable in a terminal: forward pass, loss, gradients and updates, checks."""
-    d, v = solution.derivation, solution.verification
+    d, u, v = solution.derivation, solution.update, solution.verification
     net = d.network
     spec = net.spec
     acts = ", ".join(dict.fromkeys(spec.activations))
@@ -83,7 +117,7 @@ def to_text(solution: Solution) -> str:
         out.append(f"  {n.z} = {terms} = {_num(d.values[n.z])}")
         out.append(f"  {n.a} = {act}({n.z}) = {_num(d.values[n.a])}")
     out += ["", f"Loss ({spec.loss})", f"  C = {_num(d.loss)}", "", "Gradients and one step"]
-    rows = [[p, _num(net.given[p]), _num(g.value), _num(g.updated)] for p, g in d.gradients.items()]
+    rows = [[p, _num(s.before), _num(s.gradient), _num(s.after)] for p, s in u.params.items()]
     out += _table(["param", "value", "dC/dparam", f"updated (p - {spec.learning_rate}·grad)"], rows)
     out += ["", "Verification: chain rule, SymPy, PyTorch autograd (float64), finite differences"]
     rows = [
@@ -100,5 +134,7 @@ def to_text(solution: Solution) -> str:
     out += _table(["param", "chain rule", "sympy", "autograd", "finite diff", "largest gap"], rows)
     if v.sympy_skipped:
         out.append(f"SymPy skipped: {v.sympy_skipped}")
-    out.append(f"All {len(v.checks)} gradients agree (finite-difference step {v.step:g}).")
+    if v.sympy_unevaluable:
+        out.append(f"SymPy's form cannot be evaluated here for: {', '.join(v.sympy_unevaluable)}")
+    out.append(f"All {len(v.checks)} gradients agree, and the update agrees with torch.optim.SGD.")
     return "\n".join(out)

@@ -14,8 +14,11 @@ from derive.background import in_background
 from derive.engine.derivation import Derivation, derive
 from derive.engine.network import build_network
 from derive.engine.spec import Spec, load_spec
+from derive.engine.update import descend
 from derive.files import write_documents
-from derive.sheets.document import LANGUAGES, Document, DocumentBuilder
+from derive.sheets.builder import DocumentBuilder
+from derive.sheets.document import Document
+from derive.sheets.locale import LANGUAGES
 from derive.typeset import mathsvg
 from derive.typeset.fonts import linked_css, math_css, words_css
 from derive.typeset.html import render_html, typeset
@@ -54,12 +57,13 @@ class Sheet:
     @functools.cached_property
     def _built(self) -> tuple[Document, Callable[[], str]]:
         exact = self.derivation
+        update = descend(exact)
         shown = exact if self.carry == "exact" else derive(exact.network, self.precision)
-        builder = DocumentBuilder(shown, self.lang, self.precision, self.carry)
+        builder = DocumentBuilder(shown, descend(shown), self.lang, self.precision, self.carry)
         words = builder.words()
         # the verification and the HTML file's fonts run in other processes while the
         # formulas are typeset here; the PDF links its fonts and needs only the verification
-        verification = in_background(lambda: verify(exact))
+        verification = in_background(lambda: verify(exact, update))
         fonts = in_background(lambda: words_css(words), nice=10)
         typeset(builder.document(None))
         prepare_pdf()

@@ -29,11 +29,13 @@ def make_spec(**overrides: Any) -> Spec:
         "learning_rate": 0.1,
     }
     for key, value in overrides.items():
-        (network if key in network else values)[key] = value
+        (network if key in network or key == "negative_slope" else values)[key] = value
     as_decimal = {
         k: [Decimal(str(x)) for x in v] if isinstance(v, list) else Decimal(str(v))
         for k, v in values.items()
     }
+    if "negative_slope" in network:
+        network["negative_slope"] = Decimal(str(network["negative_slope"]))
     return parse_spec({"network": network, "values": as_decimal}, "<test>", "test")
 
 

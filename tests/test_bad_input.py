@@ -118,11 +118,18 @@ def test_directory_instead_of_file(capsys, tmp_path):
     assert "is a directory" in capsys.readouterr().err
 
 
-def test_infinite_loss_is_bad_input(capsys, tmp_path):
+def test_values_beyond_exact_arithmetic_are_bad_input(capsys, tmp_path):
+    # z grows by 10¹² a layer: e^(−z) at the last sigmoid is beyond any decimal exponent
     path = tmp_path / "huge.toml"
-    path.write_text(_variant('"mse"', '"bce"').replace("0.55, 0.45", "900000, 900000"))
+    path.write_text(
+        "[network]\nlayers = [1, 1, 1, 1, 1]\n"
+        'activation = ["linear", "linear", "linear", "sigmoid"]\n'
+        "[values]\ninputs = [1000000]\ntargets = [1]\n"
+        "weights = [1000000, 1000000, 1000000, -1000000]\n"
+    )
     assert main(["solve", str(path)]) == 2
-    assert "is infinite at these values" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "beyond the range of exact arithmetic" in err
 
 
 def test_command_line_has_no_traceback(tmp_path):
@@ -133,4 +140,6 @@ def test_command_line_has_no_traceback(tmp_path):
     )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
-    assert result.stderr.strip().endswith("(choose one of: sigmoid, tanh, relu, linear, softmax)")
+    assert result.stderr.strip().endswith(
+        "(choose one of: sigmoid, tanh, relu, leaky_relu, softplus, linear, softmax)"
+    )

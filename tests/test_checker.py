@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from derive.cli import main
+from derive.engine.names import Name
 from derive.engine.spec import load_spec
 from derive.grading.checker import Claim, check
 from derive.solution import solve
@@ -16,13 +17,14 @@ from derive.solution import solve
 
 @pytest.fixture(scope="module")
 def seed():
-    return solve(load_spec(None)).derivation
+    return solve(load_spec(None))
 
 
-def verdicts(derivation, **claims: str) -> dict[str, tuple[str, str, tuple[str, ...]]]:
-    names = {k: k.replace("__", "/").replace("_p", "'") for k in claims}
-    results = check(derivation, [Claim(names[k], v, Decimal(v)) for k, v in claims.items()])
-    return {r.name: (r.verdict, r.note[0], r.because_of) for r in results}
+def verdicts(solution, **claims: str) -> dict[str, tuple[str, str, tuple[str, ...]]]:
+    names = {k: Name.parse(k.replace("__", "/").replace("_p", "'")) for k in claims}
+    written = [Claim(names[k], v, Decimal(v)) for k, v in claims.items()]
+    results = check(solution.derivation, solution.update, written)
+    return {str(r.name): (r.verdict, r.note[0], tuple(map(str, r.because_of))) for r in results}
 
 
 def test_correct_at_the_digits_written(seed):

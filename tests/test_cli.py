@@ -30,15 +30,15 @@ def test_json_has_full_precision_values(capsys):
 
 def test_json_sympy_is_null_when_skipped(capsys, tmp_path):
     path = tmp_path / "wide.toml"
-    weights = ", ".join(["0.1"] * 64)
+    weights = ", ".join(["0.1"] * 128)
     path.write_text(
-        f"[network]\nlayers = [4, 8, 4]\n[values]\ninputs = [1, 2, 3, 4]\n"
-        f"targets = [0, 1, 0, 1]\nweights = [{weights}]\n"
+        f"[network]\nlayers = [8, 8, 8]\n[values]\ninputs = [1, 2, 3, 4, 5, 6, 7, 8]\n"
+        f"targets = [0, 1, 0, 1, 0, 1, 0, 1]\nweights = [{weights}]\n"
     )
     assert main(["solve", str(path), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["checks"]["w1"]["sympy"] is None
-    assert "64 parameters" in data["verification"]["sympy_skipped"]
+    assert "128 parameters" in data["verification"]["sympy_skipped"]
 
 
 def test_terminal_report(capsys):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 
 import pytest
 import sympy as sp
@@ -32,6 +33,18 @@ CASES = [
     ("relu", "sse", lambda z: max(z, 0.0), lambda a, z, y: 2 * (a - y) * (1.0 if z > 0 else 0.0)),
     ("linear", "mse", lambda z: z, lambda a, z, y: 2 * (a - y)),
     ("sigmoid", "bce", lambda z: 1 / (1 + math.exp(-z)), lambda a, z, y: a - y),
+    (
+        "leaky_relu",
+        "sse",
+        lambda z: z if z > 0 else 0.01 * z,
+        lambda a, z, y: 2 * (a - y) * (1.0 if z > 0 else 0.01),
+    ),
+    (
+        "softplus",
+        "mse",
+        lambda z: math.log1p(math.exp(z)),
+        lambda a, z, y: 2 * (a - y) / (1 + math.exp(-z)),
+    ),
 ]
 
 
@@ -49,6 +62,29 @@ def test_relu_inactive_neuron_has_zero_gradient():
     d, z = _single("relu", "mse", 0.8, -0.6, -0.2, 0.25)
     assert z < 0
     assert d.gradients["w1"].value == 0 and d.gradients["b1"].value == 0
+
+
+@pytest.mark.parametrize("slope", [None, 0.2])
+def test_leaky_relu_negative_side_uses_its_slope(slope):
+    settings = {} if slope is None else {"negative_slope": slope}
+    x, w, b, y = 0.8, -0.6, -0.2, 0.25
+    d = run(
+        layers=[1, 1],
+        activation="leaky_relu",
+        loss="sse",
+        bias="neuron",
+        inputs=[x],
+        targets=[y],
+        weights=[w],
+        biases=[b],
+        **settings,
+    )
+    alpha = 0.01 if slope is None else slope
+    z = x * w + b
+    assert z < 0
+    assert float(d.values["o1"]) == pytest.approx(alpha * z, rel=1e-14)
+    assert float(d.gradients["w1"].value) == pytest.approx(2 * (alpha * z - y) * alpha * x)
+    assert d.network.spec.settings == {"negative_slope": Decimal(str(alpha))}
 
 
 def test_softmax_cross_entropy_gradient_is_output_minus_target():
@@ -92,19 +128,23 @@ def test_mse_and_bce_average_over_outputs():
 
 def test_declared_derivatives_are_sympys():
     z = sp.Symbol("z")
-    declared = sp.diff(sigmoid(z), z).rewrite(sp.exp)
-    assert sp.simplify(declared - sp.diff(sigmoid(z).rewrite(sp.exp), z)) == 0
-    pw = relu(z).rewrite(sp.Piecewise)
-    assert sp.diff(relu(z), z).rewrite(sp.Piecewise) == sp.diff(pw, z)
-    assert step(z).rewrite(sp.Piecewise).subs(z, 0) == 0  # PyTorch's value at the kink
+    declared = sp.diff(sigmoid(z), z).replace(
+        lambda e: isinstance(e, sigmoid), lambda e: e.elementary()
+    )
+    assert sp.simplify(declared - sp.diff(sigmoid(z).elementary(), z)) == 0
+    for at in (-2, 3):  # either side of the kink
+        assert sp.diff(relu(z), z).elementary().subs(z, at) == sp.diff(
+            relu(z).elementary(), z
+        ).subs(z, at)
+    assert step(z).elementary().subs(z, 0) == 0  # PyTorch's value at the kink
     zs = sp.symbols("z1:4")
     outs = sp.symbols("o1:4")
     softmax = ACTIVATIONS["softmax"]
     values = {zs[0]: 0.3, zs[1]: -0.2, zs[2]: 0.9}
-    o_values = {outs[k]: softmax.apply(zs, k).subs(values) for k in range(3)}
+    o_values = {outs[k]: softmax.apply(zs, k, {}).subs(values) for k in range(3)}
     for i in range(3):
         for j in range(3):
-            by_sympy = sp.diff(softmax.apply(zs, i), zs[j]).subs(values)
+            by_sympy = sp.diff(softmax.apply(zs, i, {}), zs[j]).subs(values)
             declared = softmax.output_form(outs, i, j).subs(o_values)
             assert float(by_sympy) == pytest.approx(float(declared), rel=1e-12)
 

@@ -14,6 +14,7 @@ import pytest
 from derive.cli import main
 from derive.engine.exact import round_places, update_places
 from derive.engine.spec import load_spec
+from derive.engine.update import descend
 from derive.sheet import Sheet
 from derive.sheets import numbers
 from derive.sheets.document import Formula, document_strings
@@ -52,9 +53,9 @@ def test_sections_in_order(seed_en):
 
 def test_every_gradient_and_update_appears_at_the_chosen_precision(seed_en):
     html = seed_en.html
-    for p, g in seed_en.derivation.gradients.items():
-        assert numbers.text(g.value, 3) in html, p  # summary table
-        update = numbers.updated_latex(g.updated, g.step, 3)
+    for p, step in descend(seed_en.derivation).params.items():
+        assert numbers.text(step.gradient, 3) in html, p  # summary table
+        update = numbers.updated_latex(step.after, step.change, 3)
         formula = f"{p[0]}_{{{p[1:]}}}' = {p[0]}_{{{p[1:]}}} - "
         assert any(f.startswith(formula) and f.endswith(f"= {update}") for f in _formulas(seed_en))
     assert "−0.0998" in html and "0.560" in html  # ∂C/∂w5 and w5' of the seed notes
@@ -197,7 +198,7 @@ def test_notebook_display(seed_en):
 
 
 def test_every_language_has_every_string():
-    from derive.sheets.document import LANGUAGES, strings
+    from derive.sheets.locale import LANGUAGES, strings
 
     def keys(table: dict, prefix: str = "") -> set[str]:
         out = set()

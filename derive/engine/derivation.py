@@ -1,24 +1,25 @@
-"""The chain rule, node by node: forward values, local derivatives, ∂C/∂node, gradients, updates.
+"""The chain rule, node by node, in numbers: forward values, local derivatives, ∂C/∂node, gradients.
 
-Every local derivative is SymPy's derivative of one small node expression (never of the whole
-loss), kept in its generic form (σ(z3)(1−σ(z3))), its form over node names (o1(1−o1)) and its
-value. ∂C/∂node sums over the nodes that use it, so a hidden weight collects every path through
-the layers above and a shared parameter collects every use. The result is plain data that the
-sheets, the checker and the verifier read.
+The formulas come from the Network (SymPy's derivative of each small node expression); here
+they are evaluated over exact decimals. ∂C/∂node sums over the nodes that use it, so a hidden
+weight collects every path through the layers above and a shared parameter collects every use.
+The result is plain data that the update rules, sheets, checker and verifier read. What to do
+with a gradient (a step of gradient descent, or of another optimizer) is derive.engine.update.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
 import sympy as sp
 
-from derive.engine.exact import PRECISION, evaluate, round_fixed, round_places, update_places
-from derive.engine.network import LOSS, Network
-from derive.engine.operations import ACTIVATIONS, LOSSES
+from derive.engine.exact import Near, evaluate, exact_context, float_context, round_places
+from derive.engine.names import Name
+from derive.engine.network import LOSS, Network, path_counts, paths
+from derive.engine.operations import ACTIVATIONS
 from derive.errors import InputError
 
 PATH_LIMIT = 64  # paths per parameter kept as explicit lists (always counted)
@@ -26,7 +27,7 @@ PATH_LIMIT = 64  # paths per parameter kept as explicit lists (always counted)
 
 @dataclass(frozen=True)
 class Local:
-    """∂of/∂wrt for two adjacent nodes (or a node and a parameter)."""
+    """∂of/∂wrt for two adjacent nodes (or a node and a parameter), with its value."""
 
     of: str
     wrt: str
@@ -47,15 +48,13 @@ class Adjoint:
 
 @dataclass(frozen=True)
 class Gradient:
-    """∂C/∂param and the gradient-descent step p' = p − η·∂C/∂p."""
+    """∂C/∂param, summed over the pre-activations it enters."""
 
     param: str
     uses: tuple[str, ...]  # the pre-activations it enters (several when shared)
     paths: tuple[tuple[str, ...], ...]  # C → … → z → param; empty if more than PATH_LIMIT
     path_count: int
     value: Decimal
-    step: Decimal  # η·∂C/∂p
-    updated: Decimal
 
 
 @dataclass(frozen=True)
@@ -63,6 +62,7 @@ class Derivation:
     network: Network
     places: int | None  # None: exact carry; else every intermediate rounded to this many decimals
     values: dict[str, Decimal]  # every node (given and computed), C included
+    near: dict[str, Near]  # outputs of saturated units, by their distance from ±1
     locals: dict[tuple[str, str], Local]
     adjoints: dict[str, Adjoint]  # ∂C/∂node for every computed node
     gradients: dict[str, Gradient]
@@ -72,114 +72,117 @@ class Derivation:
         return self.values[LOSS]
 
     @property
-    def learning_rate(self) -> Decimal:
-        return self.network.spec.learning_rate
+    def params(self) -> dict[str, Decimal]:
+        """The parameters' values the gradients were taken at."""
+        return {p: self.values[p] for p in self.network.params}
 
     def factors(self, path: tuple[str, ...]) -> list[Local]:
         """The local derivatives along a path C → … → param, in chain-rule order."""
         return [self.locals[(a, b)] for a, b in itertools.pairwise(path)]
 
 
-def derive(network: Network, places: int | None = None) -> Derivation:
-    """Run the forward pass and backpropagate; `places` rounds every intermediate (hand mode)."""
+def derive(
+    network: Network,
+    places: int | None = None,
+    float_like: bool = False,
+    given: Mapping[str, Decimal] | None = None,
+) -> Derivation:
+    """Run the forward pass and backpropagate. `places` rounds every intermediate (hand mode).
+    `float_like` (rounding as float64 does, no distances from ±1) with nudged `given` numbers
+    makes the twin whose difference from the exact values estimates what rounding does to a
+    float64 computation (the verifier's tolerance for PyTorch)."""
+    with float_context() if float_like else exact_context():
+        return _derive(network, places, float_like, given)
 
-    def keep(value: Decimal) -> Decimal:
+
+def _derive(
+    network: Network,
+    places: int | None,
+    float_like: bool,
+    given: Mapping[str, Decimal] | None,
+) -> Derivation:
+    def keep(name: str, value: Decimal) -> Decimal:
+        if not value.is_finite():
+            if not float_like:
+                raise _out_of_range(network, name, places)
+            return Decimal("NaN")  # the float-like twin may lose a value: its checks say so
         return value if places is None else round_places(value, places)
 
     symbols = network.symbols
-    values = dict(network.given)
+    values = dict(network.given if given is None else given)
     at: dict[sp.Symbol, Decimal] = {symbols[name]: v for name, v in values.items()}
+    near: dict[str, Near] = {}
+    outputs_of = _activation_layers(network)
     for node in network.order:
-        try:
-            values[node] = keep(evaluate(network.exprs[node], at))
-        except ArithmeticError:  # 0·log(0): an output is exactly 0 or 1
-            values[node] = Decimal("Infinity")
-        if not values[node].is_finite():
-            raise InputError(
-                network.spec.source,
-                "values",
-                f"{node} is infinite at these values (an output reached exactly 0 or 1 at "
-                f"{PRECISION} digits); use smaller weights or inputs",
-            )
+        value = _evaluate(network.exprs[node], at, _near_symbols(network, near), float_like)
+        values[node] = keep(node, value)
         at[symbols[node]] = values[node]
+        if not float_like and places is None and node in outputs_of:
+            near.update(_near_layer(network, outputs_of[node], values))
 
-    rank = {symbol: (k, name) for k, (name, symbol) in enumerate(symbols.items())}
+    at_near = _near_symbols(network, near)
     locals_: dict[tuple[str, str], Local] = {}
-    for node in network.order:
-        simplify = _simplifier(network, node)
-        for parent in network.parents[node]:
-            generic = _diff(network.exprs[node], symbols[parent])
-            simplified = simplify(generic, parent)
-            used = sorted(rank[s] for s in simplified.free_symbols)
-            substitution = {name: values[name] for _, name in used}
-            value = keep(evaluate(simplified, at))
-            locals_[(node, parent)] = Local(node, parent, generic, simplified, substitution, value)
+    for key, form in network.forms.items():
+        value = keep(str(Name(*key)), _evaluate(form.simplified, at, at_near, float_like))
+        substitution = {name: values[name] for name in form.names}
+        locals_[key] = Local(form.of, form.wrt, form.generic, form.simplified, substitution, value)
 
     children = network.children()
     adjoints = {LOSS: Adjoint(LOSS, (), Decimal(1))}
     for node in reversed(network.order[:-1]):
         users = children[node]
         total = sum((adjoints[c].value * locals_[(c, node)].value for c in users), Decimal(0))
-        adjoints[node] = Adjoint(node, users, keep(total))
+        adjoints[node] = Adjoint(node, users, keep(node, total))
 
-    counts = _path_counts(network, children)
-    rate = network.spec.learning_rate
+    counts = path_counts(network)
     gradients = {}
     for param in network.params:
         users = children[param]
-        total = keep(
-            sum((adjoints[z].value * locals_[(z, param)].value for z in users), Decimal(0))
-        )
+        total = sum((adjoints[z].value * locals_[(z, param)].value for z in users), Decimal(0))
         count = counts[param]
-        paths = _paths(param, children) if count <= PATH_LIMIT else ()
-        step = rate * total
-        updated = values[param] - step  # one calculator line: p − η·g
-        if places is not None:
-            updated = round_fixed(updated, update_places(step, places))
-        gradients[param] = Gradient(param, users, paths, count, total, step, updated)
-    return Derivation(network, places, values, locals_, adjoints, gradients)
+        found = paths(network, param) if count <= PATH_LIMIT else ()
+        gradients[param] = Gradient(param, users, found, count, keep(param, total))
+    return Derivation(network, places, values, near, locals_, adjoints, gradients)
 
 
-def _diff(expr: sp.Expr, symbol: sp.Symbol) -> sp.Expr:
-    """SymPy's derivative, taken term by term for sums: ∂z/∂w touches only the term with w,
-    which keeps a 64-input neuron as cheap as a 2-input one."""
-    if isinstance(expr, sp.Add):
-        return sp.Add(*(sp.diff(term, symbol) for term in expr.args if term.has(symbol)))
-    return sp.diff(expr, symbol)
+def _evaluate(
+    expr: sp.Expr, at: dict[sp.Symbol, Decimal], near: dict[sp.Symbol, Near], float_like: bool
+) -> Decimal:
+    try:
+        return evaluate(expr, at, near, float_like=float_like)
+    except (ArithmeticError, ValueError):  # ln(0), 1/0 where a value rounded to 0 or 1
+        return Decimal("NaN")
 
 
-def _simplifier(network: Network, node: str) -> Callable[[sp.Expr, str], sp.Expr]:
-    """How to rewrite ∂node/∂parent over node names: f(z) → a, or the operation's own form."""
-    if node == LOSS:
-        loss = LOSSES[network.spec.loss]
-        m = len(network.outputs)
-        targets = dict(zip(network.outputs, network.targets))
-        sym = network.symbols
-        return lambda generic, parent: loss.derivative_form(sym[parent], sym[targets[parent]], m)
-    neuron = next((n for n in network.neurons if n.a == node), None)
-    if neuron is None:
-        return lambda generic, parent: generic
-    act = ACTIVATIONS[network.activation(neuron.layer)]
-    layer = network.layers[neuron.layer - 1]
-    if act.output_form is not None:
-        outs = [network.symbols[n.a] for n in layer]
-        index = {n.z: n.index for n in layer}
-        return lambda generic, parent: act.output_form(outs, neuron.index, index[parent])
-    own = {network.exprs[node]: network.symbols[node]}
-    return lambda generic, parent: generic.xreplace(own)
+def _out_of_range(network: Network, name: str, places: int | None) -> InputError:
+    if places is not None:
+        problem = (
+            f"with every intermediate rounded to {places} decimals, {name} cannot be computed "
+            "(a value rounds to exactly 0 or 1); use more decimals or exact carry"
+        )
+    else:
+        problem = (
+            f"{name} cannot be computed at these values (beyond the range of exact "
+            "arithmetic); use smaller weights or inputs"
+        )
+    return InputError(network.spec.source, "values", problem)
 
 
-def _path_counts(network: Network, children: dict[str, tuple[str, ...]]) -> dict[str, int]:
-    counts = {LOSS: 1}
-    for node in reversed(network.order[:-1]):
-        counts[node] = sum(counts[c] for c in children[node])
-    for param in network.params:
-        counts[param] = sum(counts[c] for c in children[param])
-    return counts
+def _activation_layers(network: Network) -> dict[str, int]:
+    """The last activation of each layer → the layer's index (its near values are known then)."""
+    return {layer[-1].a: k for k, layer in enumerate(network.layers)}
 
 
-def _paths(start: str, children: dict[str, tuple[str, ...]]) -> tuple[tuple[str, ...], ...]:
-    """Every path from C down to `start`, as node names."""
-    if start == LOSS:
-        return ((LOSS,),)
-    return tuple((*up, start) for c in children[start] for up in _paths(c, children))
+def _near_layer(network: Network, k: int, values: dict[str, Decimal]) -> dict[str, Near]:
+    layer = network.layers[k]
+    act = ACTIVATIONS[network.activation(layer[0].layer)]
+    if act.near is None:
+        return {}
+    zs = [values[n.z] for n in layer]
+    outs = [values[n.a] for n in layer]
+    found = {n.a: act.near(zs, outs, n.index) for n in layer}
+    return {name: near for name, near in found.items() if near is not None}
+
+
+def _near_symbols(network: Network, near: dict[str, Near]) -> dict[sp.Symbol, Near]:
+    return {network.symbols[name]: value for name, value in near.items()}

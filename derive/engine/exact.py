@@ -1,40 +1,61 @@
-"""Evaluate SymPy expressions over exact decimals at high precision.
+"""Evaluate SymPy expressions over exact decimals at high precision, stably at any magnitude.
 
 Sums and products of the spec's decimals stay exact (0.5 × 0.7 + 0.3 × 0.4 is 0.47, not
 0.47000000000000003), so rounding for display never flips a half; exp and log run at
-PRECISION significant digits. Only the expression shapes derive itself builds are handled.
+`precision` significant digits over Decimal's whole exponent range (e^−1000 is a number, not 0).
+
+A saturated unit's output (σ(40) = 1 − 4.2×10⁻¹⁸) is also known by its distance from ±1,
+computed from z (a `Near`). Where an expression subtracts such a value from a whole number
+(1 − o, y − o, 1 − h², ln o), the distance is used instead, so no digit is lost to
+cancellation however far the unit saturates. Only the expression shapes derive itself builds
+are handled.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping
-from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_UP, Decimal, localcontext
+from dataclasses import dataclass
+from decimal import (
+    MAX_EMAX,
+    MIN_EMIN,
+    ROUND_HALF_UP,
+    Decimal,
+    DivisionByZero,
+    InvalidOperation,
+    Overflow,
+    Underflow,
+    localcontext,
+)
 
 import sympy as sp
-
-from derive.engine.operations import relu, sigmoid, step
+from sympy.logic import boolalg
 
 PRECISION = 50
 _ONE = Decimal(1)
 
 
-def _sigmoid(z: Decimal) -> Decimal:
-    return _ONE / (_ONE + (-z).exp())
+@dataclass(frozen=True)
+class Near:
+    """A value pole·(1 − distance) close to pole = ±1, known by its distance."""
+
+    pole: int
+    distance: Decimal
 
 
-def _tanh(z: Decimal) -> Decimal:
-    # written through e^(−2|z|) so large |z| never overflows
-    e = (-2 * abs(z)).exp()
-    return (_ONE - e) / (_ONE + e) * (1 if z >= 0 else -1)
+def _heaviside(x: Decimal, *convention: Decimal) -> Decimal:
+    """SymPy's derivative of max(0, z). At z = 0 the one-sided slopes differ and no value is
+    right (SymPy's own convention, ½, is PyTorch's neither): it cannot be evaluated there."""
+    if not x:
+        raise ValueError("Heaviside(0): a kink")
+    return Decimal(1 if x > 0 else 0)
 
 
-FUNCTIONS: dict[type, Callable[[Decimal], Decimal]] = {
-    sigmoid: _sigmoid,
-    sp.tanh: _tanh,
-    relu: lambda z: max(z, Decimal(0)),
-    step: lambda z: _ONE if z > 0 else Decimal(0),
+_ELEMENTARY: dict[type, Callable[..., Decimal]] = {
     sp.exp: lambda z: z.exp(),
     sp.log: lambda z: z.ln(),
+    sp.Max: lambda *args: max(args),
+    sp.Heaviside: _heaviside,
 }
 
 _RELATIONS: dict[type, Callable[[Decimal, Decimal], bool]] = {
@@ -42,56 +63,142 @@ _RELATIONS: dict[type, Callable[[Decimal, Decimal], bool]] = {
     sp.GreaterThan: lambda a, b: a >= b,
     sp.StrictLessThan: lambda a, b: a < b,
     sp.LessThan: lambda a, b: a <= b,
+    sp.Equality: lambda a, b: a == b,
+    sp.Unequality: lambda a, b: a != b,
 }
 
 
-def evaluate(expr: sp.Basic, values: Mapping[sp.Symbol, Decimal]) -> Decimal:
-    """The value of `expr` with every free symbol taken from `values`."""
-    with localcontext(prec=PRECISION, Emax=MAX_EMAX, Emin=MIN_EMIN):
-        return +_eval(expr, values)
+def exact_context(precision: int = PRECISION) -> contextlib.AbstractContextManager:
+    """Decimal arithmetic at `precision` digits over the whole exponent range (±10¹⁸); a
+    result beyond it raises (Overflow, Underflow) rather than becoming 0 or infinite."""
+    return localcontext(
+        prec=precision,
+        Emax=MAX_EMAX,
+        Emin=MIN_EMIN,
+        traps=[InvalidOperation, DivisionByZero, Overflow, Underflow],
+    )
 
 
-def _eval(expr: sp.Basic, values: Mapping[sp.Symbol, Decimal]) -> Decimal:
-    if isinstance(expr, sp.Symbol):
-        return values[expr]
-    if isinstance(expr, sp.Integer):
-        return Decimal(int(expr))
-    if isinstance(expr, sp.Rational):
-        return Decimal(expr.p) / Decimal(expr.q)
-    if isinstance(expr, sp.Float):
-        return Decimal(str(expr))
-    if isinstance(expr, sp.Add):
-        return sum((_eval(a, values) for a in expr.args), Decimal(0))
-    if isinstance(expr, sp.Mul):
-        result = _ONE
-        for a in expr.args:
-            result *= _eval(a, values)
-        return result
-    if isinstance(expr, sp.Pow):
+def float_context() -> contextlib.AbstractContextManager:
+    """Decimal arithmetic that rounds about as float64 does: 15 digits, exponents within ±308;
+    what goes beyond becomes 0, infinity or NaN, as in float64."""
+    return localcontext(prec=15, Emax=308, Emin=-307, traps=[])
+
+
+def evaluate(
+    expr: sp.Basic,
+    values: Mapping[sp.Symbol, Decimal],
+    near: Mapping[sp.Symbol, Near] | None = None,
+    precision: int = PRECISION,
+    float_like: bool = False,
+) -> Decimal:
+    """The value of `expr` with every free symbol taken from `values`; `near` gives the
+    distance from ±1 of values that sit close to it. `float_like` rounds as float64 would."""
+    with float_context() if float_like else exact_context(precision):
+        return +_Evaluator(values, near or {}).eval(expr)
+
+
+class _Evaluator:
+    """One evaluation: shared sub-expressions (a deep network's whole loss) are computed once."""
+
+    def __init__(self, values: Mapping[sp.Symbol, Decimal], near: Mapping[sp.Symbol, Near]):
+        self.values, self.near = values, near
+        self.memo: dict[sp.Basic, Decimal] = {}
+
+    def eval(self, expr: sp.Basic) -> Decimal:
+        value = self.memo.get(expr)
+        if value is None:
+            value = self.memo[expr] = self._eval(expr)
+        return value
+
+    def _eval(self, expr: sp.Basic) -> Decimal:
+        if isinstance(expr, sp.Symbol):
+            return self.values[expr]
+        if isinstance(expr, sp.Rational):
+            return Decimal(expr.p) / Decimal(expr.q)
+        if isinstance(expr, sp.Float):
+            return Decimal(str(expr))
+        if isinstance(expr, sp.Add):
+            return self._add(expr)
+        if isinstance(expr, sp.Mul):
+            result = _ONE
+            for a in expr.args:
+                result *= self.eval(a)
+            return result
+        if isinstance(expr, sp.Pow):
+            return self._pow(expr)
+        if isinstance(expr, sp.Piecewise):
+            for piece, condition in expr.args:
+                if self.holds(condition):
+                    return self.eval(piece)
+            raise ValueError(f"no branch of {expr} holds")
+        if isinstance(expr, sp.log) and expr.args[0] in self.near:
+            return _ln_near(self.near[expr.args[0]])
+        exact = getattr(type(expr), "exact", None) or _ELEMENTARY.get(type(expr))
+        if exact is not None:
+            return exact(*(self.eval(a) for a in expr.args))
+        raise ValueError(f"cannot evaluate {expr!r}")
+
+    def _add(self, expr: sp.Add) -> Decimal:
+        """A sum, with c·s and c·s² for a near value s = p(1 − d) written as whole numbers plus
+        small parts: the whole numbers (y − 1, 1 − 1) cancel exactly before d is added."""
+        whole, small = [], []
+        for term in expr.args:
+            coefficient, core = term.as_coeff_Mul()
+            base, power = core.as_base_exp()
+            near = self.near.get(base)
+            if near is not None and power in (1, 2):
+                c = self.eval(coefficient)
+                d = near.distance
+                if power == 1:  # c·p·(1 − d)
+                    whole.append(c * near.pole)
+                    small.append(-c * near.pole * d)
+                else:  # c·(1 − d)²
+                    whole.append(c)
+                    small.append(c * (d * d - 2 * d))
+            else:
+                whole.append(self.eval(term))
+        return sum(whole, Decimal(0)) + sum(small, Decimal(0))
+
+    def _pow(self, expr: sp.Pow) -> Decimal:
         base, exponent = expr.args
         if exponent == sp.Rational(1, 2):
-            return _eval(base, values).sqrt()
+            return self.eval(base).sqrt()
         if not exponent.is_Integer:
             raise ValueError(f"cannot evaluate the power {expr}")
-        return _eval(base, values) ** int(exponent)
-    if isinstance(expr, sp.Piecewise):
-        for piece, condition in expr.args:
-            if _holds(condition, values):
-                return _eval(piece, values)
-        raise ValueError(f"no branch of {expr} holds")
-    function = FUNCTIONS.get(type(expr))
-    if function is not None:
-        return function(_eval(expr.args[0], values))
-    raise ValueError(f"cannot evaluate {expr!r}")
+        return self.eval(base) ** int(exponent)
+
+    def holds(self, condition: sp.Basic) -> bool:
+        if condition is sp.true:
+            return True
+        if condition is sp.false:
+            return False
+        if isinstance(condition, boolalg.And):
+            return all(self.holds(c) for c in condition.args)
+        if isinstance(condition, boolalg.Or):
+            return any(self.holds(c) for c in condition.args)
+        if isinstance(condition, boolalg.Not):
+            return not self.holds(condition.args[0])
+        if isinstance(condition, boolalg.ITE):
+            test, then, otherwise = condition.args
+            return self.holds(then) if self.holds(test) else self.holds(otherwise)
+        relation = _RELATIONS.get(type(condition))
+        if relation is None:
+            raise ValueError(f"cannot evaluate the condition {condition}")
+        return relation(self.eval(condition.lhs), self.eval(condition.rhs))
 
 
-def _holds(condition: sp.Basic, values: Mapping[sp.Symbol, Decimal]) -> bool:
-    if condition is sp.true:
-        return True
-    relation = _RELATIONS.get(type(condition))
-    if relation is None:
-        raise ValueError(f"cannot evaluate the condition {condition}")
-    return relation(_eval(condition.lhs, values), _eval(condition.rhs, values))
+def _ln_near(near: Near) -> Decimal:
+    """ln(1 − d) for a value near +1, without rounding 1 − d to 1 first."""
+    if near.pole != 1:
+        raise ValueError("the logarithm of a value near −1")
+    d = near.distance
+    lost = max(0, -d.adjusted())  # digits 1 − d needs beyond the working precision
+    if lost > PRECISION:  # ln(1 − d) = −d − d²/2 − …: the first term is all the digits
+        return -d
+    with localcontext() as context:
+        context.prec += lost
+        return +(_ONE - d).ln()
 
 
 def round_places(value: Decimal, places: int) -> Decimal:
@@ -101,10 +208,18 @@ def round_places(value: Decimal, places: int) -> Decimal:
     return round_fixed(value, decimals)
 
 
+MAX_UPDATE_DECIMALS = 9  # beyond `places`, to show a step; a smaller step is not shown
+
+
 def update_places(step: Decimal, places: int) -> int:
-    """Decimals that keep a step p − η·g visible in p′: 0.3 − 0.000328 shows 0.3003, not 0.300."""
-    return max(places, -step.adjusted()) if step else places
+    """Decimals that keep a step p − η·g visible in p′ (0.3 − 0.000328 = 0.3003, not 0.300),
+    up to MAX_UPDATE_DECIMALS more than `places`: a step of 10⁻³⁰ is too small to show."""
+    wanted = max(places, -step.adjusted()) if step else places
+    return wanted if wanted <= places + MAX_UPDATE_DECIMALS else places
 
 
 def round_fixed(value: Decimal, decimals: int) -> Decimal:
-    return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    """`value` to `decimals` places, half up, whatever its size (the context grows to fit)."""
+    digits = max(1, value.adjusted() + 1) + max(decimals, 0) + 2
+    with localcontext(prec=max(PRECISION, digits), Emax=MAX_EMAX, Emin=MIN_EMIN):
+        return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)

@@ -3,20 +3,21 @@
 Names follow the seed notes: inputs x1.., pre-activations z1.. across all non-input neurons,
 hidden activations h1.. across hidden layers, outputs o1.., targets y1.., weights w1..,
 biases b1.., loss C. Every node's expression uses only its direct parents' symbols, so
-derivatives are taken locally (never of one whole-network expression).
+derivatives are taken locally (never of one whole-network expression): each local derivative's
+form is derived here once, and evaluated by the derivation at any precision.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
 import sympy as sp
 
+from derive.engine.names import LOSS
 from derive.engine.operations import ACTIVATIONS, LOSSES
 from derive.engine.spec import Spec
-
-LOSS = "C"
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,17 @@ class Neuron:
 
 
 @dataclass(frozen=True)
+class LocalForm:
+    """∂of/∂wrt for two adjacent nodes (or a node and a parameter), as formulas."""
+
+    of: str
+    wrt: str
+    generic: sp.Expr  # SymPy's derivative, over the parents' names: σ(z3)(1 − σ(z3))
+    simplified: sp.Expr  # the same over the node's own name where that reads better: o1(1 − o1)
+    names: tuple[str, ...]  # the names `simplified` uses, in network order
+
+
+@dataclass(frozen=True)
 class Network:
     spec: Spec
     inputs: tuple[str, ...]
@@ -44,6 +56,7 @@ class Network:
     exprs: dict[str, sp.Expr]  # every computed node (z, h, o, C) over its parents' symbols
     parents: dict[str, tuple[str, ...]]  # computed node -> the nodes and parameters it depends on
     order: tuple[str, ...]  # computed nodes in evaluation order, ending with C
+    forms: dict[tuple[str, str], LocalForm]  # every local derivative, by (of, wrt)
 
     @property
     def params(self) -> tuple[str, ...]:
@@ -141,7 +154,7 @@ def build_network(spec: Spec) -> Network:
         act = ACTIVATIONS[spec.activations[layer[0].layer - 1]]
         zs = [symbols[n.z] for n in layer]
         for n in layer:
-            exprs[n.a] = act.apply(zs, n.index)
+            exprs[n.a] = act.apply(zs, n.index, spec.settings)
             parents[n.a] = (n.z,) if act.elementwise else tuple(m.z for m in layer)
         # evaluation order: z then a, neuron by neuron (as the seed), softmax after all its z
         if act.elementwise:
@@ -158,7 +171,7 @@ def build_network(spec: Spec) -> Network:
     given.update(zip(targets, spec.targets))
     given.update(zip(weights, spec.weights))
     given.update(zip(biases, spec.biases))
-    return Network(
+    network = Network(
         spec=spec,
         inputs=inputs,
         targets=targets,
@@ -170,4 +183,74 @@ def build_network(spec: Spec) -> Network:
         exprs=exprs,
         parents=parents,
         order=tuple(order),
+        forms={},
     )
+    network.forms.update(_local_forms(network))
+    return network
+
+
+def _local_forms(network: Network) -> dict[tuple[str, str], LocalForm]:
+    """SymPy's derivative of every node with respect to each of its parents."""
+    rank = {symbol: k for k, symbol in enumerate(network.symbols.values())}
+    names = {symbol: name for name, symbol in network.symbols.items()}
+    forms = {}
+    for node in network.order:
+        simplify = _simplifier(network, node)
+        for parent in network.parents[node]:
+            generic = _diff(network.exprs[node], network.symbols[parent])
+            simplified = simplify(generic, parent)
+            used = tuple(names[s] for s in sorted(simplified.free_symbols, key=rank.get))
+            forms[(node, parent)] = LocalForm(node, parent, generic, simplified, used)
+    return forms
+
+
+def _diff(expr: sp.Expr, symbol: sp.Symbol) -> sp.Expr:
+    """SymPy's derivative, taken term by term for sums: ∂z/∂w touches only the term with w,
+    which keeps a 64-input neuron as cheap as a 2-input one."""
+    if isinstance(expr, sp.Add):
+        return sp.Add(*(sp.diff(term, symbol) for term in expr.args if term.has(symbol)))
+    return sp.diff(expr, symbol)
+
+
+def _simplifier(network: Network, node: str) -> Callable[[sp.Expr, str], sp.Expr]:
+    """How to rewrite ∂node/∂parent over node names: f(z) → a, or the operation's own form."""
+    sym = network.symbols
+    if node == LOSS:
+        loss = LOSSES[network.spec.loss]
+        m = len(network.outputs)
+        targets = dict(zip(network.outputs, network.targets))
+        return lambda generic, parent: loss.derivative_form(sym[parent], sym[targets[parent]], m)
+    neuron = next((n for n in network.neurons if n.a == node), None)
+    if neuron is None:
+        return lambda generic, parent: generic
+    act = ACTIVATIONS[network.activation(neuron.layer)]
+    layer = network.layers[neuron.layer - 1]
+    if act.output_form is not None:
+        outs = [sym[n.a] for n in layer]
+        index = {n.z: n.index for n in layer}
+        return lambda generic, parent: act.output_form(outs, neuron.index, index[parent])
+    own = {network.exprs[node]: sym[node]}
+    return lambda generic, parent: generic.xreplace(own)
+
+
+def path_counts(network: Network) -> dict[str, int]:
+    """How many chain-rule paths lead from C to each node and parameter."""
+    children = network.children()
+    counts = {LOSS: 1}
+    for node in reversed(network.order[:-1]):
+        counts[node] = sum(counts[c] for c in children[node])
+    for param in network.params:
+        counts[param] = sum(counts[c] for c in children[param])
+    return counts
+
+
+def paths(network: Network, start: str) -> tuple[tuple[str, ...], ...]:
+    """Every path from C down to `start`, as node names."""
+    children = network.children()
+
+    def walk(node: str) -> tuple[tuple[str, ...], ...]:
+        if node == LOSS:
+            return ((LOSS,),)
+        return tuple((*up, node) for c in children[node] for up in walk(c))
+
+    return walk(start)

@@ -1,84 +1,188 @@
 """The table of operations: every activation and loss, declared once.
 
-An entry says what the operation is as SymPy (so SymPy derives its local derivatives), the
-derivative in terms of the node's own output where that is the form a sheet prints, and its
-names in every language. The chain-rule walk and the renderers only read this table.
+An entry says everything derive needs of an operation: its SymPy form (so SymPy derives the
+local derivatives, in the textbook form where one is declared), its exact evaluation over
+decimals, its PyTorch function (the independent check), its printed forms and its names in
+every language. The chain-rule walk, the verifier and the sheets only read this table: adding an
+activation or a loss is adding one entry here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
 
 import sympy as sp
 
+from derive.engine.exact import Near
 
-class sigmoid(sp.Function):  # noqa: N801 - SymPy functions are lower-case by convention
-    """σ(z) = 1/(1+e^(−z)); SymPy differentiates it to σ(z)(1−σ(z)), the textbook form."""
-
-    nargs = 1
-
-    def fdiff(self, argindex: int = 1) -> sp.Expr:
-        s = sigmoid(self.args[0])
-        return s * (1 - s)
-
-    def _eval_rewrite_as_exp(self, z: sp.Expr, **kwargs: object) -> sp.Expr:
-        return 1 / (1 + sp.exp(-z))
-
-    def _latex(self, printer: sp.printing.latex.LatexPrinter) -> str:
-        return rf"\sigma\left({printer._print(self.args[0])}\right)"
+Settings = Mapping[str, Decimal]  # an activation's settings from the spec, e.g. negative_slope
+_ONE = Decimal(1)
 
 
-class step(sp.Function):  # noqa: N801
-    """ReLU's derivative: 1 for z > 0, else 0 (PyTorch's value at the kink z = 0)."""
+def math_function(
+    name: str,
+    latex: Callable[[str], str],
+    exact: Callable[..., Decimal],
+    derivative: Callable[..., sp.Expr],
+    elementary: Callable[..., sp.Expr],
+    nargs: int = 1,
+) -> type[sp.Function]:
+    """A SymPy function that knows its exact value over decimals, its derivative in the form a
+    textbook prints (σ(z)(1 − σ(z))), how it prints, and its form in elementary functions (exp,
+    Piecewise) for the independent whole-loss check. Arguments after the first are settings
+    (a slope): constants to the chain rule, not printed inside the brackets."""
 
-    nargs = 1
+    def fdiff(self: sp.Function, argindex: int = 1) -> sp.Expr:
+        return derivative(self.func, *self.args) if argindex == 1 else sp.Integer(0)
 
-    def fdiff(self, argindex: int = 1) -> sp.Expr:
-        return sp.Integer(0)
+    def print_latex(self: sp.Function, printer: Any, exp: str | None = None) -> str:
+        tex = latex(printer._print(self.args[0]))
+        return rf"{{{tex}}}^{{{exp}}}" if exp else tex
 
-    def _eval_rewrite_as_Piecewise(self, z: sp.Expr, **kwargs: object) -> sp.Expr:
-        return sp.Piecewise((1, z > 0), (0, True))
-
-    def _latex(self, printer: sp.printing.latex.LatexPrinter) -> str:
-        return rf"\mathbb{{1}}\left[{printer._print(self.args[0])} > 0\right]"
-
-
-class relu(sp.Function):  # noqa: N801
-    """ReLU(z) = max(0, z)."""
-
-    nargs = 1
-
-    def fdiff(self, argindex: int = 1) -> sp.Expr:
-        return step(self.args[0])
-
-    def _eval_rewrite_as_Piecewise(self, z: sp.Expr, **kwargs: object) -> sp.Expr:
-        return sp.Piecewise((z, z > 0), (0, True))
-
-    def _latex(self, printer: sp.printing.latex.LatexPrinter) -> str:
-        return rf"\operatorname{{ReLU}}\left({printer._print(self.args[0])}\right)"
+    return type(
+        name,
+        (sp.Function,),
+        {
+            "nargs": nargs,
+            "fdiff": fdiff,
+            "_latex": print_latex,
+            "exact": staticmethod(exact),
+            "elementary": lambda self: elementary(*self.args),
+            "__module__": __name__,
+        },
+    )
 
 
-ApplyFn = Callable[[Sequence[sp.Symbol], int], sp.Expr]
-OutputFormFn = Callable[[Sequence[sp.Symbol], int, int], sp.Expr]
+def _sigmoid(z: Decimal) -> Decimal:
+    # through e^(−|z|): never overflows, and 1 − σ(z) is never formed
+    e = (-abs(z)).exp()
+    return _ONE / (_ONE + e) if z >= 0 else e / (_ONE + e)
+
+
+def _tanh(z: Decimal) -> Decimal:
+    e = (-2 * abs(z)).exp()
+    return (_ONE - e) / (_ONE + e) * (1 if z >= 0 else -1)
+
+
+def _softplus(z: Decimal) -> Decimal:
+    return max(z, Decimal(0)) + (_ONE + (-abs(z)).exp()).ln()
+
+
+sigmoid = math_function(
+    "sigmoid",
+    lambda z: rf"\sigma\left({z}\right)",
+    _sigmoid,
+    lambda f, z: f(z) * (1 - f(z)),
+    lambda z: 1 / (1 + sp.exp(-z)),
+)
+tanh = math_function(
+    "tanh",
+    lambda z: rf"\tanh\left({z}\right)",
+    _tanh,
+    lambda f, z: 1 - f(z) ** 2,
+    lambda z: 2 / (1 + sp.exp(-2 * z)) - 1,  # z once: a deep network's whole loss stays small
+)
+step = math_function(  # ReLU's derivative; 0 at the kink, as PyTorch
+    "step",
+    lambda z: rf"\mathbb{{1}}\left[{z} > 0\right]",
+    lambda z: _ONE if z > 0 else Decimal(0),
+    lambda f, z: sp.Integer(0),
+    lambda z: sp.Piecewise((1, z > 0), (0, True)),
+)
+relu = math_function(
+    "relu",
+    lambda z: rf"\operatorname{{ReLU}}\left({z}\right)",
+    lambda z: max(z, Decimal(0)),
+    lambda f, z: step(z),
+    lambda z: sp.Max(0, z),  # SymPy differentiates it to Heaviside(z): undefined at the kink
+)
+leaky_step = math_function(  # leaky ReLU's derivative; the slope at the kink, as PyTorch
+    "leaky_step",
+    lambda z: rf"\mathbb{{1}}_{{\alpha}}\left[{z} > 0\right]",
+    lambda z, slope: _ONE if z > 0 else slope,
+    lambda f, z, slope: sp.Integer(0),
+    lambda z, slope: sp.Piecewise((1, z > 0), (slope, True)),
+    nargs=2,
+)
+leaky_relu = math_function(
+    "leaky_relu",
+    lambda z: rf"\operatorname{{LeakyReLU}}\left({z}\right)",
+    lambda z, slope: z if z > 0 else slope * z,
+    lambda f, z, slope: leaky_step(z, slope),
+    lambda z, slope: slope * z + (1 - slope) * sp.Max(0, z),
+    nargs=2,
+)
+softplus = math_function(
+    "softplus",
+    lambda z: rf"\operatorname{{softplus}}\left({z}\right)",
+    _softplus,
+    lambda f, z: sigmoid(z),
+    lambda z: sp.log(1 + sp.exp(z)),
+)
+
+
+ApplyFn = Callable[[Sequence[sp.Symbol], int, Settings], sp.Expr]
+TorchFn = Callable[..., Any]  # (torch module, z tensor (B, n), **settings as floats) → a
+NearFn = Callable[[Sequence[Decimal], Sequence[Decimal], int], Near | None]
 
 
 @dataclass(frozen=True)
 class Activation:
-    """a_i = f(z) for one layer; `apply(zs, i)` is neuron i's activation over the layer's z."""
+    """a_i = f(z) for one layer; `apply(zs, i, settings)` is neuron i's activation over the
+    layer's z. `near` says where an output sits close to ±1 (its distance computed from z), so
+    that exact arithmetic never forms 1 − σ(z) for a saturated unit."""
 
     name: str
-    names: dict[str, str]
+    names: Mapping[str, str]
     apply: ApplyFn
-    definition: str  # the printed definition, LaTeX
+    torch: TorchFn
+    definition: str  # the printed definition, LaTeX; {setting} fields are filled in
+    near: NearFn | None = None
     elementwise: bool = True
     output_only: bool = False
-    # ∂a_i/∂z_j written with the layer's outputs, for operations where replacing f(z) by a in
-    # SymPy's derivative does not give the printed form (softmax).
-    output_form: OutputFormFn | None = None
+    kink: bool = False  # not differentiable at z = 0: finite differences across it are excused
+    settings: Mapping[str, Decimal] = field(default_factory=dict)  # name → default
+    # ∂a_i/∂z_j written with the layer's outputs, where replacing f(z) by a in SymPy's
+    # derivative does not give the printed form (softmax)
+    output_form: Callable[[Sequence[sp.Symbol], int, int], sp.Expr] | None = None
+
+    def define(self, settings: Settings) -> str:
+        """The printed definition with this spec's settings (a slope) put in."""
+        tex = self.definition
+        for key, value in settings.items():
+            tex = tex.replace(f"{{{key}}}", f"{value:f}")
+        return tex
 
 
-def _softmax(zs: Sequence[sp.Symbol], i: int) -> sp.Expr:
+def _elementwise(function: type[sp.Function], *setting_names: str) -> ApplyFn:
+    def apply(zs: Sequence[sp.Symbol], i: int, settings: Settings) -> sp.Expr:
+        return function(zs[i], *(sp.Rational(str(settings[s])) for s in setting_names))
+
+    return apply
+
+
+def _near_sigmoid(zs: Sequence[Decimal], outs: Sequence[Decimal], i: int) -> Near | None:
+    return Near(1, _sigmoid(-zs[i])) if zs[i] > 0 else None
+
+
+def _near_tanh(zs: Sequence[Decimal], outs: Sequence[Decimal], i: int) -> Near | None:
+    z = zs[i]
+    if not z:
+        return None
+    e = (-2 * abs(z)).exp()
+    return Near(1 if z > 0 else -1, 2 * e / (_ONE + e))
+
+
+def _near_softmax(zs: Sequence[Decimal], outs: Sequence[Decimal], i: int) -> Near | None:
+    # 1 − o_i is the sum of the other outputs: positive terms, nothing cancels
+    others = sum((o for k, o in enumerate(outs) if k != i), Decimal(0))
+    return Near(1, others) if outs[i] > others else None
+
+
+def _softmax(zs: Sequence[sp.Symbol], i: int, settings: Settings) -> sp.Expr:
     return sp.exp(zs[i]) / sp.Add(*(sp.exp(z) for z in zs))
 
 
@@ -92,32 +196,58 @@ ACTIVATIONS: dict[str, Activation] = {
         Activation(
             "sigmoid",
             {"en": "sigmoid", "ko": "시그모이드"},
-            lambda zs, i: sigmoid(zs[i]),
+            _elementwise(sigmoid),
+            lambda torch, z: torch.sigmoid(z),
             r"\sigma(z) = \frac{1}{1 + e^{-z}}",
+            near=_near_sigmoid,
         ),
         Activation(
             "tanh",
             {"en": "hyperbolic tangent", "ko": "하이퍼볼릭 탄젠트"},
-            lambda zs, i: sp.tanh(zs[i]),
+            _elementwise(tanh),
+            lambda torch, z: torch.tanh(z),
             r"\tanh(z) = \frac{e^{z} - e^{-z}}{e^{z} + e^{-z}}",
+            near=_near_tanh,
         ),
         Activation(
             "relu",
             {"en": "ReLU", "ko": "ReLU"},
-            lambda zs, i: relu(zs[i]),
+            _elementwise(relu),
+            lambda torch, z: torch.relu(z),
             r"\operatorname{ReLU}(z) = \max(0, z)",
+            kink=True,
+        ),
+        Activation(
+            "leaky_relu",
+            {"en": "leaky ReLU", "ko": "Leaky ReLU"},
+            _elementwise(leaky_relu, "negative_slope"),
+            lambda torch, z, negative_slope: torch.nn.functional.leaky_relu(z, negative_slope),
+            r"\operatorname{LeakyReLU}(z) = \max(\alpha z, z),\ \alpha = {negative_slope}",
+            kink=True,
+            settings={"negative_slope": Decimal("0.01")},
+        ),
+        Activation(
+            "softplus",
+            {"en": "softplus", "ko": "소프트플러스"},
+            _elementwise(softplus),
+            # log(e^z + e^0): exact at any z (F.softplus turns linear above z = 20)
+            lambda torch, z: torch.logaddexp(z, torch.zeros_like(z)),
+            r"\operatorname{softplus}(z) = \ln\left(1 + e^{z}\right)",
         ),
         Activation(
             "linear",
             {"en": "linear (identity)", "ko": "선형(항등) 함수"},
-            lambda zs, i: zs[i],
+            lambda zs, i, settings: zs[i],
+            lambda torch, z: z,
             r"f(z) = z",
         ),
         Activation(
             "softmax",
             {"en": "softmax", "ko": "소프트맥스"},
             _softmax,
+            lambda torch, z: torch.softmax(z, dim=-1),
             r"o_{i} = \frac{e^{z_{i}}}{\sum_{k} e^{z_{k}}}",
+            near=_near_softmax,
             elementwise=False,
             output_only=True,
             output_form=_softmax_output_form,
@@ -136,15 +266,20 @@ class Loss:
 
     `apply` builds C unevaluated, so it prints as written (¼·Σ stays a factor in front);
     `derivative_form(o_i, y_i, m)` is ∂C/∂o_i as textbooks print it (−2(y1 − o1), not SymPy's
-    2·o1 − 2·y1). Tests hold both equal to SymPy's own algebra.
+    2·o1 − 2·y1). Tests hold both equal to SymPy's own algebra. `torch(torch, o, z, y)` is
+    PyTorch's own loss per row, from the logits z where PyTorch has that stable route.
     """
 
     name: str
-    names: dict[str, str]
+    names: Mapping[str, str]
     formula: str  # the printed definition, LaTeX
     apply: LossFn
     derivative_form: LossFormFn
+    torch: Callable[[Any, Any, Any, Any], Any]
     needs: str | None = None
+    torch_from_logits: bool = False  # PyTorch's loss takes the logits z, not the outputs
+    target_range: tuple[Decimal, Decimal] | None = None
+    targets_sum_to_one: bool = False
 
 
 def _unevaluated(coefficient: sp.Expr, expr: sp.Expr) -> sp.Expr:
@@ -155,7 +290,11 @@ SQUARES = r"\sum_{i=1}^{m} (y_{i} - o_{i})^{2}"
 
 
 def _squared_loss(
-    name: str, names: dict[str, str], front: str, scale: Callable[[int], sp.Rational]
+    name: str,
+    names: dict[str, str],
+    front: str,
+    scale: Callable[[int], sp.Rational],
+    torch: Callable[[Any, Any, Any, Any], Any],
 ) -> Loss:
     """scale(m)·Σ(y − o)²; its derivative −2·scale(m)·(y − o)."""
 
@@ -166,7 +305,7 @@ def _squared_loss(
     def form(o: sp.Symbol, y: sp.Symbol, m: int) -> sp.Expr:
         return _unevaluated(-2 * scale(m), sp.Add(y, -o, evaluate=False))
 
-    return Loss(name, names, f"C = {front}{SQUARES}", apply, form)
+    return Loss(name, names, f"C = {front}{SQUARES}", apply, form, torch)
 
 
 def _bce(outs: Sequence[sp.Symbol], ys: Sequence[sp.Symbol]) -> sp.Expr:
@@ -183,6 +322,8 @@ def _cross_entropy(outs: Sequence[sp.Symbol], ys: Sequence[sp.Symbol]) -> sp.Exp
     return -sp.Add(*(y * sp.log(o) for o, y in zip(outs, ys, strict=True)))
 
 
+UNIT = (Decimal(0), Decimal(1))
+
 LOSSES: dict[str, Loss] = {
     loss.name: loss
     for loss in (
@@ -191,18 +332,21 @@ LOSSES: dict[str, Loss] = {
             {"en": "mean squared error", "ko": "평균제곱오차(MSE)"},
             r"\frac{1}{m}",
             lambda m: sp.Rational(1, m),
+            lambda torch, o, z, y: torch.nn.functional.mse_loss(o, y, reduction="none").mean(-1),
         ),
         _squared_loss(
             "half_sse",
             {"en": "half the sum of squared errors", "ko": "오차제곱합의 절반"},
             r"\frac{1}{2}",
             lambda m: sp.Rational(1, 2),
+            lambda torch, o, z, y: 0.5 * ((y - o) ** 2).sum(-1),
         ),
         _squared_loss(
             "sse",
             {"en": "sum of squared errors", "ko": "오차제곱합(SSE)"},
             "",
             lambda m: sp.Integer(1),
+            lambda torch, o, z, y: ((y - o) ** 2).sum(-1),
         ),
         Loss(
             "bce",
@@ -211,7 +355,14 @@ LOSSES: dict[str, Loss] = {
             r" + (1 - y_{i}) \ln(1 - o_{i})\right]",
             _bce,
             _bce_form,
-            "sigmoid",
+            # from the logits: BCELoss on probabilities clamps ln at −100 and loses digits
+            # where the sigmoid saturates
+            lambda torch, o, z, y: torch.nn.functional.binary_cross_entropy_with_logits(
+                z, y, reduction="none"
+            ).mean(-1),
+            needs="sigmoid",
+            torch_from_logits=True,
+            target_range=UNIT,
         ),
         Loss(
             "cross_entropy",
@@ -219,7 +370,11 @@ LOSSES: dict[str, Loss] = {
             r"C = -\sum_{i=1}^{m} y_{i} \ln o_{i}",
             _cross_entropy,
             lambda o, y, m: -y / o,
-            "softmax",
+            lambda torch, o, z, y: torch.nn.functional.cross_entropy(z, y, reduction="none"),
+            needs="softmax",
+            torch_from_logits=True,
+            target_range=UNIT,
+            targets_sum_to_one=True,
         ),
     )
 }

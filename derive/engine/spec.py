@@ -9,7 +9,8 @@ from __future__ import annotations
 import itertools
 import json
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
@@ -44,6 +45,8 @@ class Spec:
     weights: tuple[Decimal, ...]
     biases: tuple[Decimal, ...]
     learning_rate: Decimal
+    # the activations' settings this network uses (leaky ReLU's negative_slope), defaults filled
+    settings: Mapping[str, Decimal] = field(default_factory=dict)
 
     @property
     def weight_count(self) -> int:
@@ -166,11 +169,16 @@ def parse_spec(data: dict[str, Any], source: str, name: str) -> Spec:
         top.fail("title", "must be a string")
     network, values = (_table(top, key) for key in ("network", "values"))
 
+    setting_names = tuple(dict.fromkeys(s for a in ACTIVATIONS.values() for s in a.settings))
     net = _Reader(
-        source, network, "network.", ("layers", "activation", "loss", "bias", "numbering")
+        source,
+        network,
+        "network.",
+        ("layers", "activation", "loss", "bias", "numbering", *setting_names),
     )
     layers = _layers(net)
     activations = _activations(net, len(layers) - 1)
+    settings = _settings(net, activations)
     loss = net.choice("loss", LOSSES, "mse")
     bias = net.choice("bias", BIAS_MODES, "none")
     numbering = net.choice("numbering", NUMBERINGS, "by_source")
@@ -212,6 +220,7 @@ def parse_spec(data: dict[str, Any], source: str, name: str) -> Spec:
         weights=weights,
         biases=biases,
         learning_rate=rate,
+        settings=settings,
     )
 
 
@@ -263,10 +272,29 @@ def _check_pairing(
         net.fail("loss", f"{loss} needs {needs} outputs, but the output layer is {out}")
 
 
+def _settings(net: _Reader, activations: tuple[str, ...]) -> dict[str, Decimal]:
+    """Each setting of the activations in use (its default unless given); a setting no layer
+    uses is refused, so a typo'd activation name does not leave a slope silently unused."""
+    used = {k: v for a in dict.fromkeys(activations) for k, v in ACTIVATIONS[a].settings.items()}
+    for key in net.table:
+        if key not in used and key not in ("layers", "activation", "loss", "bias", "numbering"):
+            owners = [a.name for a in ACTIVATIONS.values() if key in a.settings]
+            net.fail(key, f"only used by {' or '.join(owners)}, which no layer has")
+    settings = {}
+    for key, default in used.items():
+        value = net.number(key, net.table.get(key, default))
+        if not 0 <= value <= 1:
+            net.fail(key, f"must be between 0 and 1, got {value}")
+        settings[key] = value
+    return settings
+
+
 def _check_targets(val: _Reader, loss: str, targets: tuple[Decimal, ...]) -> None:
-    if loss in ("bce", "cross_entropy"):
+    entry = LOSSES[loss]
+    if entry.target_range is not None:
+        low, high = entry.target_range
         for i, y in enumerate(targets):
-            if not 0 <= y <= 1:
-                val.fail(f"targets[{i}]", f"{loss} needs targets in [0, 1], got {y}")
-    if loss == "cross_entropy" and sum(targets) != 1:
-        val.fail("targets", f"cross_entropy needs targets that sum to 1, got {sum(targets)}")
+            if not low <= y <= high:
+                val.fail(f"targets[{i}]", f"{loss} needs targets in [{low}, {high}], got {y}")
+    if entry.targets_sum_to_one and sum(targets) != 1:
+        val.fail("targets", f"{loss} needs targets that sum to 1, got {sum(targets)}")

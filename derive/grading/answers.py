@@ -16,16 +16,12 @@ import re
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from derive.engine.names import Name
 from derive.engine.spec import Spec, load_spec, read_document
 from derive.errors import InputError
 from derive.grading.checker import Claim
 
 _DECIMAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
-
-
-def normalize(name: str) -> str:
-    """'∂C / ∂w5' → 'dC/dw5', "w5′" → "w5'"."""
-    return re.sub(r"\s+", "", name).replace("∂", "d").replace("′", "'").replace("’", "'")
 
 
 def load_answers(path: str | Path, spec_path: str | Path | None = None) -> tuple[Spec, list[Claim]]:
@@ -61,15 +57,20 @@ def _claim(source: str, name: str, value: object) -> Claim:
         written = f"{number:f}"
     except (InvalidOperation, ValueError):
         raise InputError(source, key, f"{value!r} is not a number") from None
-    return Claim(normalize(name), written, number)
+    try:
+        parsed = Name.parse(name)
+    except ValueError:
+        raise InputError(source, key, "not a quantity name (e.g. z1, dC/dw5, w5')") from None
+    return Claim(parsed, written, number)
 
 
-def check_names(source: str, claims: list[Claim], valid: list[str]) -> None:
+def check_names(source: str, claims: list[Claim], valid: list[Name]) -> None:
     """Every claimed name must be one the worked solution has."""
+    names = [str(n) for n in valid]
     for claim in claims:
         if claim.name not in valid:
-            close = difflib.get_close_matches(claim.name, valid, n=1, cutoff=0.5)
+            close = difflib.get_close_matches(str(claim.name), names, n=1, cutoff=0.5)
             hint = f"did you mean {close[0]!r}? " if close else ""
             raise InputError(
-                source, f"answers.{claim.name}", f"unknown name; {hint}valid: {', '.join(valid)}"
+                source, f"answers.{claim.name}", f"unknown name; {hint}valid: {', '.join(names)}"
             )

@@ -10,17 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from derive.engine.derivation import Derivation, derive
-from derive.engine.exact import round_places
-from derive.engine.network import LOSS, build_network
+from derive.engine.exact import round_fixed, round_places
+from derive.engine.names import LOSS, Name
+from derive.engine.network import build_network
+from derive.engine.update import Update, descend
 from derive.grading.quantities import (
     Quantity,
     Values,
     compute_all,
-    local_name,
     quantities,
+    solution_values,
     with_compute,
 )
 
@@ -30,7 +32,7 @@ VERDICTS = ("correct", "accepted", "carried", "wrong")
 
 @dataclass(frozen=True)
 class Claim:
-    name: str
+    name: Name
     written: str  # as the student wrote it: "0.470"
     value: Decimal
 
@@ -41,16 +43,16 @@ class Claim:
 
 @dataclass(frozen=True)
 class Result:
-    name: str
+    name: Name
     claimed: str
     expected: str  # the true value at the student's precision
     verdict: str  # correct | accepted | carried | wrong
     note: tuple[str, dict[str, str]]  # a message key of locales [check] and its fields
-    because_of: tuple[str, ...]  # for carried errors: the earlier claims it follows from
+    because_of: tuple[Name, ...]  # for carried errors: the earlier claims it follows from
 
 
 def at(value: Decimal, decimals: int) -> Decimal:
-    return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return round_fixed(value, decimals)
 
 
 def matches(claim: Claim, value: Decimal) -> bool:
@@ -69,26 +71,28 @@ def _near(claim: Claim, value: Decimal) -> bool:
     return same_sign and abs(claim.value - value) <= Decimal(1).scaleb(-claim.decimals)
 
 
-def _slips(derivation: Derivation, table: dict[str, Quantity]) -> dict[str, dict[str, Quantity]]:
+def _slips(
+    derivation: Derivation, update: Update, table: dict[Name, Quantity]
+) -> dict[str, dict[Name, Quantity]]:
     """The worked solution with one typical slip built in, by slip name."""
     net = derivation.network
-    rate = net.spec.learning_rate
+    rate = update.rule.hyperparameters["learning_rate"]
     updates = [n for n, q in table.items() if q.kind == "update"]
-    activation_of = {n.a: n.z for n in net.neurons}
-    activation_locals = [local_name(a, z) for a, z in activation_of.items()]
-    loss_parts = [LOSS, *(local_name(LOSS, o) for o in net.outputs)]
+    activation_of = {Name(n.a): Name(n.z) for n in net.neurons}
+    activation_locals = [Name(a, z) for a, z in ((n.a, n.z) for n in net.neurons)]
+    loss_parts = [Name(LOSS), *(Name(LOSS, o) for o in net.outputs)]
 
-    def update(sign: int, scale: Decimal) -> Callable[[str], Callable[[Values], Decimal]]:
-        def make(name: str) -> Callable[[Values], Decimal]:
-            p, g = net.given[name[:-1]], local_name(LOSS, name[:-1])
+    def update_slip(sign: int, scale: Decimal) -> Callable[[Name], Callable[[Values], Decimal]]:
+        def make(name: Name) -> Callable[[Values], Decimal]:
+            p, g = net.given[name.of], Name(LOSS, name.of)
             return lambda v: p - sign * scale * v[g]
 
         return make
 
-    def scaled(name: str, factor: Decimal) -> Callable[[Values], Decimal]:
+    def scaled(name: Name, factor: Decimal) -> Callable[[Values], Decimal]:
         return lambda v: factor * table[name].compute(v)
 
-    def z_for_a(name: str) -> Callable[[Values], Decimal]:
+    def z_for_a(name: Name) -> Callable[[Values], Decimal]:
         def compute(v: Values) -> Decimal:
             return table[name].compute(
                 {**v, **{a: v[z] for a, z in activation_of.items() if z in v}}
@@ -97,8 +101,8 @@ def _slips(derivation: Derivation, table: dict[str, Quantity]) -> dict[str, dict
         return compute
 
     slips = {
-        "update_sign": {n: update(-1, rate)(n) for n in updates},
-        "learning_rate": {n: update(1, Decimal(1))(n) for n in updates},
+        "update_sign": {n: update_slip(-1, rate)(n) for n in updates},
+        "learning_rate": {n: update_slip(1, Decimal(1))(n) for n in updates},
         "activation_derivative": {n: (lambda v: Decimal(1)) for n in activation_locals},
         "half_factor": {n: scaled(n, Decimal("0.5")) for n in loss_parts},
         "double_factor": {n: scaled(n, Decimal(2)) for n in loss_parts},
@@ -111,19 +115,19 @@ def _slips(derivation: Derivation, table: dict[str, Quantity]) -> dict[str, dict
     other = {"by_source": "by_target", "by_target": "by_source"}[spec.numbering]
     swapped = build_network(type(spec)(**{**spec.__dict__, "numbering": other}))
     if any(len(layer) > 1 for layer in swapped.layers) and len(swapped.weights) > 1:
-        worlds["numbering"] = quantities(derive(swapped))
+        worlds["numbering"] = quantities(swapped, update.rule)
     return worlds
 
 
-def check(derivation: Derivation, claims: list[Claim]) -> list[Result]:
+def check(derivation: Derivation, update: Update, claims: list[Claim]) -> list[Result]:
     """A verdict for every claim, in the order the worked solution computes them."""
-    table = quantities(derivation)
+    table = quantities(derivation.network, update.rule)
     by_name = {c.name: c for c in claims}
-    true = compute_all(table)
+    true = solution_values(derivation, update)
     student = compute_all(table, {c.name: c.value for c in claims})
-    worlds = _slips(derivation, table)
-    results: dict[str, Result] = {}
-    rounded: dict[int, dict[str, Decimal]] = {}
+    worlds = _slips(derivation, update, table)
+    results: dict[Name, Result] = {}
+    rounded: dict[int, dict[Name, Decimal]] = {}
     for name in (n for n in table if n in by_name):
         claim = by_name[name]
         upstream = _upstream_claims(table, name, by_name)
@@ -133,21 +137,22 @@ def check(derivation: Derivation, claims: list[Claim]) -> list[Result]:
         places = [p for p in range(1, max(claim.decimals, 3) + 1) if claim.decimals and claim.value]
         for p in places:
             if p not in rounded:
-                rounded[p] = compute_all(table, places=p)
+                by_hand = derive(derivation.network, places=p)
+                rounded[p] = solution_values(by_hand, descend(by_hand))
         carry_places = next((p for p in reversed(places) if matches(claim, rounded[p][name])), None)
-        because: tuple[str, ...] = ()
+        because: tuple[Name, ...] = ()
         fields: dict[str, str] = {}
         if matches(claim, true[name]):
             verdict, key = "correct", "correct"
         elif matches(claim, from_student) and upstream and not wrong_before:
-            verdict, key, fields = "accepted", "own_rounding", {"names": ", ".join(upstream)}
+            verdict, key, fields = "accepted", "own_rounding", {"names": _names(upstream)}
         elif carry_places is not None:
             verdict, key, fields = "accepted", "rounded_carry", {"places": str(carry_places)}
         elif _near(claim, true[name]):
             verdict, key = "accepted", "last_digit"
         elif matches(claim, from_student) and wrong_before:
             verdict, key, because = "carried", "carried", wrong_before
-            fields = {"names": ", ".join(wrong_before)}
+            fields = {"names": _names(wrong_before)}
         else:
             own = {c.name: c.value for c in claims}
             verdict, key = "wrong", _diagnose(claim, true[name], worlds, own) or "wrong"
@@ -161,11 +166,15 @@ def check(derivation: Derivation, claims: list[Claim]) -> list[Result]:
     return [results[n] for n in table if n in results]
 
 
+def _names(names: tuple[Name, ...]) -> str:
+    return ", ".join(map(str, names))
+
+
 def _upstream_claims(
-    table: dict[str, Quantity], name: str, claimed: dict[str, Claim]
-) -> tuple[str, ...]:
+    table: dict[Name, Quantity], name: Name, claimed: dict[Name, Claim]
+) -> tuple[Name, ...]:
     """The nearest claimed quantities this one is computed from."""
-    found: list[str] = []
+    found: list[Name] = []
     stack, seen = list(table[name].inputs), set()
     while stack:
         current = stack.pop(0)
@@ -180,7 +189,7 @@ def _upstream_claims(
 
 
 def _diagnose(
-    claim: Claim, true: Decimal, worlds: dict[str, dict[str, Quantity]], own: dict[str, Decimal]
+    claim: Claim, true: Decimal, worlds: dict[str, dict[Name, Quantity]], own: dict[Name, Decimal]
 ) -> str | None:
     """The slip that reproduces the claimed value at its digits, if one does."""
     for shift in (1, -1, 2, -2):

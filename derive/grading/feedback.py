@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from derive.grading.checker import VERDICTS, Result
-from derive.sheets.document import fill, strings
+from derive.sheets.locale import fill, strings
 
 
 def note(result: Result, lang: str) -> str:
@@ -16,12 +16,12 @@ def note(result: Result, lang: str) -> str:
 def to_json(results: list[Result], lang: str) -> list[dict[str, Any]]:
     return [
         {
-            "name": r.name,
+            "name": str(r.name),
             "claimed": r.claimed,
             "expected": r.expected,
             "verdict": r.verdict,
             "note": note(r, lang),
-            "because_of": list(r.because_of),
+            "because_of": [str(n) for n in r.because_of],
         }
         for r in results
     ]
@@ -34,7 +34,7 @@ def summary(results: list[Result], lang: str) -> str:
 
 def to_text(results: list[Result], lang: str) -> str:
     words = strings(lang)["check"]
-    rows = [(words[r.verdict], r.name, r.claimed, r.expected, note(r, lang)) for r in results]
+    rows = [(words[r.verdict], str(r.name), r.claimed, r.expected, note(r, lang)) for r in results]
     header = (
         words["col_verdict"],
         words["col_name"],

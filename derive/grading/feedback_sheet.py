@@ -8,16 +8,9 @@ from pathlib import Path
 from derive.files import write_documents
 from derive.grading.checker import Result
 from derive.grading.feedback import note, summary
-from derive.sheets.document import (
-    Document,
-    DocumentBuilder,
-    Group,
-    Section,
-    Table,
-    document_strings,
-    paragraph,
-    strings,
-)
+from derive.sheets.builder import DocumentBuilder
+from derive.sheets.document import Document, Group, Section, Table, document_strings
+from derive.sheets.locale import paragraph, strings
 from derive.sheets.numbers import MINUS
 from derive.solution import Solution
 from derive.typeset import mathsvg
@@ -37,9 +30,10 @@ class FeedbackSheet:
     @functools.cached_property
     def document(self) -> Document:
         words = strings(self.lang)["check"]
-        builder = DocumentBuilder(self.solution.derivation, self.lang, 3, "exact")
+        solution = self.solution
+        builder = DocumentBuilder(solution.derivation, solution.update, self.lang, 3, "exact")
         rows = tuple(
-            (r.name, r.claimed, r.expected, words[r.verdict], note(r, self.lang))
+            (str(r.name), r.claimed, r.expected, words[r.verdict], note(r, self.lang))
             for r in self.results
         )
         header = tuple(
@@ -57,7 +51,9 @@ class FeedbackSheet:
                 f"{words['col_claimed']}: {claimed} · {words['col_expected']}: {expected}"
                 f" · {note(r, self.lang)}"
             )
-            lines.append(Group(f"{r.name} · {words[r.verdict]}", (said, *builder.worked(r.name))))
+            lines.append(
+                Group(f"{r.name.label} · {words[r.verdict]}", (said, *builder.worked(r.name)))
+            )
         details = Section("lines", words["lines_heading"], tuple(lines))
         footer = builder.document(self.solution.verification).footer
         return Document(self.lang, words["title"], words["subtitle"], (overview, details), footer)

@@ -2,7 +2,9 @@
 
 The checker recomputes these from a student's own numbers (error carried forward), with
 values rounded as the student rounded them, or with a typical slip built in. Names are what a
-student writes: z1, h1, o1, C, "dC/do1", "do1/dz3", "dz3/dw5", "dC/dz3", "dC/dw5", "w5'".
+student writes (derive.engine.names): z1, h1, o1, C, dC/do1, do1/dz3, dz3/dw5, dC/dz3, dC/dw5,
+w5'. Every formula is the engine's: a node's expression, a local derivative's form, the chain
+rule's sum of products, the update rule's step.
 """
 
 from __future__ import annotations
@@ -15,56 +17,65 @@ import sympy as sp
 
 from derive.engine.derivation import Derivation
 from derive.engine.exact import evaluate, round_places
-from derive.engine.network import LOSS, Network
+from derive.engine.names import LOSS, Name
+from derive.engine.network import Network
+from derive.engine.update import Update, UpdateRule
 
-Values = Mapping[str, Decimal]
+Values = Mapping[Name, Decimal]
 
 
 @dataclass(frozen=True)
 class Quantity:
-    name: str
+    name: Name
     kind: str  # given | node | local | adjoint | gradient | update
-    inputs: tuple[str, ...]  # the quantities it is computed from (given numbers excluded)
+    inputs: tuple[Name, ...]  # the quantities it is computed from (given numbers excluded)
     compute: Callable[[Values], Decimal]
 
 
-def local_name(of: str, wrt: str) -> str:
-    return f"d{of}/d{wrt}"
-
-
-def quantities(derivation: Derivation) -> dict[str, Quantity]:
-    """All quantities of a derivation, in the order a worked solution computes them."""
-    net = derivation.network
-    out: dict[str, Quantity] = {
-        x: Quantity(x, "given", (), lambda v, value=net.given[x]: value) for x in net.inputs
-    }
+def quantities(network: Network, rule: UpdateRule) -> dict[Name, Quantity]:
+    """All quantities of a worked step, in the order a worked solution computes them."""
+    net = network
+    out: dict[Name, Quantity] = {}
+    for x in net.inputs:
+        out[Name(x)] = Quantity(Name(x), "given", (), lambda v, value=net.given[x]: value)
     for node in net.order:
-        out[node] = _expression(node, "node", net.exprs[node], net)
+        out[Name(node)] = _expression(Name(node), "node", net.exprs[node], net)
     children = net.children()
     for node in reversed(net.order[:-1]):
         for child in children[node]:
-            local = derivation.locals[(child, node)]
-            out[local_name(child, node)] = _expression(
-                local_name(child, node), "local", local.simplified, net
-            )
+            name = Name(child, node)
+            out[name] = _expression(name, "local", net.forms[(child, node)].simplified, net)
         if node not in net.outputs:  # at an output, dC/do is the loss's own derivative
-            terms = [(local_name(LOSS, c), local_name(c, node)) for c in children[node]]
-            out[local_name(LOSS, node)] = _sum_of_products(local_name(LOSS, node), "adjoint", terms)
-    rate = net.spec.learning_rate
+            terms = [(Name(LOSS, c), Name(c, node)) for c in children[node]]
+            out[Name(LOSS, node)] = _sum_of_products(Name(LOSS, node), "adjoint", terms)
     for param in _output_first(net):
         for z in children[param]:
-            local = derivation.locals[(z, param)]
-            out[local_name(z, param)] = _expression(
-                local_name(z, param), "local", local.simplified, net
-            )
-        terms = [(local_name(LOSS, z), local_name(z, param)) for z in children[param]]
-        gradient = local_name(LOSS, param)
+            name = Name(z, param)
+            out[name] = _expression(name, "local", net.forms[(z, param)].simplified, net)
+        terms = [(Name(LOSS, z), Name(z, param)) for z in children[param]]
+        gradient = Name(LOSS, param)
         out[gradient] = _sum_of_products(gradient, "gradient", terms)
-        given = net.given[param]
-        out[f"{param}'"] = Quantity(
-            f"{param}'", "update", (gradient,), lambda v, g=gradient, p=given: p - rate * v[g]
-        )
+        updated = Name(param, updated=True)
+        out[updated] = Quantity(updated, "update", (gradient,), _stepper(rule, net, param))
     return out
+
+
+def solution_values(derivation: Derivation, update: Update) -> dict[Name, Decimal]:
+    """Every quantity's value as the engine computed it (exact, or rounded by hand)."""
+    net = derivation.network
+    values = {Name(n): derivation.values[n] for n in (*net.inputs, *net.order)}
+    values |= {Name(of, wrt): local.value for (of, wrt), local in derivation.locals.items()}
+    values |= {Name(LOSS, n): a.value for n, a in derivation.adjoints.items() if n != LOSS}
+    values |= {Name(LOSS, p): g.value for p, g in derivation.gradients.items()}
+    values |= {Name(p, updated=True): step.after for p, step in update.params.items()}
+    return values
+
+
+def _stepper(rule: UpdateRule, net: Network, param: str) -> Callable[[Values], Decimal]:
+    """The rule's step of one parameter from a (student's) gradient."""
+    before = {param: net.given[param]}
+    gradient = Name(LOSS, param)
+    return lambda v: rule.apply(before, {param: v[gradient]}).params[param].after
 
 
 def _output_first(net: Network) -> list[str]:
@@ -82,30 +93,30 @@ def _layer_of(net: Network, param: str) -> int:
     return next(n.layer for n in net.neurons if param == n.bias or param in (w for _, w in n.terms))
 
 
-def _expression(name: str, kind: str, expr: sp.Expr, net: Network) -> Quantity:
+def _expression(name: Name, kind: str, expr: sp.Expr, net: Network) -> Quantity:
     names = {net.symbols[n]: n for n in net.symbols}
     used = sorted((names[s] for s in expr.free_symbols), key=list(net.symbols).index)
     inputs = tuple(n for n in used if n not in net.given)
     given = {net.symbols[n]: net.given[n] for n in used if n in net.given}
 
     def compute(values: Values) -> Decimal:
-        return evaluate(expr, {**given, **{net.symbols[n]: values[n] for n in inputs}})
+        return evaluate(expr, {**given, **{net.symbols[n]: values[Name(n)] for n in inputs}})
 
-    return Quantity(name, kind, inputs, compute)
+    return Quantity(name, kind, tuple(map(Name, inputs)), compute)
 
 
-def _sum_of_products(name: str, kind: str, terms: list[tuple[str, str]]) -> Quantity:
+def _sum_of_products(name: Name, kind: str, terms: list[tuple[Name, Name]]) -> Quantity:
     inputs = tuple(n for pair in terms for n in pair)
     return Quantity(name, kind, inputs, lambda v: sum((v[a] * v[b] for a, b in terms), Decimal(0)))
 
 
 def compute_all(
-    table: dict[str, Quantity], overrides: Values | None = None, places: int | None = None
-) -> dict[str, Decimal]:
+    table: dict[Name, Quantity], overrides: Values | None = None, places: int | None = None
+) -> dict[Name, Decimal]:
     """Every quantity, in order; an override replaces a quantity's value (a student's number);
     `places` rounds each computed value before it is used, as by hand."""
     overrides = overrides or {}
-    values: dict[str, Decimal] = {}
+    values: dict[Name, Decimal] = {}
     for name, q in table.items():
         if name in overrides:
             values[name] = overrides[name]
@@ -121,7 +132,7 @@ def compute_all(
 
 
 def with_compute(
-    table: dict[str, Quantity], changes: dict[str, Callable[[Values], Decimal]]
-) -> dict[str, Quantity]:
+    table: dict[Name, Quantity], changes: dict[Name, Callable[[Values], Decimal]]
+) -> dict[Name, Quantity]:
     """The same table with some quantities computed differently (a slip)."""
     return {n: replace(q, compute=changes[n]) if n in changes else q for n, q in table.items()}

@@ -7,21 +7,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from derive.engine.names import node_label
 from derive.engine.network import Network
 
-SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 LAYER_GAP = 190.0
 ROW_GAP = 86.0
 RADIUS = 19.0
 MARGIN = 34.0
 EDGE_LABEL_LIMIT = 12  # more edges than this between two layers: weights go to the table only
 LABEL_AT = 0.3  # where an edge's label sits, as a fraction of the way from its source
-
-
-def label(node: str) -> str:
-    """'w12' → 'w₁₂' for text outside formulas."""
-    letters = node.rstrip("0123456789'")
-    return letters + node[len(letters) :].translate(SUBSCRIPT)
 
 
 @dataclass(frozen=True)
@@ -73,10 +67,10 @@ def layout(network: Network, number: dict[str, str]) -> Diagram:
             if kind == "input":
                 value = number[node]
             elif kind == "output":
-                value = f"{label(targets[node])} = {number[targets[node]]}"
+                value = f"{node_label(targets[node])} = {number[targets[node]]}"
             else:
                 value = ""
-            nodes.append(Node(x, y, label(node), value, kind))
+            nodes.append(Node(x, y, node_label(node), value, kind))
     edges, notes = [], []
     for layer in network.layers:
         labelled = sum(len(n.terms) for n in layer) <= EDGE_LABEL_LIMIT
@@ -84,9 +78,9 @@ def layout(network: Network, number: dict[str, str]) -> Diagram:
             x2, y2 = at[n.a]
             for source, weight in n.terms:
                 x1, y1 = at[source]
-                text = f"{label(weight)} = {number[weight]}" if labelled else ""
+                text = f"{node_label(weight)} = {number[weight]}" if labelled else ""
                 tx, ty = x1 + LABEL_AT * (x2 - x1), y1 + LABEL_AT * (y2 - y1)
                 edges.append(Edge(x1, y1, x2, y2, text, tx, ty))
             if n.bias:
-                notes.append((x2, y2 + RADIUS + 14, f"{label(n.bias)} = {number[n.bias]}"))
+                notes.append((x2, y2 + RADIUS + 14, f"{node_label(n.bias)} = {number[n.bias]}"))
     return Diagram(width, height, RADIUS, tuple(nodes), tuple(edges), tuple(notes))

@@ -1,4 +1,4 @@
-"""LaTeX for the sheets: node names, SymPy forms with names or with numbers put in.
+"""LaTeX for the sheets: SymPy forms with node names or with numbers put in.
 
 The one place that turns math objects into LaTeX text; it knows nothing of HTML.
 """
@@ -11,22 +11,9 @@ from collections.abc import Mapping
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
-_NAME = re.compile(r"([A-Za-z]+)(\d+)('?)")
+from derive.engine.names import node_latex
+
 _DOUBLE = re.compile(r"\\left\(\\left\((\{-[^{}]*\})\\right\)\\right\)")
-
-
-def name(node: str) -> str:
-    """'w5' → 'w_{5}', "w5'" → "w_{5}'", 'C' → 'C'."""
-    match = _NAME.fullmatch(node)
-    if not match:
-        return node
-    letters, digits, prime = match.groups()
-    return f"{letters}_{{{digits}}}{prime}"
-
-
-def partial(of: str, wrt: str) -> str:
-    """∂of/∂wrt as a fraction."""
-    return rf"\frac{{\partial {name(of)}}}{{\partial {name(wrt)}}}"
 
 
 class _Printer(LatexPrinter):
@@ -41,7 +28,7 @@ class _Printer(LatexPrinter):
         if expr in self.numbers:
             number = self.numbers[expr]
             return rf"\left({number}\right)" if number.startswith("{-") else number
-        return name(expr.name)
+        return node_latex(expr.name)
 
     def _print_log(self, expr: sp.log, exp: str | None = None) -> str:
         inner = self._print(expr.args[0])

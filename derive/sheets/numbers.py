@@ -1,13 +1,18 @@
 """How numbers read on a sheet: N decimals, enough significant digits for small values,
-scientific notation for tiny ones; as LaTeX for formulas and as text for tables."""
+m × 10^e for tiny and huge ones; as LaTeX for formulas and as text for tables.
+
+Every value derive computes can be shown, whatever its size: a saturated unit's derivative
+of 10⁻⁴³⁴ prints as such, not as a string of zeros (or a crash).
+"""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from derive.engine.exact import round_fixed, round_places, update_places
+from derive.engine.exact import exact_context, round_fixed, round_places, update_places
 
 SCIENTIFIC_BELOW = -5  # a value under 10⁻⁵ in size prints as m × 10^e
+SCIENTIFIC_ABOVE = 6  # and one of 10⁷ or more
 MINUS = "\u2212"
 SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
@@ -16,11 +21,14 @@ def _parts(value: Decimal, places: int) -> tuple[str, str | None]:
     """(mantissa digits with sign, exponent or None) of the displayed number."""
     if not value:
         return "0", None
-    if value.adjusted() < SCIENTIFIC_BELOW:
+    with exact_context():
         exponent = value.adjusted()
-        mantissa = round_places(value.scaleb(-exponent), places - 1)
-        return f"{mantissa:f}", str(exponent)
-    return f"{round_places(value, places):f}", None
+        if not _ordinary(value):
+            mantissa = round_places(value.scaleb(-exponent), places - 1)
+            if abs(mantissa) >= 10:  # 9.9996 rounded up to 10.000
+                mantissa, exponent = round_places(mantissa / 10, places - 1), exponent + 1
+            return f"{mantissa:f}", str(exponent)
+        return f"{round_places(value, places):f}", None
 
 
 def text(value: Decimal, places: int) -> str:
@@ -47,11 +55,20 @@ def given_latex(value: Decimal) -> str:
     return f"{{{body}}}" if body.startswith("-") else body
 
 
-def updated_text(value: Decimal, step: Decimal, places: int) -> str:
+def _ordinary(value: Decimal) -> bool:
+    """Printed with plain decimals (not m × 10^e)."""
+    return not value or SCIENTIFIC_BELOW <= value.adjusted() <= SCIENTIFIC_ABOVE
+
+
+def updated_text(value: Decimal, change: Decimal, places: int) -> str:
     """A new parameter value with enough decimals to show the step taken."""
-    return f"{round_fixed(value, update_places(step, places)):f}".replace("-", MINUS)
+    if not _ordinary(value):
+        return text(value, places)
+    return f"{round_fixed(value, update_places(change, places)):f}".replace("-", MINUS)
 
 
-def updated_latex(value: Decimal, step: Decimal, places: int) -> str:
-    body = f"{round_fixed(value, update_places(step, places)):f}"
+def updated_latex(value: Decimal, change: Decimal, places: int) -> str:
+    if not _ordinary(value):
+        return latex(value, places)
+    body = f"{round_fixed(value, update_places(change, places)):f}"
     return f"{{{body}}}" if body.startswith("-") else body

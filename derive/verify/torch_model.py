@@ -3,7 +3,8 @@
 Parameters travel as one flat vector θ (w1..wN, b1..bM); each layer gathers its weight matrix
 and biases from θ by index, so shared biases are one entry used several times and autograd
 adds up their uses by itself. A batch of θ rows evaluates many perturbed networks at once,
-which is how finite differences stay fast.
+which is how finite differences stay fast. Activations and losses are PyTorch's own functions,
+as the table of operations names them (losses from the logits where PyTorch has that route).
 """
 
 from __future__ import annotations
@@ -13,35 +14,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import torch
-import torch.nn.functional as F  # noqa: N812 - the PyTorch convention
 
 from derive.engine.network import Network
+from derive.engine.operations import ACTIVATIONS, LOSSES
 
 DTYPE = torch.float64
-
-ACTIVATIONS = {
-    "sigmoid": torch.sigmoid,
-    "tanh": torch.tanh,
-    "relu": torch.relu,
-    "linear": lambda z: z,
-    "softmax": lambda z: torch.softmax(z, dim=-1),
-}
-
-
-def _loss(name: str, out: torch.Tensor, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """Per-row loss, as PyTorch's own losses define it (MSELoss is a mean, etc.)."""
-    y = y.expand_as(out)
-    if name == "mse":
-        return F.mse_loss(out, y, reduction="none").mean(-1)
-    if name == "half_sse":
-        return 0.5 * ((y - out) ** 2).sum(-1)
-    if name == "sse":
-        return ((y - out) ** 2).sum(-1)
-    if name == "bce":
-        return F.binary_cross_entropy(out, y, reduction="none").mean(-1)
-    if name == "cross_entropy":  # PyTorch's route: log-softmax of the logits z, not log(o)
-        return F.cross_entropy(z, y, reduction="none")
-    raise ValueError(f"no PyTorch loss for {name!r}")
 
 
 @contextmanager
@@ -75,23 +52,45 @@ class TorchNetwork:
             self.weight_index.append(torch.tensor(grid).T.contiguous())
             biases = [index[n.bias] for n in layer if n.bias]
             self.bias_index.append(torch.tensor(biases) if biases else None)
+        self.activations = []
+        for name in spec.activations:
+            entry = ACTIVATIONS[name]
+            settings = {key: float(spec.settings[key]) for key in entry.settings}
+            self.activations.append((entry.torch, settings))
+        self.loss = LOSSES[spec.loss].torch
         self.x = torch.tensor([float(v) for v in spec.inputs], dtype=DTYPE)
         self.y = torch.tensor([float(v) for v in spec.targets], dtype=DTYPE)
         self.theta = torch.tensor([float(network.given[p]) for p in self.names], dtype=DTYPE)
 
     def forward(self, theta: torch.Tensor) -> Forward:
         """Evaluate every row of θ (B, P) as one network."""
-        spec = self.network.spec
         a = self.x.expand(theta.shape[0], -1)
         pre, post = [], []
-        for l, (w_index, b_index) in enumerate(zip(self.weight_index, self.bias_index)):
+        for (w_index, b_index), (function, settings) in zip(
+            zip(self.weight_index, self.bias_index), self.activations
+        ):
             z = torch.einsum("bi,bij->bj", a, theta[:, w_index])
             if b_index is not None:
                 z = z + theta[:, b_index]
-            a = ACTIVATIONS[spec.activations[l]](z)
+            a = function(torch, z, **settings)
             pre.append(z)
             post.append(a)
-        return Forward(_loss(spec.loss, a, pre[-1], self.y), pre, post)
+        y = self.y.expand_as(a)
+        return Forward(self.loss(torch, a, pre[-1], y), pre, post)
+
+    def losses(self, theta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """C of every row, and the sign pattern of every z that sits at a kink (for detecting a
+        kink crossed between rows)."""
+        kinked = [
+            l for l, name in enumerate(self.network.spec.activations) if ACTIVATIONS[name].kink
+        ]
+        with torch.no_grad(), single_thread():
+            result = self.forward(theta)
+        if kinked:
+            signs = torch.cat([result.pre[l] > 0 for l in kinked], dim=-1)
+        else:
+            signs = torch.zeros((theta.shape[0], 0), dtype=torch.bool)
+        return result.loss, signs
 
     def autograd(self) -> tuple[Forward, torch.Tensor]:
         """The forward pass at the example's values and ∂C/∂θ by autograd."""
@@ -106,22 +105,11 @@ class TorchNetwork:
         )
         return detached, theta.grad[0]
 
-    def finite_differences(
-        self, step: float, chunk: int = 128
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Central differences (C(θ+h·e_k) − C(θ−h·e_k)) / 2h for every k, and for each k whether
-        a ReLU changes side between θ−h·e_k and θ+h·e_k (a kink inside the step)."""
-        relu_layers = [l for l, name in enumerate(self.network.spec.activations) if name == "relu"]
-        size = len(self.theta)
-        grads, kinks = [], []
-        with torch.no_grad(), single_thread():
-            for start in range(0, size, chunk):
-                eye = torch.eye(size, dtype=DTYPE)[start : start + chunk]
-                plus = self.forward(self.theta + step * eye)
-                minus = self.forward(self.theta - step * eye)
-                grads.append((plus.loss - minus.loss) / (2 * step))
-                kink = torch.zeros(len(eye), dtype=torch.bool)
-                for l in relu_layers:
-                    kink |= ((plus.pre[l] > 0) != (minus.pre[l] > 0)).any(-1)
-                kinks.append(kink)
-        return torch.cat(grads), torch.cat(kinks)
+    def sgd_step(self, learning_rate: float) -> torch.Tensor:
+        """θ after one step of torch.optim.SGD on the example's loss."""
+        theta = self.theta.clone().requires_grad_(True)
+        optimizer = torch.optim.SGD([theta], lr=learning_rate)
+        with single_thread():
+            self.forward(theta.unsqueeze(0)).loss.sum().backward()
+            optimizer.step()
+        return theta.detach()

@@ -1,40 +1,51 @@
-"""Every gradient four ways: chain rule, SymPy, PyTorch autograd, finite differences.
+"""Every number four ways: chain rule, SymPy, PyTorch autograd, finite differences; the update
+against torch.optim.
 
-The chain-rule values come from the Derivation; the other three are computed here from scratch.
-Chain rule, SymPy and autograd must agree to 1e-9 relative; finite differences to a tolerance
-that fits their step. A ReLU crossing zero inside the step is reported, not failed. Any other
-disagreement raises VerificationError: derive never prints a number that failed.
+The chain-rule values come from the Derivation; the others are computed here from scratch.
+Each comparison allows what its method's own rounding explains, and no more:
+- SymPy works on the same exact decimals: 1e-9 relative, plus what its written-out form loses
+  (measured by evaluating it at two precisions).
+- PyTorch float64: 1e-9 relative, plus an estimate of float64's rounding from a twin derivation
+  at 15 digits with every given number nudged by a part in 10^15 (so cancellation and saturation
+  show up in the twin as they do in float64).
+- Finite differences: their own error estimate (derive.verify.finite_differences).
+A kinked unit (ReLU) within a step of its kink is reported, not failed. Any other disagreement
+raises VerificationError: derive never prints a number that failed.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-import sympy as sp
-
-from derive.engine.derivation import Derivation
-from derive.engine.exact import evaluate
-from derive.engine.network import LOSS, Network
+from derive.engine.derivation import Derivation, derive
+from derive.engine.network import Network
+from derive.engine.update import Update
 from derive.errors import VerificationError
+from derive.verify.finite_differences import finite_differences, loss_noise
+from derive.verify.sympy_check import sympy_gradients
 
 if TYPE_CHECKING:
-    from derive.verify.torch_model import Forward
+    from derive.verify.torch_model import Forward, TorchNetwork
 
-SYMPY_LIMIT = 40  # parameters; beyond this the whole-loss expression swells (docs/performance.md)
-STEP = 1e-5  # finite-difference step
-EXACT_RELATIVE, EXACT_FLOOR = 1e-9, 1e-12
-FD_RELATIVE, FD_FLOOR = 1e-6, 1e-8
+RELATIVE = 1e-9
+EXACT_RELATIVE = Decimal("1e-9")
+SAFETY = 8.0  # how many times the estimated rounding a method may be off
+NUDGE = Decimal("1e-15")
 
 
 @dataclass(frozen=True)
 class Check:
     chain_rule: float
-    sympy: float | None  # None where skipped
+    sympy: float | None  # None where skipped or not evaluable at these values
     autograd: float
+    autograd_tolerance: float  # what float64 rounding may explain
     finite_difference: float
-    kink: bool  # a ReLU changes side within the finite-difference step
+    finite_difference_error: float  # its own estimate
+    finite_difference_step: float
+    kink: bool  # a kinked unit changes side within the finite-difference step
     largest_disagreement: float  # the largest |method − chain rule| among the methods compared
 
 
@@ -42,87 +53,132 @@ class Check:
 class Verification:
     checks: dict[str, Check]
     sympy_skipped: str | None  # why SymPy's whole-loss differentiation was skipped
-    forward_disagreement: float  # largest |derive − PyTorch| over the forward values
-    step: float
+    sympy_parts: int  # the size of the whole-loss expression (what the budget counts)
+    sympy_unevaluable: tuple[str, ...]  # parameters whose SymPy form cannot be evaluated here
+    forward_disagreement: float  # largest |derive − PyTorch| / max(1, |value|), forward values
+    update_disagreement: float  # largest |derive − torch.optim| over the updated parameters
 
 
-def sympy_gradients(network: Network) -> dict[str, Decimal]:
-    """Differentiate the one whole-network loss expression by SymPy (slow beyond small nets)."""
-    symbols = network.symbols
-    full: dict[str, sp.Expr] = {}
-    for node in network.order:
-        inner = {symbols[p]: full[p] for p in network.parents[node] if p in full}
-        full[node] = network.exprs[node].xreplace(inner)
-    loss = full[LOSS].rewrite(sp.exp).rewrite(sp.Piecewise)
-    at = {symbols[name]: value for name, value in network.given.items()}
-    return {p: evaluate(sp.diff(loss, symbols[p]), at) for p in network.params}
+def rounding_estimates(network: Network) -> tuple[Derivation, Derivation]:
+    """A fresh exact derivation and its float-like twin (15 digits and float64's exponent
+    range, given numbers nudged by about 10⁻¹⁵, no distances from ±1): their difference
+    estimates what float64 rounding does to each value. Both are computed here, so the
+    estimate never depends on the derivation under test."""
+    given = {
+        name: value * (1 + NUDGE * Decimal(((7 * k) % 11) - 5) / 5)
+        for k, (name, value) in enumerate(network.given.items())
+    }
+    rough = derive(network, float_like=True, given=given)
+    return derive(network), rough
 
 
-def verify(derivation: Derivation) -> Verification:
-    """Cross-check every gradient and forward value; raise VerificationError on disagreement."""
+def verify(derivation: Derivation, update: Update) -> Verification:
+    """Cross-check every gradient, forward value and updated parameter; raise
+    VerificationError on a disagreement that rounding does not explain."""
     if derivation.places is not None:
         raise ValueError("verify the exact derivation, not a rounded one")
     from derive.verify.torch_model import TorchNetwork  # torch takes a second to import
 
     network = derivation.network
+    reference, rough = rounding_estimates(network)
     model = TorchNetwork(network)
     forward, autograd = model.autograd()
-    forward_gap = _forward_gap(derivation, forward)
-    if forward_gap > EXACT_RELATIVE:
-        raise VerificationError(
-            f"verification failed: forward values differ from PyTorch by {forward_gap:.3g}"
-        )
-    fd, kinks = model.finite_differences(STEP)
-    count = len(network.params)
-    skipped = None
-    if count > SYMPY_LIMIT:
-        symbolic = None
-        skipped = f"{count} parameters > {SYMPY_LIMIT}: whole-loss differentiation swells"
-    else:
-        symbolic = sympy_gradients(network)
-    loss_scale = max(1.0, abs(float(derivation.loss)))
+    forward_gap = _check_forward(derivation, reference, rough, forward)
+    noise = loss_noise(reference) + _gap(rough.loss, reference.loss)
+    estimates = finite_differences(model, noise)
+    symbolic = sympy_gradients(network)
     checks = {}
     for k, param in enumerate(network.params):
-        chain = float(derivation.gradients[param].value)
-        others = {"autograd": float(autograd[k])}
-        if symbolic is not None:
-            others["sympy"] = float(symbolic[param])
-        # On a ReLU kink the one-sided derivatives differ: float64 rounding may put PyTorch's
-        # z on the other side of 0, and finite differences straddle it. Report, don't fail.
-        # SymPy works on the same exact decimals as the chain rule and is never excused.
-        fd_value, kink = float(fd[k]), bool(kinks[k])
-        for method, value in others.items():
-            excused = kink and method == "autograd"
-            if not excused and not _close(value, chain, EXACT_RELATIVE, EXACT_FLOOR):
+        exact = derivation.gradients[param].value
+        chain = float(exact)
+        fd = estimates[k]
+        rounding = _gap(rough.gradients[param].value, reference.gradients[param].value)
+        tolerance = SAFETY * rounding
+        compared = {}
+        # float64 may put z on the other side of a kink, where the one-sided slopes differ;
+        # and it cannot hold a gradient beyond 10³⁰⁸
+        if not fd.kink and math.isfinite(chain):
+            compared["autograd"] = (float(autograd[k]), tolerance)
+            compared["finite differences"] = (fd.value, SAFETY * fd.error)
+        for method, (value, allowed) in compared.items():
+            if not abs(value - chain) <= RELATIVE * max(abs(value), abs(chain)) + allowed:
                 raise _failure(param, chain, method, value)
-        if not kink and not _close(fd_value, chain, FD_RELATIVE, FD_FLOOR * loss_scale):
-            raise _failure(param, chain, "finite differences", fd_value)
-        gaps = [abs(v - chain) for v in (*others.values(), fd_value)]
+        sympy_value = symbolic.values.get(param)
+        if sympy_value is not None:  # exact decimals like the chain rule: never excused
+            allowed = (
+                EXACT_RELATIVE * max(abs(sympy_value), abs(exact)) + 8 * symbolic.errors[param]
+            )
+            if not abs(sympy_value - exact) <= allowed:
+                raise _failure(param, chain, "SymPy", float(sympy_value))
+        gaps = [abs(value - chain) for value, _ in compared.values()]
+        if sympy_value is not None:
+            gaps.append(float(abs(sympy_value - exact)))
         checks[param] = Check(
             chain_rule=chain,
-            sympy=others.get("sympy"),
-            autograd=others["autograd"],
-            finite_difference=fd_value,
-            kink=kink,
-            largest_disagreement=max(gaps),
+            sympy=None if sympy_value is None else float(sympy_value),
+            autograd=float(autograd[k]),
+            autograd_tolerance=tolerance,
+            finite_difference=fd.value,
+            finite_difference_error=fd.error,
+            finite_difference_step=fd.step,
+            kink=fd.kink,
+            largest_disagreement=max(gaps, default=0.0),
         )
-    return Verification(checks, skipped, forward_gap, STEP)
-
-
-def _close(a: float, b: float, relative: float, floor: float) -> bool:
-    return abs(a - b) <= relative * max(abs(a), abs(b)) + floor
-
-
-def _forward_gap(derivation: Derivation, forward: Forward) -> float:
-    """Largest difference, relative to max(1, |value|), of derive's forward values and PyTorch's."""
-    pairs = [(derivation.loss, forward.loss[0])]
-    for l, layer in enumerate(derivation.network.layers):
-        for n in layer:
-            pairs.append((derivation.values[n.z], forward.pre[l][0, n.index]))
-            pairs.append((derivation.values[n.a], forward.post[l][0, n.index]))
-    return max(
-        abs(float(ours) - float(theirs)) / max(1.0, abs(float(ours))) for ours, theirs in pairs
+    unevaluable = tuple(p for p, v in symbolic.values.items() if v is None)
+    update_gap = _check_update(update, model, checks)
+    return Verification(
+        checks, symbolic.skipped, symbolic.parts, unevaluable, forward_gap, update_gap
     )
+
+
+def _gap(rough: Decimal, exact: Decimal) -> float:
+    """|twin − exact|: infinite where the twin lost the value altogether."""
+    return float(abs(rough - exact)) if rough.is_finite() else float("inf")
+
+
+def _check_forward(
+    derivation: Derivation, reference: Derivation, rough: Derivation, forward: Forward
+) -> float:
+    """Largest difference, relative to max(1, |value|), of derive's forward values and
+    PyTorch's; raises where rounding does not explain one."""
+    network = derivation.network
+    rows = [("C", forward.loss[0])]
+    for l, layer in enumerate(network.layers):
+        for n in layer:
+            rows += [(n.z, forward.pre[l][0, n.index]), (n.a, forward.post[l][0, n.index])]
+    largest = 0.0
+    for name, theirs in rows:
+        ours, torch_value = derivation.values[name], float(theirs)
+        difference = abs(float(ours) - torch_value)
+        rounding = _gap(rough.values[name], reference.values[name])
+        allowed = RELATIVE * max(1.0, abs(float(ours))) + SAFETY * rounding
+        if not difference <= allowed:
+            raise VerificationError(
+                f"verification failed: {name} is {float(ours)!r} but PyTorch computes "
+                f"{torch_value!r} (difference {difference:.3g}); please report this spec"
+            )
+        largest = max(largest, difference / max(1.0, abs(float(ours))))
+    return largest
+
+
+def _check_update(update: Update, model: TorchNetwork, checks: dict[str, Check]) -> float:
+    """The updated parameters against torch.optim's step."""
+    rate = float(update.rule.hyperparameters["learning_rate"])
+    theirs = model.sgd_step(rate)
+    largest = 0.0
+    for k, (param, step) in enumerate(update.params.items()):
+        ours = float(step.after)
+        allowed = RELATIVE * max(1.0, abs(ours)) + rate * checks[param].autograd_tolerance
+        difference = abs(ours - float(theirs[k]))
+        if checks[param].kink:
+            continue
+        if not difference <= allowed:
+            raise VerificationError(
+                f"verification failed for {param}': derive gives {ours!r} but torch.optim.SGD "
+                f"gives {float(theirs[k])!r}; please report this spec"
+            )
+        largest = max(largest, difference)
+    return largest
 
 
 def _failure(param: str, chain: float, method: str, value: float) -> VerificationError:

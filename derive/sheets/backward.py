@@ -1,0 +1,211 @@
+"""Step 3 of a sheet: backpropagation, output layer first — error signals, every factor of the
+chain rule (generic form → numbers → value), every gradient and its update."""
+
+from __future__ import annotations
+
+import itertools
+
+from derive.engine.derivation import Local
+from derive.engine.names import LOSS, delta_latex, node_label, node_latex, partial_latex
+from derive.engine.network import Neuron
+from derive.engine.operations import ACTIVATIONS
+from derive.sheets import latex, numbers
+from derive.sheets.context import DETAIL_LIMIT, Context
+from derive.sheets.document import Formula, Group, Section, Table
+from derive.sheets.lines import equation, product
+from derive.sheets.locale import paragraph
+
+PATH_LIMIT = 2  # chain-rule paths written out as products of partials
+
+
+def backward(ctx: Context) -> Section:
+    words = ctx.words["backward"]
+    blocks: list = [paragraph(words["intro"]), paragraph(words["delta"])]
+    blocks.append(paragraph(words["update"]))
+    for layer in reversed(ctx.net.layers):
+        blocks.append(Group(ctx.layer_title("backward", layer[0].layer), ()))
+        blocks += signals(ctx, layer)
+        blocks += gradients(ctx, layer)
+    return Section("backward", words["heading"], tuple(blocks))
+
+
+def _elementwise(ctx: Context, layer: int) -> bool:
+    return ACTIVATIONS[ctx.net.activation(layer)].elementwise
+
+
+def signals(ctx: Context, layer: tuple[Neuron, ...]) -> list:
+    words = ctx.words["backward"]
+    out = []
+    for n in layer[:DETAIL_LIMIT]:
+        lines = [upstream(ctx, n.a)]
+        lines += [
+            local_line(ctx, ctx.d.locals[(a, n.z)])
+            for a in ctx.children[n.z]
+            if a == n.a or not _elementwise(ctx, n.layer)
+        ]
+        lines.append(delta_line(ctx, n.z))
+        out.append(Group(f"{words['signals']}: {node_label(n.a)}", tuple(lines)))
+    if len(layer) > DETAIL_LIMIT:
+        rows = tuple(
+            (
+                node_label(n.a),
+                ctx.num.text_of(ctx.d.adjoints[n.a].value),
+                ctx.num.text_of(ctx.d.locals[(n.a, n.z)].value),
+                ctx.num.text_of(ctx.d.adjoints[n.z].value),
+            )
+            for n in layer[DETAIL_LIMIT:]
+        )
+        header = (words["col_neuron"], words["col_upstream"], words["col_local"], "δ")
+        out += [paragraph(words["signal_table_note"]), Table(header, rows)]
+    return out
+
+
+def upstream(ctx: Context, node: str) -> Formula:
+    """∂C/∂a: the loss derivative at an output, a sum over the next layer elsewhere."""
+    num = ctx.num
+    if node in ctx.net.outputs:
+        local = ctx.d.locals[(LOSS, node)]
+        return equation(
+            partial_latex(LOSS, node),
+            latex.formula(local.simplified),
+            num.substituted(local),
+            num.tex(local.value),
+        )
+    partials, symbolic, numeric = [], [], []
+    for z in ctx.children[node]:
+        local = ctx.d.locals[(z, node)]
+        partials.append(partial_latex(LOSS, z) + partial_latex(z, node))
+        symbolic.append(delta_latex(z) + " " + latex.formula(local.simplified))
+        numeric.append(
+            product(
+                [
+                    num.factor(num.tex(ctx.d.adjoints[z].value)),
+                    num.factor(num.substituted(local)),
+                ]
+            )
+        )
+    return equation(
+        partial_latex(LOSS, node),
+        " + ".join(partials),
+        " + ".join(symbolic),
+        " + ".join(numeric),
+        num.tex(ctx.d.adjoints[node].value),
+    )
+
+
+def local_line(ctx: Context, local: Local) -> Formula:
+    layers = [n.layer for n in ctx.net.neurons if n.a == local.of]
+    elementwise = not layers or _elementwise(ctx, layers[0])
+    return equation(
+        partial_latex(local.of, local.wrt),
+        # softmax's derivative as SymPy writes it is a page wide: its o-form says it all
+        latex.formula(local.generic) if elementwise else latex.formula(local.simplified),
+        latex.formula(local.simplified),
+        ctx.num.substituted(local),
+        ctx.num.tex(local.value),
+    )
+
+
+def delta_line(ctx: Context, z: str) -> Formula:
+    num = ctx.num
+    partials, numeric = [], []
+    for a in ctx.children[z]:
+        partials.append(partial_latex(LOSS, a) + " " + partial_latex(a, z))
+        numeric.append(
+            product(
+                [
+                    num.factor(num.tex(ctx.d.adjoints[a].value)),
+                    num.factor(num.tex(ctx.d.locals[(a, z)].value)),
+                ]
+            )
+        )
+    return equation(
+        f"{delta_latex(z)} = {partial_latex(LOSS, z)}",
+        " + ".join(partials),
+        " + ".join(numeric),
+        num.tex(ctx.d.adjoints[z].value),
+    )
+
+
+def gradients(ctx: Context, layer: tuple[Neuron, ...]) -> list:
+    words = ctx.words["backward"]
+    params = ctx.layer_params(layer)
+    out = [
+        Group(f"{words['params']}: {node_label(p)}", (gradient_line(ctx, p), update_line(ctx, p)))
+        for p in params[:DETAIL_LIMIT]
+    ]
+    if len(params) > DETAIL_LIMIT:
+        rows = []
+        for p in params[DETAIL_LIMIT:]:
+            g = ctx.d.gradients[p]
+            deltas = ", ".join(ctx.num.text_of(ctx.d.adjoints[z].value) for z in g.uses)
+            inputs = ", ".join(ctx.num.text_of(ctx.d.locals[(z, p)].value) for z in g.uses)
+            rows.append(
+                (
+                    node_label(p),
+                    ctx.connects(p),
+                    deltas,
+                    inputs,
+                    ctx.num.text_of(g.value),
+                    ctx.num.text(p),
+                    ctx.num.updated_text(p),
+                )
+            )
+        header = tuple(
+            words[k]
+            for k in (
+                "col_param",
+                "col_connects",
+                "col_delta",
+                "col_input",
+                "col_gradient",
+                "col_old",
+                "col_new",
+            )
+        )
+        out += [paragraph(words["param_table_note"]), Table(header, tuple(rows))]
+    return out
+
+
+def gradient_line(ctx: Context, param: str) -> Formula:
+    """∂C/∂p = the chain of partials = Σ δ·input, with numbers."""
+    num = ctx.num
+    g = ctx.d.gradients[param]
+    symbolic, numeric = [], []
+    for z in g.uses:
+        local = ctx.d.locals[(z, param)]
+        factor = latex.formula(local.simplified)
+        symbolic.append(delta_latex(z) + ("" if factor == "1" else " " + factor))
+        numeric.append(
+            product(
+                [
+                    num.factor(num.tex(ctx.d.adjoints[z].value)),
+                    num.factor(num.substituted(local)),
+                ]
+            )
+        )
+    sides = [partial_latex(LOSS, param)]
+    if g.paths and len(g.paths) <= PATH_LIMIT:
+        sides.append(
+            " + ".join(
+                r" \cdot ".join(partial_latex(a, b) for a, b in itertools.pairwise(path))
+                for path in g.paths
+            )
+        )
+    chain = len(sides) == 2  # the chain of partials on a row of its own
+    sides += [" + ".join(symbolic), " + ".join(numeric), num.tex(g.value)]
+    return equation(*sides, first_row=1 if chain else 0)
+
+
+def update_line(ctx: Context, param: str) -> Formula:
+    """p' = p − η·∂C/∂p, with numbers, from the update rule's step."""
+    num = ctx.num
+    step = ctx.u.params[param]
+    p = node_latex(param)
+    rate = numbers.given_latex(ctx.u.rule.hyperparameters["learning_rate"])
+    return equation(
+        f"{p}'",
+        rf"{p} - \eta \, {partial_latex(LOSS, param)}",
+        f"{num.node(param)} - {rate} \\times {num.factor(num.tex(step.gradient))}",
+        num.updated_tex(param),
+    )

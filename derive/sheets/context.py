@@ -1,0 +1,45 @@
+"""What every section of a sheet reads: the shown derivation and update, their numbers
+formatted, the words of the language, and a few facts about the network's layout."""
+
+from __future__ import annotations
+
+from derive.engine.derivation import Derivation
+from derive.engine.names import node_label
+from derive.engine.network import Neuron
+from derive.engine.update import Update
+from derive.sheets.lines import Numbers
+from derive.sheets.locale import fill, strings
+
+DETAIL_LIMIT = 6  # neurons or parameters per layer worked in full; the rest go to a table
+
+
+class Context:
+    def __init__(self, derivation: Derivation, update: Update, places: int, lang: str) -> None:
+        """`derivation` and `update` are the exact ones or their hand-rounded twins."""
+        self.d, self.u, self.places, self.lang = derivation, update, places, lang
+        self.net = derivation.network
+        self.words = strings(lang)
+        self.num = Numbers(derivation, update, places)
+        self.children = self.net.children()
+
+    def layer_title(self, section: str, layer: int) -> str:
+        words = self.words[section]
+        if layer == len(self.net.layers):
+            return words["output_layer"]
+        return fill(words["hidden_layer"], index=layer)
+
+    def connects(self, param: str) -> str:
+        """'h₁ → o₁' for a weight, 'bias of h₁, h₂' for a bias."""
+        for n in self.net.neurons:
+            for source, weight in n.terms:
+                if weight == param:
+                    return f"{node_label(source)} → {node_label(n.a)}"
+        users = [n.a for n in self.net.neurons if n.bias == param]
+        return fill(self.words["givens"]["bias_of"], neurons=", ".join(map(node_label, users)))
+
+    def layer_params(self, layer: tuple[Neuron, ...]) -> list[str]:
+        """A layer's weights in numbering order, then its biases."""
+        weights = [w for n in layer for _, w in n.terms]
+        biases = list(dict.fromkeys(n.bias for n in layer if n.bias))
+        order = {p: k for k, p in enumerate(self.net.params)}
+        return sorted(weights, key=order.get) + biases

@@ -1,0 +1,84 @@
+"""Steps 1 and 2 of a sheet: the forward pass neuron by neuron, and the loss."""
+
+from __future__ import annotations
+
+from derive.engine.names import LOSS, node_label, node_latex
+from derive.engine.network import Neuron
+from derive.engine.operations import ACTIVATIONS, LOSSES
+from derive.sheets import latex
+from derive.sheets.context import DETAIL_LIMIT, Context
+from derive.sheets.document import Formula, Group, Section, Table
+from derive.sheets.lines import equation, product
+from derive.sheets.locale import paragraph
+
+TERM_LIMIT = 6  # terms of a weighted sum written out before it is abbreviated
+
+
+def forward(ctx: Context) -> Section:
+    words = ctx.words["forward"]
+    blocks: list = [paragraph(words["intro"])]
+    for layer in ctx.net.layers:
+        act = ACTIVATIONS[ctx.net.activation(layer[0].layer)]
+        note = paragraph(
+            words["layer_note"],
+            activation=act.names[ctx.lang],
+            definition=act.define(ctx.net.spec.settings),
+        )
+        blocks.append(Group(ctx.layer_title("forward", layer[0].layer), (note,)))
+        for n in layer[:DETAIL_LIMIT]:
+            blocks.append(Group("", (weighted_sum(ctx, n), activation(ctx, n))))
+        if len(layer) > DETAIL_LIMIT:
+            rows = tuple(
+                (node_label(n.a), ctx.num.text(n.z), ctx.num.text(n.a))
+                for n in layer[DETAIL_LIMIT:]
+            )
+            blocks.append(Table(("", "z", "a"), rows))
+    return Section("forward", words["heading"], tuple(blocks))
+
+
+def weighted_sum(ctx: Context, n: Neuron) -> Formula | Group:
+    num = ctx.num
+    terms = [
+        (
+            node_latex(src) + " " + node_latex(w),
+            product([num.factor(num.node(src)), num.factor(num.node(w))]),
+        )
+        for src, w in n.terms
+    ]
+    if n.bias:
+        terms.append((node_latex(n.bias), num.node(n.bias)))
+    if len(terms) > TERM_LIMIT:
+        terms = [*terms[:2], (r"\cdots", r"\cdots"), terms[-1]]
+    names = " + ".join(t[0] for t in terms)
+    values = " + ".join(t[1] for t in terms)
+    formula = equation(node_latex(n.z), names, values, num.node(n.z))
+    if len(n.terms) + bool(n.bias) > TERM_LIMIT:
+        note = paragraph(ctx.words["forward"]["more_terms"], count=len(n.terms))
+        return Group("", (formula, note))
+    return formula
+
+
+def activation(ctx: Context, n: Neuron) -> Formula:
+    expr = ctx.net.exprs[n.a]
+    symbols = ctx.net.symbols
+    zs = {symbols[z]: ctx.num.node(z) for z in ctx.net.parents[n.a]}
+    return equation(
+        node_latex(n.a), latex.formula(expr), latex.formula(expr, zs), ctx.num.node(n.a)
+    )
+
+
+def loss(ctx: Context) -> Section:
+    words, net = ctx.words["loss"], ctx.net
+    entry = LOSSES[net.spec.loss]
+    intro = paragraph(words["intro"], name=entry.names[ctx.lang], m=len(net.outputs))
+    return Section("loss", words["heading"], (intro, Formula(entry.formula), loss_line(ctx)))
+
+
+def loss_line(ctx: Context) -> Formula:
+    net = ctx.net
+    expr = net.exprs[LOSS]
+    subs = {net.symbols[n]: ctx.num.node(n) for n in (*net.outputs, *net.targets)}
+    sides = ["C", latex.formula(expr)]
+    if len(net.outputs) <= 4:
+        sides.append(latex.formula(expr, subs))
+    return equation(*sides, ctx.num.tex(ctx.d.loss))

@@ -1,0 +1,31 @@
+"""The words of a sheet, per language, from derive/locales/<lang>.toml."""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from importlib import resources
+
+from derive.sheets.document import Paragraph
+
+LANGUAGES = ("en", "ko")
+_FIELD = re.compile(r"\{(\w+)\}")
+
+
+@functools.lru_cache(maxsize=len(LANGUAGES))
+def strings(lang: str) -> dict:
+    """The locale's table (read once per language; callers must not change it)."""
+    text = resources.files("derive").joinpath(f"locales/{lang}.toml").read_text("utf-8")
+    return tomllib.loads(text)
+
+
+def fill(template: str, **fields: object) -> str:
+    """Put fields into a locale string, leaving LaTeX braces such as w_{1} alone."""
+    return _FIELD.sub(lambda m: str(fields.get(m.group(1), m.group(0))), template)
+
+
+def paragraph(template: str, **fields: object) -> Paragraph:
+    """A locale string with $…$ inline math split into text and math parts."""
+    pieces = fill(template, **fields).split("$")
+    return Paragraph(tuple(("math" if i % 2 else "text", p) for i, p in enumerate(pieces) if p))

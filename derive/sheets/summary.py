@@ -1,0 +1,97 @@
+"""The end of a sheet: the summary table, the verification table and the footer."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from derive import __version__
+from derive.engine.names import node_label
+from derive.engine.spec import Spec
+from derive.sheets import numbers
+from derive.sheets.context import Context
+from derive.sheets.document import Section, Table
+from derive.sheets.locale import fill, paragraph
+from derive.verify.sympy_check import BUDGET
+from derive.verify.verification import Verification
+
+
+def summary(ctx: Context) -> Section:
+    words = ctx.words["summary"]
+    rows = tuple(
+        (
+            node_label(p),
+            ctx.num.text(p),
+            ctx.num.text_of(step.gradient),
+            ctx.num.updated_text(p),
+        )
+        for p, step in ctx.u.params.items()
+    )
+    header = (words["col_param"], words["col_old"], words["col_gradient"], words["col_new"])
+    loss = paragraph(words["loss_line"], loss=ctx.num.tex(ctx.d.loss))
+    return Section("summary", words["heading"], (loss, Table(header, rows)))
+
+
+def _cell(value: float | None, missing: str) -> str:
+    return missing if value is None else f"{value:.10g}".replace("-", numbers.MINUS)
+
+
+def verification(ctx: Context, v: Verification) -> Section:
+    words = ctx.words["verification"]
+    blocks: list = [paragraph(words["intro"])]
+    rows = tuple(
+        (
+            node_label(p) + ("*" if c.kink else ""),
+            _cell(c.chain_rule, ""),
+            _cell(c.sympy, words["skipped"]),
+            _cell(c.autograd, ""),
+            _cell(c.finite_difference, ""),
+            f"{c.largest_disagreement:.1e}".replace("-", numbers.MINUS),
+        )
+        for p, c in v.checks.items()
+    )
+    header = tuple(
+        words[k] for k in ("col_param", "col_chain", "col_sympy", "col_autograd", "col_fd")
+    )
+    blocks.append(Table((*header, words["col_gap"]), rows))
+    if v.sympy_skipped:
+        budget = f"{BUDGET:,}"
+        count = len(v.checks)
+        blocks.append(
+            paragraph(words["sympy_skipped"], count=count, parts=v.sympy_parts, budget=budget)
+        )
+    if v.sympy_unevaluable:
+        names = ", ".join(map(node_label, v.sympy_unevaluable))
+        blocks.append(paragraph(words["sympy_unevaluable"], names=names))
+    if any(c.kink for c in v.checks.values()):
+        blocks.append(paragraph(words["kink"]))
+    if ctx.d.places is not None:
+        blocks.append(paragraph(words["rounded_note"]))
+    return Section("verification", words["heading"], tuple(blocks))
+
+
+def spec_digest(spec: Spec) -> str:
+    """sha256 of the spec's content (not its file), so the footer names what was solved."""
+    content = {
+        "layers": spec.layers,
+        "activations": spec.activations,
+        "loss": spec.loss,
+        "bias": spec.bias,
+        "numbering": spec.numbering,
+        "values": [
+            list(map(str, v)) for v in (spec.inputs, spec.targets, spec.weights, spec.biases)
+        ],
+        "learning_rate": str(spec.learning_rate),
+        "settings": {key: str(value) for key, value in spec.settings.items()},
+        "title": spec.title,
+    }
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+
+def footer(ctx: Context, carry: str) -> tuple[str, ...]:
+    words, spec = ctx.words["footer"], ctx.net.spec
+    return (
+        fill(words["made_by"], version=__version__),
+        fill(words["spec"], source=spec.source, digest=spec_digest(spec)[:16]),
+        fill(words["options"], lang=ctx.lang, places=ctx.places, carry=carry),
+    )
