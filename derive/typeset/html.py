@@ -13,7 +13,8 @@ from derive.typeset import mathsvg
 
 
 def templates_dir() -> Path:
-    """templates/ beside the package in a checkout, or inside it when installed as a wheel."""
+    """templates/ inside the package when installed from a wheel (pyproject's force-include
+    packs the repository's templates/ there), or beside it in a checkout."""
     package = Path(__file__).resolve().parent.parent
     for candidate in (package / "templates", package.parent / "templates"):
         if (candidate / "sheet.html.j2").is_file():

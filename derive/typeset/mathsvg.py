@@ -3,18 +3,20 @@
 Pure Python, deterministic (same LaTeX, same bytes), cached per LaTeX string. Glyphs that stand
 for one character are written as SVG text in the 'STIXTwoMathFormulas' font rather than as outlines:
 WeasyPrint draws a sheet's math about twice as fast, the PDF is a quarter of the size, and the
-math can be selected and extracted as text. Each SVG also keeps its LaTeX as <title> and
-aria-label.
+math can be selected and extracted as text. That, and making ziamath faster, takes patches that
+apply to the pinned ziamath and ziafont only (ziamath_patches.py); with other versions every glyph
+is an outline. Each SVG also keeps its LaTeX as <title> and aria-label.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
+
+from derive.typeset import ziamath_patches
 
 EM = 16.0  # ziamath's size in SVG units per em; the SVG is rescaled to CSS em
 FAMILY = "STIXTwoMathFormulas"
@@ -25,48 +27,12 @@ _ROWSPACING = re.compile(r'(<mtable[^>]*?rowspacing=")[^"]*"')
 
 
 @functools.cache
-def _ziamath():
+def _ziamath() -> ModuleType:
     import ziamath
-    import ziamath.styles
 
     ziamath.config.svg2 = False  # plain elements: no <symbol id> repeated across formulas
-    # parse_style reads a few plain fields of the parent style through dataclasses.asdict,
-    # which deep-copies it for each of the ~300 nodes of a formula: a third of the time.
-    # A shallow view reads the same values.
-    ziamath.styles.asdict = lambda style: dict(vars(style))
-    # Each row is laid out twice, once to learn how tall its stretchy brackets must be;
-    # nested rows make that 2^depth layouts. A row with nothing that can stretch needs no
-    # first pass (its result is read by stretchy operators only).
-    from ziamath.nodes.mrow import Mrow
-
-    measure = Mrow._get_height_nostretch
-
-    def height(self: Mrow, line: list[ET.Element], **kwargs: object) -> tuple[float, float]:
-        return measure(self, line, **kwargs) if any(map(_may_stretch, line)) else (0.0, 0.0)
-
-    Mrow._get_height_nostretch = height
+    ziamath_patches.install()
     return ziamath
-
-
-def _may_stretch(element: ET.Element) -> bool:
-    """Whether an operator in this MathML subtree can stretch (by attribute or dictionary)."""
-    from ziamath import operators
-
-    for mo in element.iter("mo"):
-        stretchy = mo.get("stretchy")
-        if stretchy is None:
-            text = (mo.text or "").strip()
-            forms = ("prefix", "infix", "postfix")
-            stretchy = (
-                "true"
-                if any(
-                    operators.get_params(text, f).get("stretchy", "false") != "false" for f in forms
-                )
-                else "false"
-            )
-        if stretchy != "false":
-            return True
-    return False
 
 
 def font_path() -> Path:
@@ -74,53 +40,7 @@ def font_path() -> Path:
     return Path(_ziamath().__file__).parent / "fonts" / "STIXTwoMath-Regular.ttf"
 
 
-_TEXT_SEEN: set[str] = set()
-_SCRIPT_CANDIDATES = (
-    "0123456789+-=()'′″‴abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ\u2212"
-    + "".join(chr(c) for c in range(0x1D434, 0x1D468))  # math italic A–Z, a–z
-)
-
-
-@functools.cache
-def _script_variants(font: object) -> dict[int, str]:
-    """Script-size glyph (GSUB 'ssty') → the character it stands for. Drawn as that
-    character, a subscript becomes text at script size instead of an outline."""
-    gsub = getattr(font, "gsub", None)
-    if gsub is None:
-        return {}
-    features = {**font.features, "ssty": True}
-    variants = {}
-    for char in _SCRIPT_CANDIDATES:
-        index = font.glyphindex(char)
-        if index:
-            variant = gsub.sub([index], features)[0]
-            if variant != index:
-                variants[variant] = char
-    return variants
-
-
-@contextlib.contextmanager
-def _glyphs_as_text() -> Iterator[None]:
-    """While ziamath draws, place single-character glyphs as <text> instead of <path>."""
-    from ziafont import glyph
-    from ziafont.svgpath import fmt
-
-    place = glyph.SimpleGlyph.place
-
-    def as_text(self: glyph.SimpleGlyph, x: float, y: float, size: float) -> ET.Element | None:
-        chars = self.char or {_script_variants(self.font).get(self.index, "")} - {""}
-        if len(chars) != 1 or next(iter(chars)).isspace():
-            return place(self, x, y, size)  # stretched delimiters, radicals: outlines
-        element = ET.Element("text", {"x": fmt(x), "y": fmt(y), "font-size": fmt(size)})
-        element.text = next(iter(chars))
-        _TEXT_SEEN.add(element.text)
-        return element
-
-    glyph.SimpleGlyph.place = as_text
-    try:
-        yield
-    finally:
-        glyph.SimpleGlyph.place = place
+_TEXT_SEEN: set[str] = set()  # characters set as text so far
 
 
 def _merge_runs(parent: ET.Element) -> None:
@@ -157,7 +77,7 @@ def svg(tex: str, display: bool = True) -> str:
     # TeX's spacing around ×, which ziamath draws cramped; room between aligned rows
     mml = mml.replace(_TIMES, _SPACED_TIMES)
     mml = _ROWSPACING.sub(r'\g<1>0.6em"', mml)
-    with _glyphs_as_text():
+    with ziamath_patches.glyphs_as_text(_TEXT_SEEN):
         element = zm.Math(mml, size=EM).svgxml()
     _merge_runs(element)
     width, height = float(element.attrib.pop("width")), float(element.attrib.pop("height"))
@@ -180,5 +100,6 @@ def svg(tex: str, display: bool = True) -> str:
 
 
 def characters() -> str:
-    """Every character the formulas typeset so far set as text (for the math font subset)."""
+    """Every character the formulas typeset so far set as text (for the math font subset;
+    none when glyphs are outlines)."""
     return "".join(sorted({c for text in _TEXT_SEEN for c in text}))

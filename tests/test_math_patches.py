@@ -1,0 +1,121 @@
+"""The ziamath patches: the speed patches change no byte of any example formula, and ziamath and
+ziafont versions they were not written for run ziamath as released, formulas sized the same."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import itertools
+import re
+from collections.abc import Iterator
+from importlib import metadata
+from pathlib import Path
+from unittest import mock
+
+import pytest
+
+from derive.sheet import Sheet
+from derive.sheets.document import Formula, Paragraph
+from derive.typeset import mathsvg, ziamath_patches
+
+ROOT = Path(__file__).resolve().parent.parent
+SIZE = re.compile(r'viewBox="[^"]*"|style="[^"]*"')
+
+
+def _formulas(value: object) -> set[tuple[str, bool]]:
+    """(LaTeX, display) of every formula in a document, as the template typesets them."""
+    if isinstance(value, Formula):
+        return {(value.latex, True)}
+    if isinstance(value, Paragraph):
+        return {(tex, False) for kind, tex in value.parts if kind == "math"}
+    if dataclasses.is_dataclass(value):
+        return set().union(*(_formulas(getattr(value, f.name)) for f in dataclasses.fields(value)))
+    if isinstance(value, tuple | list):
+        return set().union(*map(_formulas, value))
+    return set()
+
+
+@pytest.fixture(scope="module")
+def formulas() -> list[tuple[str, bool]]:
+    found: set[tuple[str, bool]] = set()
+    for spec, lang in itertools.product(("seed.toml", "seed_section3.toml"), ("en", "ko")):
+        found |= _formulas(Sheet(ROOT / "examples" / spec, lang=lang).document)
+    return sorted(found)
+
+
+def _typeset(formulas: list[tuple[str, bool]]) -> list[str]:
+    mathsvg.svg.cache_clear()
+    return [mathsvg.svg(tex, display) for tex, display in formulas]
+
+
+@pytest.fixture(scope="module")
+def patched(formulas: list[tuple[str, bool]]) -> list[str]:
+    """The formulas as derive typesets them (patched, where the versions are the pinned ones)."""
+    return _typeset(formulas)
+
+
+@contextlib.contextmanager
+def _rechecked() -> Iterator[None]:
+    """Inside: ziamath unpatched, the patches' fit checked afresh. After: as before."""
+    ziamath_patches.uninstall()
+    ziamath_patches.speed_patches_fit.cache_clear()
+    ziamath_patches.text_glyphs_fit.cache_clear()
+    try:
+        yield
+    finally:
+        ziamath_patches.speed_patches_fit.cache_clear()
+        ziamath_patches.text_glyphs_fit.cache_clear()
+        ziamath_patches.install()
+        mathsvg.svg.cache_clear()
+
+
+@contextlib.contextmanager
+def _installed_as(name: str, version: str) -> Iterator[None]:
+    """Pretend `name` is installed at `version`."""
+    real = metadata.version
+    fake = mock.patch.object(metadata, "version", lambda n: version if n == name else real(n))
+    with _rechecked(), fake:
+        yield
+
+
+def test_constraints_pin_the_versions_the_patches_were_written_for():
+    pins = dict(
+        line.split("==")
+        for line in (ROOT / "constraints.txt").read_text("utf-8").splitlines()
+        if "==" in line and not line.startswith("#")
+    )
+    for name, version in ziamath_patches.WRITTEN_FOR.items():
+        assert pins[name] == version
+
+
+def test_speed_patches_change_no_byte(formulas, patched):
+    if not ziamath_patches.install():
+        pytest.skip("ziamath/ziafont are not the pinned versions: the patches are off")
+    assert len(formulas) > 50
+    with _rechecked():
+        unpatched = _typeset(formulas)
+        assert ziamath_patches.text_glyphs_fit()  # both runs set glyphs as text
+    differing = [tex for (tex, _), a, b in zip(formulas, patched, unpatched) if a != b]
+    assert not differing
+
+
+@pytest.mark.parametrize("name", ["ziamath", "ziafont"])
+def test_another_version_turns_every_patch_off(name):
+    with _installed_as(name, "99.0"):
+        assert not ziamath_patches.install()
+        assert not ziamath_patches.text_glyphs_fit()
+    assert ziamath_patches.install() == ziamath_patches.text_glyphs_fit()
+
+
+def test_a_reworked_function_turns_the_speed_patches_off():
+    from ziamath.nodes.mrow import Mrow
+
+    with _rechecked(), mock.patch.object(Mrow, "_get_height_nostretch", lambda self, line: (0, 0)):
+        assert not ziamath_patches.install()
+
+
+def test_unpatched_ziafont_draws_outlines_of_the_same_size(formulas, patched):
+    with _installed_as("ziafont", "0.12"):
+        outlines = _typeset(formulas)
+    assert not any("<text" in svg for svg in outlines)
+    assert [SIZE.findall(svg) for svg in outlines] == [SIZE.findall(svg) for svg in patched]
