@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 
 import pytest
 
 from derive.cli import main
+from derive.errors import one_line
 
 SEED = """
 [network]
@@ -93,19 +95,80 @@ CASES = [
     ),
     ("[1, 2]", "bad.json", "", "must be a JSON object"),
     ("{", "bad.json", "", "not valid JSON"),
+    # the user's values in their own terms, and counts in plain grammar
+    (_variant("[1.0]", "[1.0, 0.0]"), "bad.toml", "values.targets", "expected 1 number (one"),
+    (_variant("[2, 2, 1]", "[2, 2.5, 1]"), "bad.toml", "network.layers[1]", "got 2.5"),
+    (_variant("[0.5, 0.3]", "[0.5, [0.3]]"), "bad.toml", "values.inputs[1]", "a list is not"),
+    (_variant("[1.0]", "{ y = 1 }"), "bad.toml", "values.targets", "got a table"),
+    # nesting: refused before a parser recurses
+    ("a = " + "[" * 600 + "]" * 600, "bad.toml", "line 1", "nested deeper than 32 levels"),
+    ("a = " + "{b = " * 600 + "1" + "}" * 600, "bad.toml", "line 1", "nested deeper than 32"),
+    ('{"a": ' + "[" * 100_000 + "]" * 100_000 + "}", "bad.json", "line 1", "nested deeper"),
+    ('{"a": ' * 30_000 + "1" + "}" * 30_000, "bad.json", "line 1", "nested deeper than 32"),
+    ("a" + ".a" * 100_000 + " = 1", "bad.toml", "line 1", "a dotted key of more than 32 parts"),
+    ("[b" + ".b" * 20 + "]\nc" + ".c" * 20 + " = 1", "bad.toml", "b.b.b", "nested deeper than 32"),
+    # numbers too long for Python's int conversion, or for Decimal's exponent
+    (_variant("[1.0]", "[" + "1" * 5000 + "]"), "bad.toml", "line 8", "5,000 characters is too"),
+    ("x = 0x" + "f" * 5000, "bad.toml", "line 1", "too long (at most 100)"),
+    ('{"network": {"layers": [' + "1" * 5000 + "]}}", "bad.json", "line 1", "too long"),
+    ('{"values": {"inputs": [1e' + "9" * 30 + "]}}", "bad.json", "", "not a number derive can"),
+    # limits on spec numbers
+    (_variant("[0.5, 0.3]", "[0.5, 1e1000000]"), "bad.toml", "values.inputs[1]", "1e+1000000"),
+    (_variant("[0.5, 0.3]", "[0.5, 1e-99999999]"), "bad.toml", "values.inputs[1]", "decimals"),
+    (
+        _variant("0.3]", "0.3000000000000001]"),
+        "bad.toml",
+        "values.inputs[1]",
+        "16 decimals (at most 15)",
+    ),
+    # JSON repeated keys; TOML refuses them itself
+    ('{"network": {"layers": [2, 1], "layers": [1, 1]}}', "bad.json", "network.layers", "twice"),
+    ('{"values": {}, "values": {}}', "bad.json", "values", "given twice"),
+    (SEED.replace("[values]", "[values]\ninputs = [1, 1]"), "bad.toml", "", "Cannot overwrite"),
+    # encodings
+    (b"\xff\xfe" + SEED.encode("utf-16-le"), "bad.toml", "", "is UTF-16 text; save it as UTF-8"),
+    (('title = "caf\xe9"\n' + SEED).encode("latin-1"), "bad.toml", "", "byte 0xe9 on line 1"),
+    # titles
+    ('title = "' + "x" * 201 + '"\n' + SEED, "bad.toml", "title", "201 characters is too long"),
+    ('title = "tab\\there"\n' + SEED, "bad.toml", "title", "contains a control character"),
+    ('title = "  "\n' + SEED, "bad.toml", "title", "is empty"),
+    ("title = 3\n" + SEED, "bad.toml", "title", "must be a string in quotes, got 3"),
+    ('title = "' + "x" * 10_000_000 + '"\n' + SEED, "bad.toml", "", "too large (at most 250,000"),
+    # control characters echoed from the file stay escaped: still one line
+    ('"a\\nb" = 1\n' + SEED, "bad.toml", "a\\nb", "unknown key"),
+    (_variant('"sigmoid"', '"sig\\u001b[2Jmoid"'), "bad.toml", "network.activation", "\\x1b[2J"),
 ]
 
 
 @pytest.mark.parametrize(("text", "filename", "key", "problem"), CASES)
 def test_bad_spec_gives_one_clear_line(tmp_path, capsys, text, filename, key, problem):
     path = tmp_path / filename
-    path.write_text(text)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, "utf-8")
+    start = time.perf_counter()
     assert main(["solve", str(path)]) == 2
+    assert time.perf_counter() - start < 5
     out, err = capsys.readouterr()
     assert out == ""
     assert err.count("\n") == 1, err
-    assert err.startswith(f"derive: {path}: {key}" if key else f"derive: {path}: ")
+    assert err.startswith(f"derive: {path}: {key}" if key else f"derive: {path}: "), err
     assert problem in err
+    assert "Decimal(" not in err and "Error" not in err, err
+    assert list(tmp_path.iterdir()) == [path]
+
+
+def test_byte_order_mark_is_ignored(tmp_path, capsys):
+    path = tmp_path / "notepad.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + SEED.encode())
+    assert main(["solve", str(path), "--json"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_control_characters_are_escaped():
+    assert one_line("a\nb\tc\r\x1b[0m\u2028\u202e") == "a\\nb\\tc\\r\\x1b[0m\\u2028\\u202e"
+    assert one_line("로 ∂C/∂w1 — “x”") == "로 ∂C/∂w1 — “x”"
 
 
 def test_missing_file(capsys, tmp_path):
