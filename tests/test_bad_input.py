@@ -171,6 +171,59 @@ def test_control_characters_are_escaped():
     assert one_line("로 ∂C/∂w1 — “x”") == "로 ∂C/∂w1 — “x”"
 
 
+def test_non_utf8_file_name_of_answers_spec(tmp_path, capsys):
+    answers = tmp_path / "a.toml"
+    answers.write_text('spec = "no\\u0000such.toml"\n[answers]\nz1 = 0.47\n')
+    assert main(["check", str(answers)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "answers" not in err.split(": ")[1] and "\\x00" in err
+
+
+ANSWERS = [
+    ("z1 = 0.470000000000000000000000000001", "answers.z1", "has 30 decimals (at most 20)"),
+    ("z1 = 1e1000000", "answers.z1", "1e+1000000 is too large (at most 30 digits before"),
+    ('z1 = "1e1000000"', "answers.z1", "1e1000000 is too large"),
+    ('z1 = "1e-99999999"', "answers.z1", "1e-99999999 has 99,999,999 decimals (at most 20)"),
+    ("z1 = 1e-99999999", "answers.z1", "has 99,999,999 decimals"),
+    ('z1 = "1e99999999999999999999999999"', "answers.z1", "is too large or too small"),
+    ("z1 = 123456789.123456789012", "answers.z1", "has 21 significant digits (at most 20)"),
+    ("z1 = [0.47]", "answers.z1", "a list is not a number"),
+    ('z1 = "about 0.47"', "answers.z1", "'about 0.47' is not a number"),
+    ("z1 = nan", "answers.z1", "NaN is not a finite number"),
+    ('"dC/dw1" = 0.1\n"∂C / ∂w1" = 0.1', "answers.∂C / ∂w1", "the same name as 'dC/dw1'"),
+]
+
+
+@pytest.mark.parametrize(("line", "key", "problem"), ANSWERS)
+def test_bad_answers_give_one_clear_line(tmp_path, capsys, line, key, problem):
+    path = tmp_path / "answers.toml"
+    path.write_text(f"[answers]\n{line}\n", "utf-8")
+    start = time.perf_counter()
+    assert main(["check", str(path)]) == 2
+    assert time.perf_counter() - start < 5
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.count("\n") == 1, err
+    assert err.startswith(f"derive: {path}: {key}: "), err
+    assert problem in err
+
+
+def test_repeated_key_in_json_answers(tmp_path, capsys):
+    path = tmp_path / "answers.json"
+    path.write_text('{"answers": {"z1": 0.47, "h1": 0.6, "z1": 0.5}}')
+    assert main(["check", str(path)]) == 2
+    assert (
+        capsys.readouterr().err == f"derive: {path}: answers.z1: given twice; give each key once\n"
+    )
+
+
+def test_twenty_decimals_are_still_checked(tmp_path, capsys):
+    path = tmp_path / "answers.toml"
+    path.write_text("[answers]\nz1 = 0.47000000000000000000\nx1 = 5e-1\n")
+    assert main(["check", str(path)]) == 0
+    assert "2 correct" in capsys.readouterr().out
+
+
 def test_missing_file(capsys, tmp_path):
     assert main(["solve", str(tmp_path / "nope.toml")]) == 2
     assert capsys.readouterr().err == f"derive: {tmp_path / 'nope.toml'}: no such file\n"
