@@ -1,0 +1,127 @@
+"""Faults end cleanly: a full disk, a directory where a file should go.
+
+One line on stderr, exit code 2, no traceback, and no file of the failed run left behind.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import derive.files
+from derive.cli import main
+from derive.errors import InputError
+from derive.files import write_all
+
+ROOT = Path(__file__).resolve().parent.parent
+ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+def test_directory_in_the_way_is_one_line_and_writes_nothing(tmp_path, capsys):
+    (tmp_path / "seed.en.pdf").mkdir()
+    start = time.perf_counter()
+    assert main(["sheet", "-o", str(tmp_path)]) == 2
+    assert time.perf_counter() - start < 5  # found before anything is rendered
+    out, err = capsys.readouterr()
+    assert out == ""
+    problem = "is a directory; remove it or choose another -o DIR"
+    assert err == f"derive: {tmp_path / 'seed.en.pdf'}: {problem}\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["seed.en.pdf"]
+    assert list((tmp_path / "seed.en.pdf").iterdir()) == []
+
+
+def _fail_on_call(number: int, error: int):
+    """A stand-in for derive.files._write_fd that fails the `number`th write."""
+    real = derive.files._write_fd
+    calls = []
+
+    def write(fd: int, data: bytes) -> None:
+        calls.append(fd)
+        if len(calls) == number:
+            raise OSError(error, os.strerror(error))
+        real(fd, data)
+
+    return write
+
+
+def test_full_disk_leaves_no_file_of_the_run(tmp_path, monkeypatch):
+    monkeypatch.setattr(derive.files, "_write_fd", _fail_on_call(2, errno.ENOSPC))
+    out = tmp_path / "new" / "dir"
+    outputs = {out / "a.en.html": b"a", out / "a.en.pdf": b"b", out / "a.ko.html": b"c"}
+    with pytest.raises(InputError) as error:
+        write_all(outputs)
+    assert str(error.value) == f"{out / 'a.en.pdf'}: cannot write: no space left on the disk"
+    assert list(tmp_path.iterdir()) == []  # the directories it made are gone too
+
+
+def test_failed_rename_takes_back_the_files_already_placed(tmp_path, monkeypatch):
+    (tmp_path / "keep.txt").write_text("not ours")
+    real, calls = os.replace, []
+
+    def replace(source: str, target: str) -> None:
+        calls.append(target)
+        if len(calls) == 2:
+            raise OSError(errno.EISDIR, "Is a directory")
+        real(source, target)
+
+    monkeypatch.setattr(derive.files.os, "replace", replace)
+    with pytest.raises(InputError, match=r"b\.pdf: cannot write: a directory is in the way"):
+        write_all({tmp_path / "a.html": b"a", tmp_path / "b.pdf": b"b"})
+    assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]
+
+
+def test_all_outputs_of_a_run_are_written(tmp_path):
+    outputs = {tmp_path / f"{name}.{lang}.html": name.encode() for name in "AB" for lang in "xy"}
+    assert write_all(outputs) == list(outputs)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in outputs)
+    assert (tmp_path / "B.y.html").read_bytes() == b"B"
+
+
+def test_full_disk_during_sheet_is_one_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(derive.files, "_write_fd", _fail_on_call(2, errno.ENOSPC))
+    out = tmp_path / "out"
+    assert main(["sheet", "-o", str(out), "--format", "html,pdf"]) == 2
+    assert capsys.readouterr() == (
+        "",
+        f"derive: {out / 'seed.en.pdf'}: cannot write: no space left on the disk\n",
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def _small_disk_available() -> bool:
+    """A 256 kB tmpfs in a user namespace: a real full disk, without root."""
+    if shutil.which("unshare") is None:
+        return False
+    probe = subprocess.run(
+        ["unshare", "-rm", "sh", "-c", "mount -t tmpfs -o size=256k tmpfs /mnt"],
+        capture_output=True,
+    )
+    return probe.returncode == 0
+
+
+@pytest.mark.skipif(not _small_disk_available(), reason="cannot mount a small tmpfs here")
+def test_real_full_disk(tmp_path):
+    # the HTML (about 220 kB) fits, the PDF after it does not
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    script = (
+        f'mount -t tmpfs -o size=256k tmpfs "{disk}" && '
+        f'"{sys.executable}" -m derive sheet -o "{disk}/out"; code=$?; '
+        f'ls -A "{disk}"; exit $code'
+    )
+    result = subprocess.run(
+        ["unshare", "-rm", "sh", "-c", script], env=ENV, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 2, result.stderr
+    assert (
+        result.stderr
+        == f"derive: {disk}/out/seed.en.pdf: cannot write: no space left on the disk\n"
+    )
+    assert result.stdout == ""  # no path printed, and nothing left on the disk
