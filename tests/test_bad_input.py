@@ -224,6 +224,40 @@ def test_twenty_decimals_are_still_checked(tmp_path, capsys):
     assert "2 correct" in capsys.readouterr().out
 
 
+USAGE = [
+    (["sheet", "--precision", "11"], "derive: sheet: --precision: a whole number from 1 to 10"),
+    (["sheet", "--lang", "fr"], "derive: sheet: --lang: invalid choice: 'fr'"),
+    (["sheet", "--format", "docx"], "derive: sheet: --format: choose from html, pdf"),
+    (["slove"], "derive: unknown command 'slove' (choose from: solve, sheet, check)"),
+    ([], "derive: missing command (choose from: solve, sheet, check)"),
+    (["check"], "derive: check: the following arguments are required: ANSWERS"),
+    (["solve", "--frobnicate"], "derive: solve: unknown argument: --frobnicate"),
+    (["solve", "a\nb", "c"], "derive: solve: unknown argument: c"),
+    (["sheet", "--lang", "e\nn"], "derive: sheet: --lang: invalid choice: 'e\\nn'"),
+]
+
+
+@pytest.mark.parametrize(("argv", "message"), USAGE)
+def test_usage_errors_are_one_line_and_a_hint(capsys, argv, message):
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    error, hint = err.splitlines()
+    assert error.startswith(message), error
+    command = f"derive {argv[0]}" if argv and argv[0] in ("solve", "sheet", "check") else "derive"
+    assert hint == f"try '{command} --help'"
+
+
+def test_help_is_unchanged(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["sheet", "--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: derive sheet [-h] [-o DIR]") and "--precision N" in out
+
+
 def test_missing_file(capsys, tmp_path):
     assert main(["solve", str(tmp_path / "nope.toml")]) == 2
     assert capsys.readouterr().err == f"derive: {tmp_path / 'nope.toml'}: no such file\n"

@@ -1,6 +1,7 @@
-"""Faults end cleanly: a full disk, a directory where a file should go.
+"""Faults end cleanly: a closed pipe, Ctrl-C, kill -9, a full disk, a directory in the way.
 
-One line on stderr, exit code 2, no traceback, and no file of the failed run left behind.
+One line on stderr (none for a closed pipe), a documented exit code, no traceback, no file of
+the failed run left behind and no helper process left running.
 """
 
 from __future__ import annotations
@@ -22,6 +23,34 @@ from derive.files import write_all
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+def _derive(*args: str, **options) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "derive", *args], env=ENV, **options)
+
+
+def test_closed_pipe_ends_quietly():
+    # the reader is gone before derive writes a byte: `derive solve | true`
+    process = _derive("solve", stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 141
+    assert err == b""
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full")
+def test_full_standard_output_is_one_line():
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "derive", "solve"],
+            env=ENV,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 2
+    assert result.stderr == "derive: cannot write the output: no space left on the disk\n"
 
 
 def test_directory_in_the_way_is_one_line_and_writes_nothing(tmp_path, capsys):
