@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -27,6 +28,41 @@ ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 
 def _derive(*args: str, **options) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "derive", *args], env=ENV, **options)
+
+
+def _children(pid: int) -> list[int]:
+    """The process's children, from /proc (Linux)."""
+    found = []
+    for tasks in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            found += [int(child) for child in tasks.read_text().split()]
+        except OSError:  # the thread just ended
+            continue
+    return found
+
+
+def _alive(pid: int) -> bool:
+    """Running, not ended (a zombie waiting for init to reap it counts as ended)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def _wait_for_children(process: subprocess.Popen, timeout: float = 60) -> list[int]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if children := _children(process.pid):
+            return children
+        assert process.poll() is None, "derive sheet ended before it forked a helper"
+        time.sleep(0.005)
+    raise AssertionError("derive sheet forked no helper")
+
+
+needs_proc = pytest.mark.skipif(
+    not Path(f"/proc/{os.getpid()}/task").exists(), reason="needs Linux /proc"
+)
 
 
 def test_closed_pipe_ends_quietly():
@@ -51,6 +87,51 @@ def test_full_standard_output_is_one_line():
         )
     assert result.returncode == 2
     assert result.stderr == "derive: cannot write the output: no space left on the disk\n"
+
+
+@needs_proc
+def test_ctrl_c_during_sheet_is_one_line_and_leaves_nothing(tmp_path):
+    out = tmp_path / "out"
+    process = _derive("sheet", "-o", str(out), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    children = _wait_for_children(process)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert stderr == b"derive: interrupted\n"
+    assert stdout == b""
+    assert not out.exists()
+    assert not any(_alive(child) for child in children)
+
+
+@needs_proc
+def test_helpers_end_with_a_killed_parent(tmp_path):
+    out = tmp_path / "out"
+    process = _derive("sheet", "-o", str(out), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    children = _wait_for_children(process)
+    process.kill()  # SIGKILL: no cleanup code in derive runs
+    process.wait(timeout=10)
+    deadline = time.monotonic() + 2
+    while any(_alive(child) for child in children) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not [child for child in children if _alive(child)]
+    assert not out.exists()
+
+
+def test_a_helper_that_dies_is_one_error():
+    # in a fresh process: with torch loaded (as in this test run) the work would run in it
+    script = (
+        "import os\n"
+        "from derive.background import in_background\n"
+        "from derive.errors import BackgroundError\n"
+        "try:\n"
+        "    in_background(lambda: os._exit(3))()\n"
+        "except BackgroundError as exc:\n"
+        "    print(exc.exit_code, exc)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=ENV, capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout.startswith("1 a helper process ended without an answer (exit code 3)")
 
 
 def test_directory_in_the_way_is_one_line_and_writes_nothing(tmp_path, capsys):
