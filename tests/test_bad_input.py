@@ -96,7 +96,12 @@ CASES = [
     ("[1, 2]", "bad.json", "", "must be a JSON object"),
     ("{", "bad.json", "", "not valid JSON"),
     # the user's values in their own terms, and counts in plain grammar
-    (_variant("[1.0]", "[1.0, 0.0]"), "bad.toml", "values.targets", "expected 1 number (one"),
+    (
+        _variant("[1.0]", "[1.0, 0.0]"),
+        "bad.toml",
+        "values.targets",
+        "expected 1 number (one per output y1)",
+    ),
     (_variant("[2, 2, 1]", "[2, 2.5, 1]"), "bad.toml", "network.layers[1]", "got 2.5"),
     (_variant("[0.5, 0.3]", "[0.5, [0.3]]"), "bad.toml", "values.inputs[1]", "a list is not"),
     (_variant("[1.0]", "{ y = 1 }"), "bad.toml", "values.targets", "got a table"),

@@ -158,10 +158,10 @@ def parse_spec(data: dict[str, Any], source: str, name: str) -> Spec:
         val.require(key)
     n_in, n_out, n_w = layers[0], layers[-1], weight_count(layers)
     n_b = bias_count(layers, bias)
-    inputs = val.numbers("inputs", n_in, f"one per input x1..x{n_in}")
-    targets = val.numbers("targets", n_out, f"one per output y1..y{n_out}")
-    weights = val.numbers("weights", n_w, f"w1..w{n_w} for layers {list(layers)}")
-    bias_what = f"b1..b{n_b} for bias = {bias!r}" if n_b else f"none: bias = {bias!r}"
+    inputs = val.numbers("inputs", n_in, f"one per input {_names('x', n_in)}")
+    targets = val.numbers("targets", n_out, f"one per output {_names('y', n_out)}")
+    weights = val.numbers("weights", n_w, f"{_names('w', n_w)} for layers {list(layers)}")
+    bias_what = f"{_names('b', n_b)} for bias = {bias!r}" if n_b else f"none: bias = {bias!r}"
     biases = val.numbers("biases", n_b, bias_what)
     rate = val.number("learning_rate", values.get("learning_rate", Decimal("0.1")))
     if rate <= 0:
@@ -182,6 +182,11 @@ def parse_spec(data: dict[str, Any], source: str, name: str) -> Spec:
         biases=biases,
         learning_rate=rate,
     )
+
+
+def _names(letter: str, count: int) -> str:
+    """'y1' for one, 'w1..w6' for six."""
+    return f"{letter}1" if count == 1 else f"{letter}1..{letter}{count}"
 
 
 def _title(reader: _Reader, key: str, value: Any) -> str:
@@ -213,7 +218,9 @@ def _layers(net: _Reader) -> tuple[int, ...]:
         net.fail("layers", f"{len(layers)} layers is too many (at most {MAX_LAYERS})")
     for i, size in enumerate(layers):
         if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-            net.fail(f"layers[{i}]", f"must be a whole number of neurons >= 1, got {shown(size)}")
+            net.fail(
+                f"layers[{i}]", f"must be a whole number of neurons (at least 1), got {shown(size)}"
+            )
         if size > MAX_NEURONS:
             net.fail(f"layers[{i}]", f"{shown(size)} neurons is too many (at most {MAX_NEURONS})")
     return tuple(layers)
