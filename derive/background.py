@@ -3,24 +3,35 @@
 Importing PyTorch for the verification takes about a second and cutting the fonts down
 another half; typesetting the formulas takes longer than both. On a machine with two cores
 they overlap. Nothing is written until the verification has passed.
+
+A helper process ends with its parent, however the parent ends: Ctrl-C, an error, or
+`kill -9`, which no cleanup code in the parent survives. On Linux the kernel sends the helper
+SIGKILL when its parent dies (PR_SET_PDEATHSIG); elsewhere the helper watches its parent.
 """
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
 import sys
+import threading
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from derive.errors import DeriveError
+from derive.errors import BackgroundError, DeriveError
 
 T = TypeVar("T")
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+WATCH_SECONDS = 0.2  # how often a helper without PR_SET_PDEATHSIG looks for its parent
 
 
 def in_background(work: Callable[[], T], nice: int = 0) -> Callable[[], T]:
     """Start work() in a forked process; the returned function waits and returns or raises.
-    A `nice` child yields the processor to work that is needed sooner."""
+    A `nice` child yields the processor to work that is needed sooner. Call it from the main
+    thread: Linux ties the helper's life to the thread that forked it."""
     # fork shares the parent's SymPy objects without pickling; it is unsafe once torch's
     # threads exist, and missing on some systems: then work runs here and now
     if "fork" not in multiprocessing.get_all_start_methods() or "torch" in sys.modules:
@@ -28,8 +39,14 @@ def in_background(work: Callable[[], T], nice: int = 0) -> Callable[[], T]:
         return lambda: result
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
+    parent = os.getpid()
 
     def run() -> None:
+        _end_with_parent(parent)
+        # Ctrl-C reaches the whole process group; the parent answers it and ends this one
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        receive.close()  # else a write to a dead parent's full pipe would wait forever
         try:
             os.nice(nice)
             send.send(("ok", work()))
@@ -39,16 +56,29 @@ def in_background(work: Callable[[], T], nice: int = 0) -> Callable[[], T]:
             send.send(("crash", repr(exc)))
 
     child = context.Process(target=run, daemon=True)
-    child.start()
+    # Ctrl-C in the middle of fork would raise in Python's at-fork hooks, which swallow it:
+    # hold it back until the fork is done
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        child.start()
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     send.close()
 
     def wait() -> T:
         try:
             kind, value = receive.recv()
         except EOFError:
-            raise RuntimeError("the background process ended without an answer") from None
-        finally:
             child.join()
+            raise BackgroundError(
+                f"a helper process ended without an answer (exit code {child.exitcode}); "
+                "was it killed, or out of memory?"
+            ) from None
+        except BaseException:  # Ctrl-C while waiting: the answer is no longer wanted
+            child.kill()
+            child.join()
+            raise
+        child.join()
         if kind == "ok":
             return value
         if kind == "error":
@@ -57,3 +87,32 @@ def in_background(work: Callable[[], T], nice: int = 0) -> Callable[[], T]:
         raise RuntimeError(f"the background process failed: {value}")
 
     return wait
+
+
+def _end_with_parent(parent: int) -> None:
+    """In the helper, right after fork: die when the process `parent` dies."""
+    if _parent_death_signal(signal.SIGKILL):
+        # the parent may have died between fork and prctl: then no signal will come
+        if os.getppid() != parent:
+            os._exit(1)
+        return
+    threading.Thread(target=_watch, args=(parent,), daemon=True).start()
+
+
+def _parent_death_signal(signum: int) -> bool:
+    """Ask Linux to send `signum` when the parent dies; False where that is not possible."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        result = libc.prctl(PR_SET_PDEATHSIG, ctypes.c_ulong(signum), 0, 0, 0)
+    except (OSError, AttributeError):
+        return False
+    return result == 0
+
+
+def _watch(parent: int) -> None:
+    """Poll for the parent: once it is gone, the helper is re-parented and getppid changes."""
+    while os.getppid() == parent:
+        time.sleep(WATCH_SECONDS)
+    os._exit(1)

@@ -1,30 +1,70 @@
-"""Command line: `derive solve` and `derive sheet`."""
+"""Command line: `derive solve`, `derive sheet` and `derive check`; every error one line."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import json
+import os
+import re
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from derive import __version__
-from derive.engine.spec import load_spec
-from derive.errors import DeriveError
-from derive.grading import feedback
-from derive.grading.answers import check_names, load_answers
-from derive.grading.checker import check
-from derive.grading.feedback_sheet import FeedbackSheet
-from derive.grading.quantities import quantities
-from derive.report import to_json, to_text
-from derive.sheet import CARRIES, FORMATS, MAX_PRECISION, Sheet
-from derive.sheets.locale import LANGUAGES
-from derive.solution import solve
+from derive.errors import DeriveError, one_line
+from derive.files import reason
+
+INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command ended by Ctrl-C
+BROKEN_PIPE = 141  # 128 + SIGPIPE: what `yes | head -1` gives for yes
+FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+try:  # importing SymPy takes a moment: Ctrl-C then still ends in one line
+    from derive.engine.spec import load_spec
+    from derive.grading import feedback
+    from derive.grading.answers import check_names, load_answers
+    from derive.grading.checker import check
+    from derive.grading.feedback_sheet import FeedbackSheet
+    from derive.grading.quantities import quantities
+    from derive.report import to_json, to_text
+    from derive.sheet import CARRIES, FORMATS, MAX_PRECISION, Sheet
+    from derive.sheets.locale import LANGUAGES
+    from derive.solution import solve
+except KeyboardInterrupt:
+    sys.stderr.write("derive: interrupted\n")
+    raise SystemExit(INTERRUPTED) from None
 
 SPEC_HELP = "spec file (TOML, or JSON by its .json suffix); default: the built-in seed example"
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage error as one line and a hint instead of usage and error."""
+
+    def error(self, message: str) -> NoReturn:
+        _usage_error(self.prog, message)
+
+
+def _usage_error(prog: str, message: str) -> NoReturn:
+    """`derive: sheet: --precision: a whole number from 1 to 10` and where to look."""
+    message = re.sub(r"^argument ([^:]+): ", r"\1: ", message)
+    if message.startswith("COMMAND: invalid choice: "):
+        given = message.removeprefix("COMMAND: invalid choice: ").split(" (")[0]
+        message = f"unknown command {given} (choose from: {', '.join(COMMANDS)})"
+    elif message == "the following arguments are required: COMMAND":
+        message = f"missing command (choose from: {', '.join(COMMANDS)})"
+    command = prog.removeprefix("derive").strip()
+    where = f"{command}: " if command else ""
+    print(one_line(f"derive: {where}{message}"), file=sys.stderr)
+    print(one_line(f"try '{prog} --help'"), file=sys.stderr)
+    raise SystemExit(2)
+
+
+COMMANDS = ("solve", "sheet", "check")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="derive",
         description="Verified, step-by-step backpropagation worked solutions for small MLPs.",
     )
@@ -141,10 +181,36 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    """Run one command. Exit 0 done, 1 a failed check, 2 bad input or usage, 130 Ctrl-C;
+    a closed pipe (`derive solve | head -1`) ends quietly, as for coreutils."""
     try:
+        args, extra = _parser().parse_known_args(argv)
+        if extra:
+            plural = "s" if len(extra) > 1 else ""
+            _usage_error(f"derive {args.command}", f"unknown argument{plural}: {' '.join(extra)}")
         commands = {"solve": _solve, "sheet": _sheet, "check": _check}
-        return commands[args.command](args) or 0
+        code = commands[args.command](args) or 0
+        sys.stdout.flush()  # here, where a closed pipe or a full disk can still be caught
+        return code
     except DeriveError as exc:
-        print(f"derive: {exc}", file=sys.stderr)
+        print(f"derive: {one_line(str(exc))}", file=sys.stderr)
         return exc.exit_code
+    except KeyboardInterrupt:
+        print("derive: interrupted", file=sys.stderr)
+        return INTERRUPTED
+    except BrokenPipeError:
+        _discard_stdout()
+        return BROKEN_PIPE
+    except OSError as exc:  # output files are handled in files.py; this is `> /dev/full`
+        if exc.errno not in FULL:
+            raise
+        _discard_stdout()
+        print(f"derive: cannot write the output: {reason(exc)}", file=sys.stderr)
+        return 2
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null: what is left in its buffer can reach no one, and Python's
+    own flush at exit would complain."""
+    with contextlib.suppress(OSError, ValueError):  # no real file (captured in tests)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

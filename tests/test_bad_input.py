@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 
 import pytest
 
 from derive.cli import main
+from derive.errors import one_line
 
 SEED = """
 [network]
@@ -93,19 +95,172 @@ CASES = [
     ),
     ("[1, 2]", "bad.json", "", "must be a JSON object"),
     ("{", "bad.json", "", "not valid JSON"),
+    # the user's values in their own terms, and counts in plain grammar
+    (
+        _variant("[1.0]", "[1.0, 0.0]"),
+        "bad.toml",
+        "values.targets",
+        "expected 1 number (one per output y1)",
+    ),
+    (_variant("[2, 2, 1]", "[2, 2.5, 1]"), "bad.toml", "network.layers[1]", "got 2.5"),
+    (_variant("[0.5, 0.3]", "[0.5, [0.3]]"), "bad.toml", "values.inputs[1]", "a list is not"),
+    (_variant("[1.0]", "{ y = 1 }"), "bad.toml", "values.targets", "got a table"),
+    # nesting: refused before a parser recurses
+    ("a = " + "[" * 600 + "]" * 600, "bad.toml", "line 1", "nested deeper than 32 levels"),
+    ("a = " + "{b = " * 600 + "1" + "}" * 600, "bad.toml", "line 1", "nested deeper than 32"),
+    ('{"a": ' + "[" * 100_000 + "]" * 100_000 + "}", "bad.json", "line 1", "nested deeper"),
+    ('{"a": ' * 30_000 + "1" + "}" * 30_000, "bad.json", "line 1", "nested deeper than 32"),
+    ("a" + ".a" * 100_000 + " = 1", "bad.toml", "line 1", "a dotted key of more than 32 parts"),
+    ("[b" + ".b" * 20 + "]\nc" + ".c" * 20 + " = 1", "bad.toml", "b.b.b", "nested deeper than 32"),
+    # numbers too long for Python's int conversion, or for Decimal's exponent
+    (_variant("[1.0]", "[" + "1" * 5000 + "]"), "bad.toml", "line 8", "5,000 characters is too"),
+    ("x = 0x" + "f" * 5000, "bad.toml", "line 1", "too long (at most 100)"),
+    ('{"network": {"layers": [' + "1" * 5000 + "]}}", "bad.json", "line 1", "too long"),
+    ('{"values": {"inputs": [1e' + "9" * 30 + "]}}", "bad.json", "", "not a number derive can"),
+    # limits on spec numbers
+    (_variant("[0.5, 0.3]", "[0.5, 1e1000000]"), "bad.toml", "values.inputs[1]", "1e+1000000"),
+    (_variant("[0.5, 0.3]", "[0.5, 1e-99999999]"), "bad.toml", "values.inputs[1]", "decimals"),
+    (
+        _variant("0.3]", "0.3000000000000001]"),
+        "bad.toml",
+        "values.inputs[1]",
+        "16 decimals (at most 15)",
+    ),
+    # JSON repeated keys; TOML refuses them itself
+    ('{"network": {"layers": [2, 1], "layers": [1, 1]}}', "bad.json", "network.layers", "twice"),
+    ('{"values": {}, "values": {}}', "bad.json", "values", "given twice"),
+    (SEED.replace("[values]", "[values]\ninputs = [1, 1]"), "bad.toml", "", "Cannot overwrite"),
+    # encodings
+    (b"\xff\xfe" + SEED.encode("utf-16-le"), "bad.toml", "", "is UTF-16 text; save it as UTF-8"),
+    (('title = "caf\xe9"\n' + SEED).encode("latin-1"), "bad.toml", "", "byte 0xe9 on line 1"),
+    # titles
+    ('title = "' + "x" * 201 + '"\n' + SEED, "bad.toml", "title", "201 characters is too long"),
+    ('title = "tab\\there"\n' + SEED, "bad.toml", "title", "contains a control character"),
+    ('title = "  "\n' + SEED, "bad.toml", "title", "is empty"),
+    ("title = 3\n" + SEED, "bad.toml", "title", "must be a string in quotes, got 3"),
+    ('title = "' + "x" * 10_000_000 + '"\n' + SEED, "bad.toml", "", "too large (at most 250,000"),
+    # control characters echoed from the file stay escaped: still one line
+    ('"a\\nb" = 1\n' + SEED, "bad.toml", "a\\nb", "unknown key"),
+    (_variant('"sigmoid"', '"sig\\u001b[2Jmoid"'), "bad.toml", "network.activation", "\\x1b[2J"),
 ]
 
 
 @pytest.mark.parametrize(("text", "filename", "key", "problem"), CASES)
 def test_bad_spec_gives_one_clear_line(tmp_path, capsys, text, filename, key, problem):
     path = tmp_path / filename
-    path.write_text(text)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, "utf-8")
+    start = time.perf_counter()
     assert main(["solve", str(path)]) == 2
+    assert time.perf_counter() - start < 5
     out, err = capsys.readouterr()
     assert out == ""
     assert err.count("\n") == 1, err
-    assert err.startswith(f"derive: {path}: {key}" if key else f"derive: {path}: ")
+    assert err.startswith(f"derive: {path}: {key}" if key else f"derive: {path}: "), err
     assert problem in err
+    assert "Decimal(" not in err and "Error" not in err, err
+    assert list(tmp_path.iterdir()) == [path]
+
+
+def test_byte_order_mark_is_ignored(tmp_path, capsys):
+    path = tmp_path / "notepad.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + SEED.encode())
+    assert main(["solve", str(path), "--json"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_control_characters_are_escaped():
+    assert one_line("a\nb\tc\r\x1b[0m\u2028\u202e") == "a\\nb\\tc\\r\\x1b[0m\\u2028\\u202e"
+    assert one_line("로 ∂C/∂w1 — “x”") == "로 ∂C/∂w1 — “x”"
+
+
+def test_non_utf8_file_name_of_answers_spec(tmp_path, capsys):
+    answers = tmp_path / "a.toml"
+    answers.write_text('spec = "no\\u0000such.toml"\n[answers]\nz1 = 0.47\n')
+    assert main(["check", str(answers)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "answers" not in err.split(": ")[1] and "\\x00" in err
+
+
+ANSWERS = [
+    ("z1 = 0.470000000000000000000000000001", "answers.z1", "has 30 decimals (at most 20)"),
+    ("z1 = 1e1000000", "answers.z1", "1e+1000000 is too large (at most 30 digits before"),
+    ('z1 = "1e1000000"', "answers.z1", "1e1000000 is too large"),
+    ('z1 = "1e-99999999"', "answers.z1", "1e-99999999 has 99,999,999 decimals (at most 20)"),
+    ("z1 = 1e-99999999", "answers.z1", "has 99,999,999 decimals"),
+    ('z1 = "1e99999999999999999999999999"', "answers.z1", "is too large or too small"),
+    ("z1 = 123456789.123456789012", "answers.z1", "has 21 significant digits (at most 20)"),
+    ("z1 = [0.47]", "answers.z1", "a list is not a number"),
+    ('z1 = "about 0.47"', "answers.z1", "'about 0.47' is not a number"),
+    ("z1 = nan", "answers.z1", "NaN is not a finite number"),
+    ('"dC/dw1" = 0.1\n"∂C / ∂w1" = 0.1', "answers.∂C / ∂w1", "the same name as 'dC/dw1'"),
+]
+
+
+@pytest.mark.parametrize(("line", "key", "problem"), ANSWERS)
+def test_bad_answers_give_one_clear_line(tmp_path, capsys, line, key, problem):
+    path = tmp_path / "answers.toml"
+    path.write_text(f"[answers]\n{line}\n", "utf-8")
+    start = time.perf_counter()
+    assert main(["check", str(path)]) == 2
+    assert time.perf_counter() - start < 5
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.count("\n") == 1, err
+    assert err.startswith(f"derive: {path}: {key}: "), err
+    assert problem in err
+
+
+def test_repeated_key_in_json_answers(tmp_path, capsys):
+    path = tmp_path / "answers.json"
+    path.write_text('{"answers": {"z1": 0.47, "h1": 0.6, "z1": 0.5}}')
+    assert main(["check", str(path)]) == 2
+    assert (
+        capsys.readouterr().err == f"derive: {path}: answers.z1: given twice; give each key once\n"
+    )
+
+
+def test_twenty_decimals_are_still_checked(tmp_path, capsys):
+    path = tmp_path / "answers.toml"
+    path.write_text("[answers]\nz1 = 0.47000000000000000000\nx1 = 5e-1\n")
+    assert main(["check", str(path)]) == 0
+    assert "2 correct" in capsys.readouterr().out
+
+
+USAGE = [
+    (["sheet", "--precision", "11"], "derive: sheet: --precision: a whole number from 1 to 10"),
+    (["sheet", "--lang", "fr"], "derive: sheet: --lang: invalid choice: 'fr'"),
+    (["sheet", "--format", "docx"], "derive: sheet: --format: choose from html, pdf"),
+    (["slove"], "derive: unknown command 'slove' (choose from: solve, sheet, check)"),
+    ([], "derive: missing command (choose from: solve, sheet, check)"),
+    (["check"], "derive: check: the following arguments are required: ANSWERS"),
+    (["solve", "--frobnicate"], "derive: solve: unknown argument: --frobnicate"),
+    (["solve", "a\nb", "c"], "derive: solve: unknown argument: c"),
+    (["sheet", "--lang", "e\nn"], "derive: sheet: --lang: invalid choice: 'e\\nn'"),
+]
+
+
+@pytest.mark.parametrize(("argv", "message"), USAGE)
+def test_usage_errors_are_one_line_and_a_hint(capsys, argv, message):
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    error, hint = err.splitlines()
+    assert error.startswith(message), error
+    command = f"derive {argv[0]}" if argv and argv[0] in ("solve", "sheet", "check") else "derive"
+    assert hint == f"try '{command} --help'"
+
+
+def test_help_is_unchanged(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["sheet", "--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: derive sheet [-h] [-o DIR]") and "--precision N" in out
 
 
 def test_missing_file(capsys, tmp_path):

@@ -7,8 +7,7 @@ what the author wrote. Nothing here evaluates user text.
 from __future__ import annotations
 
 import itertools
-import json
-import tomllib
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -17,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from derive.engine.operations import ACTIVATIONS, LOSSES
-from derive.errors import InputError
+from derive.engine.source import parse_toml, read_document
+from derive.errors import InputError, shown
 
 BIAS_MODES = ("none", "neuron", "layer")
 NUMBERINGS = ("by_source", "by_target")
@@ -25,6 +25,8 @@ MAX_NEURONS = 64
 MAX_PARAMETERS = 4096
 MAX_LAYERS = 8
 MAX_MAGNITUDE = Decimal(10) ** 6
+MAX_DECIMALS = 15  # keeps exact sums and products of given numbers short
+MAX_TITLE = 200  # characters
 BUILTIN_NAME = "seed"
 
 
@@ -69,45 +71,8 @@ def load_spec(path: str | Path | None) -> Spec:
     """Read a spec file (TOML, or JSON by its .json suffix); None gives the built-in seed."""
     if path is None:
         text = resources.files("derive").joinpath("examples/seed.toml").read_text("utf-8")
-        return parse_spec(_parse_toml(text, "<built-in seed>"), "<built-in seed>", BUILTIN_NAME)
+        return parse_spec(parse_toml(text, "<built-in seed>"), "<built-in seed>", BUILTIN_NAME)
     return parse_spec(read_document(path), str(path), Path(path).stem)
-
-
-def read_document(path: str | Path) -> dict[str, Any]:
-    """A TOML file (JSON by its .json suffix) as a table, numbers as exact decimals."""
-    source = str(path)
-    file = Path(path)
-    try:
-        text = file.read_text("utf-8")
-    except FileNotFoundError:
-        raise InputError(source, "", "no such file") from None
-    except IsADirectoryError:
-        raise InputError(source, "", "is a directory, not a file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(source, "", f"cannot read: {exc}") from None
-    return (
-        _parse_json(text, source) if file.suffix.lower() == ".json" else _parse_toml(text, source)
-    )
-
-
-def _parse_toml(text: str, source: str) -> dict[str, Any]:
-    try:
-        return tomllib.loads(text, parse_float=Decimal)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(source, "", f"not valid TOML: {exc}") from None
-
-
-def _parse_json(text: str, source: str) -> dict[str, Any]:
-    def reject_constant(name: str) -> None:
-        raise ValueError(f"{name} is not a finite number")
-
-    try:
-        data = json.loads(text, parse_float=Decimal, parse_constant=reject_constant)
-    except (json.JSONDecodeError, ValueError) as exc:
-        raise InputError(source, "", f"not valid JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise InputError(source, "", "a spec must be a JSON object")
-    return data
 
 
 class _Reader:
@@ -139,34 +104,38 @@ class _Reader:
 
     def _choice(self, key: str, value: Any, choices: tuple[str, ...] | dict[str, Any]) -> str:
         if not isinstance(value, str) or value not in choices:
-            self.fail(key, f"unknown value {value!r} (choose one of: {', '.join(choices)})")
+            self.fail(key, f"unknown value {shown(value)} (choose one of: {', '.join(choices)})")
         return value
 
     def number(self, key: str, value: Any) -> Decimal:
+        """A finite decimal of at most MAX_MAGNITUDE in size and MAX_DECIMALS decimals."""
         if isinstance(value, bool) or not isinstance(value, int | Decimal):
-            self.fail(key, f"{value!r} is not a number")
+            self.fail(key, f"{shown(value)} is not a number")
+        if isinstance(value, Decimal) and not value.is_finite():
+            self.fail(key, f"{shown(value)} is not a finite number")
+        size = abs(value) if isinstance(value, int) else value.copy_abs()  # never overflows
+        if size > MAX_MAGNITUDE:
+            self.fail(key, f"{shown(value)} is too large (at most {MAX_MAGNITUDE:,} in size)")
         number = Decimal(value)
-        if not number.is_finite():
-            self.fail(key, f"{value} is not a finite number")
-        if abs(number) > MAX_MAGNITUDE:
-            self.fail(key, f"{value} is too large (at most {MAX_MAGNITUDE:,} in size)")
-        return number
+        exponent = int(number.as_tuple().exponent)
+        if exponent < -MAX_DECIMALS:
+            self.fail(key, f"{shown(value)} has {-exponent:,} decimals (at most {MAX_DECIMALS})")
+        return number if number or exponent <= 0 else Decimal(0)  # 0e9 is 0
 
     def numbers(self, key: str, count: int, what: str) -> tuple[Decimal, ...]:
         value = self.table.get(key, [])
         if not isinstance(value, list):
-            self.fail(key, f"must be a list of numbers, got {value!r}")
+            self.fail(key, f"must be a list of numbers, got {shown(value)}")
         if len(value) != count:
-            self.fail(key, f"expected {count} numbers ({what}), got {len(value)}")
+            numbers = "number" if count == 1 else "numbers"
+            self.fail(key, f"expected {count} {numbers} ({what}), got {len(value)}")
         return tuple(self.number(f"{key}[{i}]", v) for i, v in enumerate(value))
 
 
 def parse_spec(data: dict[str, Any], source: str, name: str) -> Spec:
     """Validate a parsed spec document; the first problem found raises InputError."""
     top = _Reader(source, data, "", ("title", "network", "values"))
-    title = data.get("title")
-    if title is not None and not isinstance(title, str):
-        top.fail("title", "must be a string")
+    title = _title(top, "title", data["title"]) if "title" in data else None
     network, values = (_table(top, key) for key in ("network", "values"))
 
     setting_names = tuple(dict.fromkeys(s for a in ACTIVATIONS.values() for s in a.settings))
@@ -197,10 +166,10 @@ def parse_spec(data: dict[str, Any], source: str, name: str) -> Spec:
         val.require(key)
     n_in, n_out, n_w = layers[0], layers[-1], weight_count(layers)
     n_b = bias_count(layers, bias)
-    inputs = val.numbers("inputs", n_in, f"one per input x1..x{n_in}")
-    targets = val.numbers("targets", n_out, f"one per output y1..y{n_out}")
-    weights = val.numbers("weights", n_w, f"w1..w{n_w} for layers {list(layers)}")
-    bias_what = f"b1..b{n_b} for bias = {bias!r}" if n_b else f"none: bias = {bias!r}"
+    inputs = val.numbers("inputs", n_in, f"one per input {_names('x', n_in)}")
+    targets = val.numbers("targets", n_out, f"one per output {_names('y', n_out)}")
+    weights = val.numbers("weights", n_w, f"{_names('w', n_w)} for layers {list(layers)}")
+    bias_what = f"{_names('b', n_b)} for bias = {bias!r}" if n_b else f"none: bias = {bias!r}"
     biases = val.numbers("biases", n_b, bias_what)
     rate = val.number("learning_rate", values.get("learning_rate", Decimal("0.1")))
     if rate <= 0:
@@ -224,6 +193,25 @@ def parse_spec(data: dict[str, Any], source: str, name: str) -> Spec:
     )
 
 
+def _names(letter: str, count: int) -> str:
+    """'y1' for one, 'w1..w6' for six."""
+    return f"{letter}1" if count == 1 else f"{letter}1..{letter}{count}"
+
+
+def _title(reader: _Reader, key: str, value: Any) -> str:
+    """One title string, stripped: at most MAX_TITLE characters, no control characters."""
+    if not isinstance(value, str):
+        reader.fail(key, f"must be a string in quotes, got {shown(value)}")
+    text = value.strip()
+    if not text:
+        reader.fail(key, "is empty; leave it out for the default title")
+    if len(text) > MAX_TITLE:
+        reader.fail(key, f"{len(text):,} characters is too long (at most {MAX_TITLE})")
+    if any(unicodedata.category(c) == "Cc" for c in text):
+        reader.fail(key, "contains a control character (a line break, tab or the like)")
+    return text
+
+
 def _table(reader: _Reader, key: str) -> dict[str, Any]:
     value = reader.require(key)
     if not isinstance(value, dict):
@@ -239,9 +227,11 @@ def _layers(net: _Reader) -> tuple[int, ...]:
         net.fail("layers", f"{len(layers)} layers is too many (at most {MAX_LAYERS})")
     for i, size in enumerate(layers):
         if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-            net.fail(f"layers[{i}]", f"must be a whole number of neurons >= 1, got {size!r}")
+            net.fail(
+                f"layers[{i}]", f"must be a whole number of neurons (at least 1), got {shown(size)}"
+            )
         if size > MAX_NEURONS:
-            net.fail(f"layers[{i}]", f"{size} neurons is too many (at most {MAX_NEURONS})")
+            net.fail(f"layers[{i}]", f"{shown(size)} neurons is too many (at most {MAX_NEURONS})")
     return tuple(layers)
 
 

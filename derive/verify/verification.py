@@ -21,6 +21,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from derive.engine.derivation import Derivation, derive
+from derive.engine.exact import exact_context
+from derive.engine.names import LOSS
 from derive.engine.network import Network
 from derive.engine.update import Update
 from derive.errors import VerificationError
@@ -32,6 +34,9 @@ if TYPE_CHECKING:
 
 RELATIVE = 1e-9
 EXACT_RELATIVE = Decimal("1e-9")
+FLOAT_FLOOR = 64 * 2.0**-52  # × the size of a gradient's terms: float64's rounding of them
+EXACT_FLOOR = Decimal("1e-47")  # the same at 50 digits
+SAFETY_EXACT = Decimal(8)
 SAFETY = 8.0  # how many times the estimated rounding a method may be off
 NUDGE = Decimal("1e-15")
 
@@ -87,13 +92,14 @@ def verify(derivation: Derivation, update: Update) -> Verification:
     noise = loss_noise(reference) + _gap(rough.loss, reference.loss)
     estimates = finite_differences(model, noise)
     symbolic = sympy_gradients(network)
+    sizes = term_sizes(reference)
     checks = {}
     for k, param in enumerate(network.params):
         exact = derivation.gradients[param].value
         chain = float(exact)
         fd = estimates[k]
         rounding = _gap(rough.gradients[param].value, reference.gradients[param].value)
-        tolerance = SAFETY * rounding
+        tolerance = SAFETY * rounding + FLOAT_FLOOR * float(sizes[param])
         compared = {}
         # float64 may put z on the other side of a kink, where the one-sided slopes differ;
         # and it cannot hold a gradient beyond 10³⁰⁸
@@ -129,6 +135,27 @@ def verify(derivation: Derivation, update: Update) -> Verification:
     return Verification(
         checks, symbolic.skipped, symbolic.parts, unevaluable, forward_gap, update_gap
     )
+
+
+def term_sizes(derivation: Derivation) -> dict[str, Decimal]:
+    """For every gradient, the sum of the sizes of its chain-rule terms: the scale rounding
+    errors follow. A gradient that cancels to 0 (a bias shared by a softmax layer: Σ(o − y))
+    still carries the rounding of its terms, in float64 and at 50 digits alike."""
+    network = derivation.network
+    children = network.children()
+    with exact_context():
+        size = {LOSS: Decimal(1)}
+        for node in reversed(network.order[:-1]):
+            size[node] = sum(
+                (size[c] * abs(derivation.locals[(c, node)].value) for c in children[node]),
+                Decimal(0),
+            )
+        return {
+            p: sum(
+                (size[z] * abs(derivation.locals[(z, p)].value) for z in children[p]), Decimal(0)
+            )
+            for p in network.params
+        }
 
 
 def _gap(rough: Decimal, exact: Decimal) -> float:

@@ -1,0 +1,237 @@
+"""Faults end cleanly: a closed pipe, Ctrl-C, kill -9, a full disk, a directory in the way.
+
+One line on stderr (none for a closed pipe), a documented exit code, no traceback, no file of
+the failed run left behind and no helper process left running.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import derive.files
+from derive.cli import main
+from derive.errors import InputError
+from derive.files import write_all
+
+ROOT = Path(__file__).resolve().parent.parent
+ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+def _derive(*args: str, **options) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "derive", *args], env=ENV, **options)
+
+
+def _children(pid: int) -> list[int]:
+    """The process's children, from /proc (Linux)."""
+    found = []
+    for tasks in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            found += [int(child) for child in tasks.read_text().split()]
+        except OSError:  # the thread just ended
+            continue
+    return found
+
+
+def _alive(pid: int) -> bool:
+    """Running, not ended (a zombie waiting for init to reap it counts as ended)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def _wait_for_children(process: subprocess.Popen, timeout: float = 60) -> list[int]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if children := _children(process.pid):
+            return children
+        assert process.poll() is None, "derive sheet ended before it forked a helper"
+        time.sleep(0.005)
+    raise AssertionError("derive sheet forked no helper")
+
+
+needs_proc = pytest.mark.skipif(
+    not Path(f"/proc/{os.getpid()}/task").exists(), reason="needs Linux /proc"
+)
+
+
+def test_closed_pipe_ends_quietly():
+    # the reader is gone before derive writes a byte: `derive solve | true`
+    process = _derive("solve", stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 141
+    assert err == b""
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full")
+def test_full_standard_output_is_one_line():
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "derive", "solve"],
+            env=ENV,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 2
+    assert result.stderr == "derive: cannot write the output: no space left on the disk\n"
+
+
+@needs_proc
+def test_ctrl_c_during_sheet_is_one_line_and_leaves_nothing(tmp_path):
+    out = tmp_path / "out"
+    process = _derive("sheet", "-o", str(out), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    children = _wait_for_children(process)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert stderr == b"derive: interrupted\n"
+    assert stdout == b""
+    assert not out.exists()
+    assert not any(_alive(child) for child in children)
+
+
+@needs_proc
+def test_helpers_end_with_a_killed_parent(tmp_path):
+    out = tmp_path / "out"
+    process = _derive("sheet", "-o", str(out), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    children = _wait_for_children(process)
+    process.kill()  # SIGKILL: no cleanup code in derive runs
+    process.wait(timeout=10)
+    deadline = time.monotonic() + 2
+    while any(_alive(child) for child in children) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not [child for child in children if _alive(child)]
+    assert not out.exists()
+
+
+def test_a_helper_that_dies_is_one_error():
+    # in a fresh process: with torch loaded (as in this test run) the work would run in it
+    script = (
+        "import os\n"
+        "from derive.background import in_background\n"
+        "from derive.errors import BackgroundError\n"
+        "try:\n"
+        "    in_background(lambda: os._exit(3))()\n"
+        "except BackgroundError as exc:\n"
+        "    print(exc.exit_code, exc)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=ENV, capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout.startswith("1 a helper process ended without an answer (exit code 3)")
+
+
+def test_directory_in_the_way_is_one_line_and_writes_nothing(tmp_path, capsys):
+    (tmp_path / "seed.en.pdf").mkdir()
+    start = time.perf_counter()
+    assert main(["sheet", "-o", str(tmp_path)]) == 2
+    assert time.perf_counter() - start < 5  # found before anything is rendered
+    out, err = capsys.readouterr()
+    assert out == ""
+    problem = "is a directory; remove it or choose another -o DIR"
+    assert err == f"derive: {tmp_path / 'seed.en.pdf'}: {problem}\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["seed.en.pdf"]
+    assert list((tmp_path / "seed.en.pdf").iterdir()) == []
+
+
+def _fail_on_call(number: int, error: int):
+    """A stand-in for derive.files._write_fd that fails the `number`th write."""
+    real = derive.files._write_fd
+    calls = []
+
+    def write(fd: int, data: bytes) -> None:
+        calls.append(fd)
+        if len(calls) == number:
+            raise OSError(error, os.strerror(error))
+        real(fd, data)
+
+    return write
+
+
+def test_full_disk_leaves_no_file_of_the_run(tmp_path, monkeypatch):
+    monkeypatch.setattr(derive.files, "_write_fd", _fail_on_call(2, errno.ENOSPC))
+    out = tmp_path / "new" / "dir"
+    outputs = {out / "a.en.html": b"a", out / "a.en.pdf": b"b", out / "a.ko.html": b"c"}
+    with pytest.raises(InputError) as error:
+        write_all(outputs)
+    assert str(error.value) == f"{out / 'a.en.pdf'}: cannot write: no space left on the disk"
+    assert list(tmp_path.iterdir()) == []  # the directories it made are gone too
+
+
+def test_failed_rename_takes_back_the_files_already_placed(tmp_path, monkeypatch):
+    (tmp_path / "keep.txt").write_text("not ours")
+    real, calls = os.replace, []
+
+    def replace(source: str, target: str) -> None:
+        calls.append(target)
+        if len(calls) == 2:
+            raise OSError(errno.EISDIR, "Is a directory")
+        real(source, target)
+
+    monkeypatch.setattr(derive.files.os, "replace", replace)
+    with pytest.raises(InputError, match=r"b\.pdf: cannot write: a directory is in the way"):
+        write_all({tmp_path / "a.html": b"a", tmp_path / "b.pdf": b"b"})
+    assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]
+
+
+def test_all_outputs_of_a_run_are_written(tmp_path):
+    outputs = {tmp_path / f"{name}.{lang}.html": name.encode() for name in "AB" for lang in "xy"}
+    assert write_all(outputs) == list(outputs)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in outputs)
+    assert (tmp_path / "B.y.html").read_bytes() == b"B"
+
+
+def test_full_disk_during_sheet_is_one_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(derive.files, "_write_fd", _fail_on_call(2, errno.ENOSPC))
+    out = tmp_path / "out"
+    assert main(["sheet", "-o", str(out), "--format", "html,pdf"]) == 2
+    assert capsys.readouterr() == (
+        "",
+        f"derive: {out / 'seed.en.pdf'}: cannot write: no space left on the disk\n",
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def _small_disk_available() -> bool:
+    """A 256 kB tmpfs in a user namespace: a real full disk, without root."""
+    if shutil.which("unshare") is None:
+        return False
+    probe = subprocess.run(
+        ["unshare", "-rm", "sh", "-c", "mount -t tmpfs -o size=256k tmpfs /mnt"],
+        capture_output=True,
+    )
+    return probe.returncode == 0
+
+
+@pytest.mark.skipif(not _small_disk_available(), reason="cannot mount a small tmpfs here")
+def test_real_full_disk(tmp_path):
+    # the HTML (about 220 kB) fits, the PDF after it does not
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    script = (
+        f'mount -t tmpfs -o size=256k tmpfs "{disk}" && '
+        f'"{sys.executable}" -m derive sheet -o "{disk}/out"; code=$?; '
+        f'ls -A "{disk}"; exit $code'
+    )
+    result = subprocess.run(
+        ["unshare", "-rm", "sh", "-c", script], env=ENV, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 2, result.stderr
+    assert (
+        result.stderr
+        == f"derive: {disk}/out/seed.en.pdf: cannot write: no space left on the disk\n"
+    )
+    assert result.stdout == ""  # no path printed, and nothing left on the disk
