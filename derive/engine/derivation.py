@@ -16,13 +16,21 @@ from decimal import Decimal
 
 import sympy as sp
 
-from derive.engine.exact import Near, evaluate, exact_context, float_context, round_places
+from derive.engine.exact import (
+    PRECISION,
+    Near,
+    evaluate,
+    exact_context,
+    float_context,
+    round_places,
+)
 from derive.engine.names import Name
 from derive.engine.network import LOSS, Network, path_counts, paths
 from derive.engine.operations import ACTIVATIONS
 from derive.errors import InputError
 
 PATH_LIMIT = 64  # paths per parameter kept as explicit lists (always counted)
+CANCELLED = Decimal(10) ** (5 - PRECISION)  # a sum this much smaller than its terms is 0
 
 
 @dataclass(frozen=True)
@@ -131,18 +139,33 @@ def _derive(
     adjoints = {LOSS: Adjoint(LOSS, (), Decimal(1))}
     for node in reversed(network.order[:-1]):
         users = children[node]
-        total = sum((adjoints[c].value * locals_[(c, node)].value for c in users), Decimal(0))
+        total = _chain_sum(
+            [adjoints[c].value * locals_[(c, node)].value for c in users], float_like
+        )
         adjoints[node] = Adjoint(node, users, keep(node, total))
 
     counts = path_counts(network)
     gradients = {}
     for param in network.params:
         users = children[param]
-        total = sum((adjoints[z].value * locals_[(z, param)].value for z in users), Decimal(0))
+        total = _chain_sum(
+            [adjoints[z].value * locals_[(z, param)].value for z in users], float_like
+        )
         count = counts[param]
         found = paths(network, param) if count <= PATH_LIMIT else ()
         gradients[param] = Gradient(param, users, found, count, keep(param, total))
     return Derivation(network, places, values, near, locals_, adjoints, gradients)
+
+
+def _chain_sum(terms: list[Decimal], float_like: bool) -> Decimal:
+    """Σ of the chain rule's terms. A sum that cancels below the working precision of its
+    terms is 0 (a bias shared by a softmax layer: Σ(o − y) = 1 − 1), not the rounding left
+    over (3×10⁻⁵⁰); the float-like twin keeps its rounding, as float64 would."""
+    total = sum(terms, Decimal(0))
+    if float_like or not total.is_finite():
+        return total
+    size = sum((abs(t) for t in terms), Decimal(0))
+    return Decimal(0) if abs(total) <= CANCELLED * size else total
 
 
 def _evaluate(

@@ -192,13 +192,27 @@ def _ln_near(near: Near) -> Decimal:
     """ln(1 − d) for a value near +1, without rounding 1 − d to 1 first."""
     if near.pole != 1:
         raise ValueError("the logarithm of a value near −1")
-    d = near.distance
-    lost = max(0, -d.adjusted())  # digits 1 − d needs beyond the working precision
-    if lost > PRECISION:  # ln(1 − d) = −d − d²/2 − …: the first term is all the digits
-        return -d
+    return log1p(-near.distance)
+
+
+def log1p(x: Decimal) -> Decimal:
+    """ln(1 + x) to full precision however small x is (1 + 10⁻³⁰⁰ is not 1)."""
+    lost = max(0, -x.adjusted())  # digits 1 + x needs beyond the working precision
     with localcontext() as context:
+        if lost > context.prec:  # ln(1 + x) = x − x²/2 + …: the first terms are all the digits
+            return +(x - x * x / 2)
         context.prec += lost
-        return +(_ONE - d).ln()
+        return +(_ONE + x).ln()
+
+
+def expm1(x: Decimal) -> Decimal:
+    """e^x − 1 to full precision however small x is."""
+    lost = max(0, -x.adjusted())
+    with localcontext() as context:
+        if lost > context.prec:
+            return +(x + x * x / 2)
+        context.prec += lost
+        return +(x.exp() - _ONE)
 
 
 def round_places(value: Decimal, places: int) -> Decimal:

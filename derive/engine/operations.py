@@ -16,7 +16,7 @@ from typing import Any
 
 import sympy as sp
 
-from derive.engine.exact import Near
+from derive.engine.exact import Near, expm1, log1p
 
 Settings = Mapping[str, Decimal]  # an activation's settings from the spec, e.g. negative_slope
 _ONE = Decimal(1)
@@ -63,12 +63,14 @@ def _sigmoid(z: Decimal) -> Decimal:
 
 
 def _tanh(z: Decimal) -> Decimal:
-    e = (-2 * abs(z)).exp()
-    return (_ONE - e) / (_ONE + e) * (1 if z >= 0 else -1)
+    # through e^(−2|z|) − 1: tanh(10⁻³⁰) keeps its digits, tanh(1000) never overflows
+    m = expm1(-2 * abs(z))
+    return -m / (2 + m) * (1 if z >= 0 else -1)
 
 
 def _softplus(z: Decimal) -> Decimal:
-    return max(z, Decimal(0)) + (_ONE + (-abs(z)).exp()).ln()
+    # softplus(−700) = ln(1 + e^−700) ≈ 10⁻³⁰⁴, not ln(1) = 0
+    return max(z, Decimal(0)) + log1p((-abs(z)).exp())
 
 
 sigmoid = math_function(

@@ -5,8 +5,8 @@ parameters, every activation in elementary functions (exp, Piecewise for ReLU), 
 differentiates that. It swells with the network, so it runs only within a budget of expression
 size × parameters (calibrated to about 2 s on the project machine, see docs/performance.md);
 the budget is a count, not a clock, so the same spec always gets the same verdict. Values are
-taken at two precisions: their difference says how many digits the expression itself loses
-(1 − σ(z) written out cancels where the unit saturates).
+taken at 50 and 100 digits: their difference says how many digits the written-out expression
+itself loses (1 − σ(z) written out cancels where a unit saturates).
 """
 
 from __future__ import annotations
@@ -16,17 +16,17 @@ from decimal import Decimal
 
 import sympy as sp
 
-from derive.engine.exact import PRECISION, evaluate
+from derive.engine.exact import PRECISION, evaluate, exact_context
 from derive.engine.network import LOSS, Network
 
 BUDGET = 15_000  # expression size × parameters: at most ~125 µs each (measured)
-LOW_PRECISION = 30
+HIGH_PRECISION = 2 * PRECISION
 
 
 @dataclass(frozen=True)
 class SympyGradients:
     values: dict[str, Decimal | None]  # None: cannot be evaluated at these values
-    errors: dict[str, Decimal]  # how far the value may be off from rounding inside SymPy's form
+    errors: dict[str, Decimal]  # |value at 50 digits − at 100|: what SymPy's form loses
     parts: int  # distinct sub-expressions of the whole loss
     skipped: str | None  # why nothing was computed
 
@@ -73,13 +73,14 @@ def sympy_gradients(network: Network) -> SympyGradients:
     for p in network.params:
         derivative = sp.diff(loss, network.symbols[p])
         try:
-            high = evaluate(derivative, at, precision=PRECISION)
-            low = evaluate(derivative, at, precision=LOW_PRECISION)
+            value = evaluate(derivative, at, precision=PRECISION)
+            closer = evaluate(derivative, at, precision=HIGH_PRECISION)
         except (ArithmeticError, ValueError):
             values[p] = None
             continue
-        if not (high.is_finite() and low.is_finite()):
+        if not (value.is_finite() and closer.is_finite()):
             values[p] = None
             continue
-        values[p], errors[p] = high, abs(high - low)
+        with exact_context(HIGH_PRECISION):
+            values[p], errors[p] = value, abs(closer - value)
     return SympyGradients(values, errors, parts, None)
