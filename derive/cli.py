@@ -14,7 +14,7 @@ from typing import NoReturn
 
 from derive import __version__
 from derive.errors import DeriveError, one_line
-from derive.files import reason
+from derive.files import check_writable, reason, write_all
 
 INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command ended by Ctrl-C
 BROKEN_PIPE = 141  # 128 + SIGPIPE: what `yes | head -1` gives for yes
@@ -28,7 +28,7 @@ try:  # importing SymPy takes a moment: Ctrl-C then still ends in one line
     from derive.grading.feedback_sheet import FeedbackSheet
     from derive.grading.quantities import quantities
     from derive.report import to_json, to_text
-    from derive.sheet import CARRIES, FORMATS, MAX_PRECISION, Sheet
+    from derive.sheet import CARRIES, FORMATS, MAX_PRECISION, sheets
     from derive.sheets.locale import LANGUAGES
     from derive.solution import solve
 except KeyboardInterrupt:
@@ -83,10 +83,17 @@ def _parser() -> argparse.ArgumentParser:
     sheet = commands.add_parser(
         "sheet",
         help="write the worked-solution handout as HTML and PDF",
-        description="Write DIR/<name>.<lang>.html and .pdf (name: the spec file's stem, or "
-        "'seed') and print their paths. Every number comes from the verified derivation.",
+        description="Write DIR/<name>.<lang>.html and .pdf for every spec and language (name: "
+        "the spec file's stem, or 'seed') and print their paths: all files, or none on any "
+        "error. Every number comes from the verified derivation.",
     )
-    sheet.add_argument("spec", nargs="?", metavar="SPEC", help=SPEC_HELP)
+    sheet.add_argument(
+        "spec",
+        nargs="*",
+        metavar="SPEC",
+        help="spec files (TOML, or JSON by a .json suffix), each derived and verified once "
+        "for all its languages; default: the built-in seed example",
+    )
     sheet.add_argument(
         "-o", "--output", default="output", metavar="DIR", help="output directory (default: output)"
     )
@@ -96,7 +103,12 @@ def _parser() -> argparse.ArgumentParser:
         type=_formats,
         help="comma-separated: html, pdf (default: html,pdf)",
     )
-    sheet.add_argument("--lang", default="en", choices=LANGUAGES, help="language (default: en)")
+    sheet.add_argument(
+        "--lang",
+        default=("en",),
+        type=_languages,
+        help="comma-separated: en, ko (default: en)",
+    )
     sheet.add_argument(
         "--precision",
         default=3,
@@ -135,6 +147,16 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _languages(value: str) -> tuple[str, ...]:
+    langs = tuple(dict.fromkeys(v.strip() for v in value.split(",") if v.strip()))
+    unknown = [lang for lang in langs if lang not in LANGUAGES]
+    if unknown or not langs:
+        given = f"unknown language {unknown[0]!r} " if unknown else ""
+        choices = ", ".join(LANGUAGES)
+        raise argparse.ArgumentTypeError(f"{given}(choose from {choices}, comma-separated)")
+    return langs
+
+
 def _formats(value: str) -> tuple[str, ...]:
     formats = tuple(dict.fromkeys(f.strip() for f in value.split(",") if f.strip()))
     unknown = [f for f in formats if f not in FORMATS]
@@ -158,8 +180,14 @@ def _solve(args: argparse.Namespace) -> None:
 
 
 def _sheet(args: argparse.Namespace) -> None:
-    sheet = Sheet(load_spec(args.spec), args.lang, args.precision, args.carry)
-    for path in sheet.write(Path(args.output), args.format):
+    specs = [load_spec(path) for path in args.spec or [None]]
+    run = list(sheets(specs, args.lang, args.precision, args.carry))
+    directory = Path(args.output)
+    check_writable([path for sheet in run for path in sheet.paths(directory, args.format)])
+    outputs: dict[Path, bytes] = {}
+    for sheet in run:
+        outputs.update(sheet.outputs(directory, args.format))
+    for path in write_all(outputs):
         print(path)
 
 

@@ -231,14 +231,14 @@ def test_twenty_decimals_are_still_checked(tmp_path, capsys):
 
 USAGE = [
     (["sheet", "--precision", "11"], "derive: sheet: --precision: a whole number from 1 to 10"),
-    (["sheet", "--lang", "fr"], "derive: sheet: --lang: invalid choice: 'fr'"),
+    (["sheet", "--lang", "fr"], "derive: sheet: --lang: unknown language 'fr'"),
     (["sheet", "--format", "docx"], "derive: sheet: --format: choose from html, pdf"),
     (["slove"], "derive: unknown command 'slove' (choose from: solve, sheet, check)"),
     ([], "derive: missing command (choose from: solve, sheet, check)"),
     (["check"], "derive: check: the following arguments are required: ANSWERS"),
     (["solve", "--frobnicate"], "derive: solve: unknown argument: --frobnicate"),
     (["solve", "a\nb", "c"], "derive: solve: unknown argument: c"),
-    (["sheet", "--lang", "e\nn"], "derive: sheet: --lang: invalid choice: 'e\\nn'"),
+    (["sheet", "--lang", "e\nn"], "derive: sheet: --lang: unknown language 'e\\nn'"),
 ]
 
 

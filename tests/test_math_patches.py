@@ -4,7 +4,6 @@ ziafont versions they were not written for run ziamath as released, formulas siz
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import itertools
 import re
 from collections.abc import Iterator
@@ -15,37 +14,23 @@ from unittest import mock
 import pytest
 
 from derive.sheet import Sheet
-from derive.sheets.document import Formula, Paragraph
+from derive.sheets.document import formulas as document_formulas
 from derive.typeset import mathsvg, ziamath_patches
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZE = re.compile(r'viewBox="[^"]*"|style="[^"]*"')
 
 
-def _formulas(value: object) -> set[tuple[str, bool]]:
-    """(LaTeX, display) of every formula in a document, as the template typesets them."""
-    if isinstance(value, Formula):
-        return {(value.latex, True)}
-    if isinstance(value, Paragraph):
-        return {(tex, False) for kind, tex in value.parts if kind == "math"}
-    if dataclasses.is_dataclass(value):
-        return set().union(*(_formulas(getattr(value, f.name)) for f in dataclasses.fields(value)))
-    if isinstance(value, tuple | list):
-        return set().union(*map(_formulas, value))
-    return set()
-
-
 @pytest.fixture(scope="module")
 def formulas() -> list[tuple[str, bool]]:
     found: set[tuple[str, bool]] = set()
     for spec, lang in itertools.product(("seed.toml", "seed_section3.toml"), ("en", "ko")):
-        found |= _formulas(Sheet(ROOT / "examples" / spec, lang=lang).document)
+        found |= set(document_formulas(Sheet(ROOT / "examples" / spec, lang=lang).document))
     return sorted(found)
 
 
 def _typeset(formulas: list[tuple[str, bool]]) -> list[str]:
-    mathsvg.svg.cache_clear()
-    return [mathsvg.svg(tex, display) for tex, display in formulas]
+    return [mathsvg.typeset(tex, display).svg for tex, display in formulas]
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +51,6 @@ def _rechecked() -> Iterator[None]:
         ziamath_patches.speed_patches_fit.cache_clear()
         ziamath_patches.text_glyphs_fit.cache_clear()
         ziamath_patches.install()
-        mathsvg.svg.cache_clear()
 
 
 @contextlib.contextmanager

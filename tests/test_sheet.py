@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 from decimal import Decimal
+from pathlib import Path
 
 import pypdf
 import pytest
@@ -15,7 +16,7 @@ from derive.cli import main
 from derive.engine.exact import round_places, update_places
 from derive.engine.spec import load_spec
 from derive.engine.update import descend
-from derive.sheet import Sheet
+from derive.sheet import Sheet, sheets
 from derive.sheets import numbers
 from derive.sheets.document import Formula, document_strings
 from tests.conftest import make_spec
@@ -186,7 +187,7 @@ def test_a_failure_leaves_no_file(tmp_path, monkeypatch):
     def broken(html: str) -> bytes:
         raise RuntimeError("renderer crashed")
 
-    monkeypatch.setattr("derive.sheet.render_pdf", broken)
+    monkeypatch.setattr("derive.typeset.html.render_pdf", broken)
     with pytest.raises(RuntimeError):
         sheet.write(tmp_path)
     assert list(tmp_path.iterdir()) == []
@@ -209,3 +210,39 @@ def test_every_language_has_every_string():
     english = keys(strings("en"))
     for lang in LANGUAGES:
         assert keys(strings(lang)) == english, lang
+
+
+def test_a_run_of_sheets_renders_each_as_if_alone(tmp_path):
+    # one process: sheets rendered alone first, then again in a run that shares one renderer
+    # (its formula cache) and one derivation and verification per spec, in another order
+    seed, section3 = load_spec(None), load_spec("examples/seed_section3.toml")
+    alone = {}
+    for spec, lang in ((seed, "ko"), (section3, "en"), (seed, "en")):
+        alone.update(Sheet(spec, lang).outputs(tmp_path))
+    together = {}
+    for sheet in sheets([section3, seed], ("en", "ko")):
+        together.update(sheet.outputs(tmp_path))
+    assert len(together) == 8
+    assert {path: together[path] for path in alone} == alone
+
+
+def test_cli_writes_every_spec_in_every_language(tmp_path, capsys):
+    spec = tmp_path / "net.json"
+    spec.write_text(
+        '{"network": {"layers": [1, 1]}, "values": {"inputs": [1], "targets": [0.5], '
+        '"weights": [0.3]}}'
+    )
+    out = tmp_path / "out"
+    assert main(["sheet", str(spec), "--lang", "en,ko", "--format", "html", "-o", str(out)]) == 0
+    assert capsys.readouterr().out.split() == [str(out / "net.en.html"), str(out / "net.ko.html")]
+
+
+def test_two_specs_of_one_name_are_refused(tmp_path, capsys):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    for folder in ("a", "b"):
+        (tmp_path / folder / "net.toml").write_text(Path("examples/seed.toml").read_text())
+    specs = [str(tmp_path / folder / "net.toml") for folder in ("a", "b")]
+    assert main(["sheet", *specs, "-o", str(tmp_path / "out")]) == 2
+    assert "two specs named 'net'" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

@@ -13,10 +13,8 @@ from derive.sheets.document import Document, Group, Section, Table, document_str
 from derive.sheets.locale import paragraph, strings
 from derive.sheets.numbers import MINUS
 from derive.solution import Solution
-from derive.typeset import mathsvg
-from derive.typeset.fonts import linked_css, math_css, words_css
-from derive.typeset.html import render_html, typeset
-from derive.typeset.pdf import render_pdf
+from derive.typeset.fonts import words_css
+from derive.typeset.html import Formulas, HtmlRenderer
 
 
 def _minus(number: str) -> str:
@@ -24,8 +22,16 @@ def _minus(number: str) -> str:
 
 
 class FeedbackSheet:
-    def __init__(self, solution: Solution, results: list[Result], lang: str, name: str) -> None:
+    def __init__(
+        self,
+        solution: Solution,
+        results: list[Result],
+        lang: str,
+        name: str,
+        renderer: HtmlRenderer | None = None,
+    ) -> None:
         self.solution, self.results, self.lang, self.name = solution, results, lang, name
+        self.renderer = renderer or HtmlRenderer()
 
     @functools.cached_property
     def document(self) -> Document:
@@ -59,18 +65,17 @@ class FeedbackSheet:
         return Document(self.lang, words["title"], words["subtitle"], (overview, details), footer)
 
     @functools.cached_property
+    def _typeset(self) -> Formulas:
+        return self.renderer.formulas(self.document)
+
+    @functools.cached_property
     def html(self) -> str:
-        typeset(self.document)
-        fonts = (
-            words_css("".join(document_strings(self.document)))
-            + "\n"
-            + math_css(mathsvg.characters())
-        )
-        return render_html(self.document, fonts)
+        words = words_css("".join(document_strings(self.document)))
+        return self.renderer.html(self.document, self._typeset, words)
 
     @functools.cached_property
     def pdf(self) -> bytes:
-        return render_pdf(render_html(self.document, linked_css()))
+        return self.renderer.pdf(self.document, self._typeset)
 
     def write(self, directory: Path, formats: tuple[str, ...]) -> list[Path]:
         """Write DIR/<answers name>.feedback.<lang>.<format>; returns the paths."""

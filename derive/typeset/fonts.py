@@ -43,7 +43,7 @@ def _stix() -> Path:
     return font_path()
 
 
-@functools.cache
+@functools.lru_cache(maxsize=32)
 def _subset(path: Path, characters: str) -> str:
     """The font reduced to `characters`, as base64 TrueType (deterministic bytes)."""
     from fontTools import subset

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 
 import jinja2
 from markupsafe import Markup
 
-from derive.sheets.document import Document
-from derive.typeset import mathsvg
+from derive.sheets.document import Document, formulas
+from derive.typeset.fonts import linked_css, math_css
+from derive.typeset.mathsvg import MathTypesetter, Typeset, characters
+from derive.typeset.pdf import render_pdf
+
+Formulas = dict[tuple[str, bool], Typeset]
 
 
 def templates_dir() -> Path:
@@ -22,26 +25,43 @@ def templates_dir() -> Path:
     raise FileNotFoundError("derive's templates are missing from this installation")
 
 
-@functools.cache
-def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates_dir()),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["math"] = lambda tex, display=True: Markup(mathsvg.svg(tex, display))
-    return env
+class HtmlRenderer:
+    """Renders documents to HTML. Its state (the Jinja2 environment, the formula cache) is a
+    cache of pure functions: a page depends on its document alone, never on what this renderer
+    rendered before, so one renderer can serve every sheet of a run."""
 
+    def __init__(self, math: MathTypesetter | None = None) -> None:
+        self.math = math or MathTypesetter()
+        directory = templates_dir()
+        self.environment = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(directory),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.css = Markup((directory / "sheet.css").read_text("utf-8"))
 
-def render_html(document: Document, fonts: str) -> str:
-    """The finished page; `fonts` is its @font-face CSS (derive.typeset.fonts.font_css)."""
-    css = (templates_dir() / "sheet.css").read_text("utf-8")
-    template = _environment().get_template("sheet.html.j2")
-    return template.render(doc=document, css=Markup(css), fonts=Markup(fonts))
+    def formulas(self, document: Document) -> Formulas:
+        """Every formula of the document, typeset: the slow part, done once per document."""
+        return self.math.document(formulas(document))
 
+    def render(self, document: Document, fonts: str, typeset: Formulas) -> str:
+        """The finished page; `fonts` is its @font-face CSS, `typeset` its formulas."""
 
-def typeset(document: Document) -> None:
-    """Typeset every formula ahead (they are cached), e.g. while something else runs."""
-    render_html(document, "")
+        def formula(tex: str, display: bool) -> Markup:
+            return Markup(typeset[(tex, display)].svg)
+
+        template = self.environment.get_template("sheet.html.j2")
+        return template.render(doc=document, css=self.css, fonts=Markup(fonts), formula=formula)
+
+    def html(self, document: Document, typeset: Formulas, words_css: str) -> str:
+        """The HTML file: fonts inlined and cut down to what the page uses (`words_css` for its
+        words, derive.typeset.fonts.words_css, may be cut in another process)."""
+        fonts = words_css + "\n" + math_css(characters(typeset))
+        return self.render(document, fonts, typeset)
+
+    def pdf(self, document: Document, typeset: Formulas) -> bytes:
+        """The PDF file: the same page for WeasyPrint, fonts linked by file (it embeds what is
+        used)."""
+        return render_pdf(self.render(document, linked_css(), typeset))

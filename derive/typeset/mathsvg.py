@@ -1,6 +1,9 @@
 """LaTeX → inline SVG with ziamath (STIX Two Math), sized in em and sitting on the text baseline.
 
-Pure Python, deterministic (same LaTeX, same bytes), cached per LaTeX string. Glyphs that stand
+Pure Python, deterministic (same LaTeX, same bytes). A MathTypesetter caches formulas (a
+bounded cache, in the instance), and each formula carries the characters it sets as text, so a
+document's math font subset is the union of its own formulas' characters: nothing depends on
+what was typeset before. Glyphs that stand
 for one character are written as SVG text in the 'STIXTwoMathFormulas' font rather than as outlines:
 WeasyPrint draws a sheet's math about twice as fast, the PDF is a quarter of the size, and the
 math can be selected and extracted as text. That, and making ziamath faster, takes patches that
@@ -13,6 +16,7 @@ from __future__ import annotations
 import functools
 import re
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
@@ -40,9 +44,6 @@ def font_path() -> Path:
     return Path(_ziamath().__file__).parent / "fonts" / "STIXTwoMath-Regular.ttf"
 
 
-_TEXT_SEEN: set[str] = set()  # characters set as text so far
-
-
 def _merge_runs(parent: ET.Element) -> None:
     """Join neighbouring <text> glyphs on one baseline into one element with an x list."""
     children = list(parent)
@@ -67,9 +68,14 @@ def _merge_runs(parent: ET.Element) -> None:
         parent.extend(merged)
 
 
-@functools.cache
-def svg(tex: str, display: bool = True) -> str:
-    """One formula as an <svg> element string."""
+@dataclass(frozen=True)
+class Typeset:
+    svg: str  # an <svg> element
+    characters: frozenset[str]  # set as text in the math font (none when glyphs are outlines)
+
+
+def typeset(tex: str, display: bool = True) -> Typeset:
+    """One formula as an <svg> element string, and the characters it sets as text."""
     zm = _ziamath()
     from ziamath.tex import tex2mml
 
@@ -77,7 +83,8 @@ def svg(tex: str, display: bool = True) -> str:
     # TeX's spacing around ×, which ziamath draws cramped; room between aligned rows
     mml = mml.replace(_TIMES, _SPACED_TIMES)
     mml = _ROWSPACING.sub(r'\g<1>0.6em"', mml)
-    with ziamath_patches.glyphs_as_text(_TEXT_SEEN):
+    seen: set[str] = set()
+    with ziamath_patches.glyphs_as_text(seen):
         element = zm.Math(mml, size=EM).svgxml()
     _merge_runs(element)
     width, height = float(element.attrib.pop("width")), float(element.attrib.pop("height"))
@@ -96,10 +103,21 @@ def svg(tex: str, display: bool = True) -> str:
     title = ET.Element("title")
     title.text = tex
     element.insert(0, title)
-    return ET.tostring(element, encoding="unicode")
+    characters = frozenset(c for text in seen for c in text)
+    return Typeset(ET.tostring(element, encoding="unicode"), characters)
 
 
-def characters() -> str:
-    """Every character the formulas typeset so far set as text (for the math font subset;
-    none when glyphs are outlines)."""
-    return "".join(sorted({c for text in _TEXT_SEEN for c in text}))
+class MathTypesetter:
+    """Typesets formulas, remembering the last `cache_size` (one course's sheets repeat many)."""
+
+    def __init__(self, cache_size: int = 4096) -> None:
+        self.typeset = functools.lru_cache(maxsize=cache_size)(typeset)
+
+    def document(self, formulas: list[tuple[str, bool]]) -> dict[tuple[str, bool], Typeset]:
+        """Every formula of a document, typeset (in order, each once)."""
+        return {key: self.typeset(*key) for key in dict.fromkeys(formulas)}
+
+
+def characters(formulas: dict[tuple[str, bool], Typeset]) -> str:
+    """The characters a document's formulas set as text (for its math font subset)."""
+    return "".join(sorted({c for t in formulas.values() for c in t.characters}))
