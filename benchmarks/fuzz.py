@@ -558,7 +558,14 @@ def expected(doc: Json) -> dict[str, Expected]:
 
 def _error(got: Any, want: Expected) -> float:
     """|got − want| / (|want| + floor/RELATIVE): the relative error with the absolute floor
-    folded in, so a value agrees exactly when this is at most RELATIVE."""
+    folded in, so a value agrees exactly when this is at most RELATIVE. A value beyond
+    float64's range comes as a decimal string (docs/json.md)."""
+    if isinstance(got, str):
+        try:
+            got = mpf(got)
+        except ValueError:
+            return math.inf
+        return float(abs(got - want.value) / (abs(want.value) + want.floor / RELATIVE))
     if isinstance(got, bool) or not isinstance(got, int | float) or not math.isfinite(got):
         return math.inf
     return float(abs(mpf(got) - want.value) / (abs(want.value) + want.floor / RELATIVE))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 
 from derive.engine.derivation import Local
-from derive.engine.names import LOSS, delta_latex, node_label, node_latex, partial_latex
+from derive.engine.names import LOSS, Name, delta_latex, node_label, node_latex, partial_latex
 from derive.engine.network import Neuron
 from derive.engine.operations import ACTIVATIONS
 from derive.sheets import latex, numbers
@@ -204,7 +204,7 @@ def update_line(ctx: Context, param: str) -> Formula:
     p = node_latex(param)
     rate = numbers.given_latex(ctx.u.rule.hyperparameters["learning_rate"])
     return equation(
-        f"{p}'",
+        Name(param, updated=True).latex,
         rf"{p} - \eta \, {partial_latex(LOSS, param)}",
         f"{num.node(param)} - {rate} \\times {num.factor(num.tex(step.gradient))}",
         num.updated_tex(param),

@@ -78,7 +78,7 @@ def loss_line(ctx: Context) -> Formula:
     net = ctx.net
     expr = net.exprs[LOSS]
     subs = {net.symbols[n]: ctx.num.node(n) for n in (*net.outputs, *net.targets)}
-    sides = ["C", latex.formula(expr)]
+    sides = [node_latex(LOSS), latex.formula(expr)]
     if len(net.outputs) <= 4:
         sides.append(latex.formula(expr, subs))
     return equation(*sides, ctx.num.tex(ctx.d.loss))

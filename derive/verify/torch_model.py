@@ -106,10 +106,24 @@ class TorchNetwork:
         return detached, theta.grad[0]
 
     def sgd_step(self, learning_rate: float) -> torch.Tensor:
-        """θ after one step of torch.optim.SGD on the example's loss."""
+        """θ after one step of torch.optim's SGD on the example's loss: the functional step
+        torch.optim.SGD.step runs (constructing the class imports TorchDynamo, half a second)."""
+        from torch.optim.sgd import sgd
+
         theta = self.theta.clone().requires_grad_(True)
-        optimizer = torch.optim.SGD([theta], lr=learning_rate)
         with single_thread():
             self.forward(theta.unsqueeze(0)).loss.sum().backward()
-            optimizer.step()
-        return theta.detach()
+            stepped = theta.detach().clone()
+            sgd(
+                [stepped],
+                [theta.grad],
+                [None],
+                foreach=False,
+                weight_decay=0.0,
+                momentum=0.0,
+                lr=learning_rate,
+                dampening=0.0,
+                nesterov=False,
+                maximize=False,
+            )
+        return stepped

@@ -26,7 +26,6 @@ from derive.engine.names import LOSS
 from derive.engine.network import Network
 from derive.engine.update import Update
 from derive.errors import VerificationError
-from derive.verify.finite_differences import finite_differences, loss_noise
 from derive.verify.sympy_check import sympy_gradients
 
 if TYPE_CHECKING:
@@ -82,7 +81,10 @@ def verify(derivation: Derivation, update: Update) -> Verification:
     VerificationError on a disagreement that rounding does not explain."""
     if derivation.places is not None:
         raise ValueError("verify the exact derivation, not a rounded one")
-    from derive.verify.torch_model import TorchNetwork  # torch takes a second to import
+    # torch takes a second to import: only here, so sheets can read this module's data types
+    # (and fork their background work) without it
+    from derive.verify.finite_differences import finite_differences, loss_noise
+    from derive.verify.torch_model import TorchNetwork
 
     network = derivation.network
     reference, rough = rounding_estimates(network)
@@ -180,7 +182,7 @@ def _check_forward(
     """Largest difference, relative to max(1, |value|), of derive's forward values and
     PyTorch's; raises where rounding does not explain one."""
     network = derivation.network
-    rows = [("C", forward.loss[0])]
+    rows = [(LOSS, forward.loss[0])]
     for l, layer in enumerate(network.layers):
         for n in layer:
             rows += [(n.z, forward.pre[l][0, n.index]), (n.a, forward.post[l][0, n.index])]
