@@ -11,6 +11,7 @@ SIGKILL when its parent dies (PR_SET_PDEATHSIG); elsewhere the helper watches it
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import multiprocessing
 import os
@@ -19,12 +20,14 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from derive.errors import BackgroundError, DeriveError
 
 T = TypeVar("T")
+Q = TypeVar("Q")
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+_DONE = "derive: no more requests"
 WATCH_SECONDS = 0.2  # how often a helper without PR_SET_PDEATHSIG looks for its parent
 
 
@@ -32,61 +35,96 @@ def in_background(work: Callable[[], T], nice: int = 0) -> Callable[[], T]:
     """Start work() in a forked process; the returned function waits and returns or raises.
     A `nice` child yields the processor to work that is needed sooner. Call it from the main
     thread: Linux ties the helper's life to the thread that forked it."""
-    # fork shares the parent's SymPy objects without pickling; it is unsafe once torch's
-    # threads exist, and missing on some systems: then work runs here and now
-    if "fork" not in multiprocessing.get_all_start_methods() or "torch" in sys.modules:
-        result = work()
-        return lambda: result
-    context = multiprocessing.get_context("fork")
-    receive, send = context.Pipe(duplex=False)
-    parent = os.getpid()
+    service: Service[None, T] = Service(lambda: None, lambda _: work(), nice)
+    answer = service.ask(None)
+    service.close()
+    return answer
 
-    def run() -> None:
-        _end_with_parent(parent)
-        # Ctrl-C reaches the whole process group; the parent answers it and ends this one
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-        receive.close()  # else a write to a dead parent's full pipe would wait forever
-        try:
+
+class Service(Generic[Q, T]):
+    """A helper process that prepares once (an import that takes half a second), then answers
+    requests in order: serve(request) for each ask(request), while this process goes on.
+    Where fork is missing, or unsafe (once torch's threads exist), the work runs here."""
+
+    def __init__(self, prepare: Callable[[], None], serve: Callable[[Q], T], nice: int = 0):
+        self.serve = serve
+        self.inline = "fork" not in multiprocessing.get_all_start_methods() or (
+            "torch" in sys.modules
+        )
+        if self.inline:
+            prepare()
+            return
+        context = multiprocessing.get_context("fork")
+        self.connection, theirs = context.Pipe()
+        parent = os.getpid()
+
+        def run() -> None:
+            _end_with_parent(parent)
+            # Ctrl-C reaches the whole process group; the parent answers it and ends this one
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+            self.connection.close()  # else a dead parent's full pipe could block us forever
             os.nice(nice)
-            send.send(("ok", work()))
-        except DeriveError as exc:
-            send.send(("error", (type(exc), exc.args)))
-        except BaseException as exc:  # reported to the parent, which raises it
-            send.send(("crash", repr(exc)))
+            prepare()
+            while True:
+                try:
+                    request = theirs.recv()
+                except EOFError:  # the parent is gone
+                    return
+                if request == _DONE:
+                    return
+                try:
+                    theirs.send(("ok", serve(request)))
+                except DeriveError as exc:
+                    theirs.send(("error", (type(exc), exc.args)))
+                except BaseException as exc:  # reported to the parent, which raises it
+                    theirs.send(("crash", repr(exc)))
 
-    child = context.Process(target=run, daemon=True)
-    # Ctrl-C in the middle of fork would raise in Python's at-fork hooks, which swallow it:
-    # hold it back until the fork is done
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        child.start()
-    finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-    send.close()
-
-    def wait() -> T:
+        self.child = context.Process(target=run, daemon=True)
+        # Ctrl-C in the middle of fork would raise in Python's at-fork hooks, which swallow
+        # it: hold it back until the fork is done
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
-            kind, value = receive.recv()
-        except EOFError:
-            child.join()
+            self.child.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        theirs.close()
+
+    def ask(self, request: Q) -> Callable[[], T]:
+        """Send a request now; the returned function waits for its answer (answers come in
+        the order asked) and returns it or raises what the helper raised."""
+        if self.inline:
+            result = self.serve(request)
+            return lambda: result
+        with contextlib.suppress(OSError):  # already gone: its answer says why
+            self.connection.send(request)
+        return self._answer
+
+    def close(self) -> None:
+        """No more requests: the helper ends once it has answered the last."""
+        if not self.inline:
+            with contextlib.suppress(OSError):  # already gone: its answer says why
+                self.connection.send(_DONE)
+
+    def _answer(self) -> T:
+        try:
+            kind, value = self.connection.recv()
+        except (EOFError, OSError):  # the helper died: a closed or reset pipe
+            self.child.join()
             raise BackgroundError(
-                f"a helper process ended without an answer (exit code {child.exitcode}); "
+                f"a helper process ended without an answer (exit code {self.child.exitcode}); "
                 "was it killed, or out of memory?"
             ) from None
         except BaseException:  # Ctrl-C while waiting: the answer is no longer wanted
-            child.kill()
-            child.join()
+            self.child.kill()
+            self.child.join()
             raise
-        child.join()
         if kind == "ok":
             return value
         if kind == "error":
             error_type, args = value
             raise error_type(*args)
         raise RuntimeError(f"the background process failed: {value}")
-
-    return wait
 
 
 def _end_with_parent(parent: int) -> None:

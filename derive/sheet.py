@@ -12,7 +12,6 @@ import html as html_escape
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from derive.background import in_background
 from derive.engine.derivation import Derivation, derive
 from derive.engine.spec import Spec, load_spec
 from derive.engine.update import descend
@@ -22,9 +21,7 @@ from derive.sheets.builder import DocumentBuilder
 from derive.sheets.document import Document
 from derive.sheets.locale import LANGUAGES
 from derive.solution import Solving
-from derive.typeset.fonts import words_css
 from derive.typeset.html import Formulas, HtmlRenderer
-from derive.typeset.pdf import prepare_pdf
 
 FORMATS = ("html", "pdf")
 CARRIES = ("exact", "rounded")
@@ -61,22 +58,21 @@ class Sheet:
 
     @functools.cached_property
     def _built(self) -> tuple[Document, Formulas, Callable[[], str]]:
-        solving = self.solving
+        solving, renderer = self.solving, self.renderer
         if self.carry == "exact":
             shown, update = solving.derivation, solving.update
         else:
             shown = derive(solving.derivation.network, self.precision)
             update = descend(shown)
         builder = DocumentBuilder(shown, update, self.lang, self.precision, self.carry)
-        words = builder.words()
-        # the verification and the HTML file's fonts run in other processes while the
-        # formulas are typeset here; the PDF links its fonts and needs only the verification
+        # the verification, the HTML file's fonts and WeasyPrint's import run in other
+        # processes while the formulas are typeset here
         solving.start()
-        fonts = in_background(lambda: words_css(words), nice=10)
-        self.renderer.formulas(builder.document(None))
-        prepare_pdf()
+        renderer.pdf_renderer.prepare()
+        fonts = renderer.word_fonts(builder.words())
+        renderer.formulas(builder.document(None))
         document = builder.document(solving.solution.verification)  # raises if a check failed
-        return document, self.renderer.formulas(document), fonts
+        return document, renderer.formulas(document), fonts
 
     @property
     def document(self) -> Document:
@@ -89,23 +85,40 @@ class Sheet:
         return self.renderer.html(document, typeset, fonts())
 
     @functools.cached_property
-    def pdf(self) -> bytes:
-        """The same page for WeasyPrint, fonts linked by file."""
+    def _pdf(self) -> Callable[[], bytes]:
         document, typeset, _ = self._built
         return self.renderer.pdf(document, typeset)
+
+    @functools.cached_property
+    def pdf(self) -> bytes:
+        """The same page for WeasyPrint, fonts linked by file."""
+        return self._pdf()
 
     def paths(self, directory: str | Path, formats: tuple[str, ...] = FORMATS) -> list[Path]:
         """DIR/<name>.<lang>.<format> for each format."""
         return [Path(directory) / f"{self.spec.name}.{self.lang}.{fmt}" for fmt in formats]
 
+    def render(
+        self, directory: str | Path, formats: tuple[str, ...] = FORMATS
+    ) -> Callable[[], dict[Path, bytes]]:
+        """Build the sheet and start its PDF; the returned function finishes the files:
+        {path: contents} of each format. A run renders the next sheet in between."""
+        if "pdf" in formats:
+            self._pdf  # noqa: B018 - starts the helper on it
+        else:
+            self._built  # noqa: B018
+
+        def finish() -> dict[Path, bytes]:
+            contents = {"pdf": lambda: self.pdf, "html": lambda: self.html.encode("utf-8")}
+            return {p: contents[f]() for p, f in zip(self.paths(directory, formats), formats)}
+
+        return finish
+
     def outputs(
         self, directory: str | Path, formats: tuple[str, ...] = FORMATS
     ) -> dict[Path, bytes]:
-        """{path: contents} of each format, rendered (the PDF first: the HTML file's fonts may
-        still be being cut in the background)."""
-        rendered = {"pdf": lambda: self.pdf, "html": lambda: self.html.encode("utf-8")}
-        contents = {fmt: rendered[fmt]() for fmt in sorted(formats, key=list(rendered).index)}
-        return dict(zip(self.paths(directory, formats), (contents[f] for f in formats)))
+        """{path: contents} of each format."""
+        return self.render(directory, formats)()
 
     def write(self, directory: str | Path, formats: tuple[str, ...] = FORMATS) -> list[Path]:
         """Write DIR/<name>.<lang>.<format> for each format, all or none; returns the paths."""

@@ -187,7 +187,7 @@ def test_a_failure_leaves_no_file(tmp_path, monkeypatch):
     def broken(html: str) -> bytes:
         raise RuntimeError("renderer crashed")
 
-    monkeypatch.setattr("derive.typeset.html.render_pdf", broken)
+    monkeypatch.setattr("derive.typeset.pdf.render_pdf", broken)
     with pytest.raises(RuntimeError):
         sheet.write(tmp_path)
     assert list(tmp_path.iterdir()) == []

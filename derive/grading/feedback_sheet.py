@@ -75,7 +75,7 @@ class FeedbackSheet:
 
     @functools.cached_property
     def pdf(self) -> bytes:
-        return self.renderer.pdf(self.document, self._typeset)
+        return self.renderer.pdf(self.document, self._typeset)()
 
     def write(self, directory: Path, formats: tuple[str, ...]) -> list[Path]:
         """Write DIR/<answers name>.feedback.<lang>.<format>; returns the paths."""

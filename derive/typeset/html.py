@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import jinja2
 from markupsafe import Markup
 
+from derive.background import Service
 from derive.sheets.document import Document, formulas
-from derive.typeset.fonts import linked_css, math_css
+from derive.typeset.fonts import linked_css, math_css, words_css
 from derive.typeset.mathsvg import MathTypesetter, Typeset, characters
-from derive.typeset.pdf import render_pdf
+from derive.typeset.pdf import PdfRenderer
 
 Formulas = dict[tuple[str, bool], Typeset]
 
@@ -32,6 +34,8 @@ class HtmlRenderer:
 
     def __init__(self, math: MathTypesetter | None = None) -> None:
         self.math = math or MathTypesetter()
+        self.pdf_renderer = PdfRenderer()
+        self._fonts: Service[str, str] | None = None
         directory = templates_dir()
         self.environment = jinja2.Environment(
             loader=jinja2.FileSystemLoader(directory),
@@ -55,13 +59,20 @@ class HtmlRenderer:
         template = self.environment.get_template("sheet.html.j2")
         return template.render(doc=document, css=self.css, fonts=Markup(fonts), formula=formula)
 
+    def word_fonts(self, text: str) -> Callable[[], str]:
+        """Start cutting the words' fonts down to `text` (words_css) in a helper process, at
+        low priority; the returned function waits for the @font-face CSS."""
+        if self._fonts is None:
+            self._fonts = Service(lambda: None, words_css, nice=10)
+        return self._fonts.ask(text)
+
     def html(self, document: Document, typeset: Formulas, words_css: str) -> str:
         """The HTML file: fonts inlined and cut down to what the page uses (`words_css` for its
         words, derive.typeset.fonts.words_css, may be cut in another process)."""
         fonts = words_css + "\n" + math_css(characters(typeset))
         return self.render(document, fonts, typeset)
 
-    def pdf(self, document: Document, typeset: Formulas) -> bytes:
+    def pdf(self, document: Document, typeset: Formulas) -> Callable[[], bytes]:
         """The PDF file: the same page for WeasyPrint, fonts linked by file (it embeds what is
-        used)."""
-        return render_pdf(self.render(document, linked_css(), typeset))
+        used), rendered in a helper process; the returned function waits for its bytes."""
+        return self.pdf_renderer.render(self.render(document, linked_css(), typeset))

@@ -1,12 +1,19 @@
-"""HTML → PDF with WeasyPrint, byte-identical for the same HTML."""
+"""HTML → PDF with WeasyPrint, byte-identical for the same HTML.
+
+Importing WeasyPrint takes half a second and rendering a page about as long: a PdfRenderer
+does both in a helper process, the import while the formulas are typeset, each page while the
+next is being built.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+
+from derive.background import Service
 
 
-def prepare_pdf() -> None:
-    """Import WeasyPrint (half a second) ahead, e.g. while waiting for something else."""
+def _import_weasyprint() -> None:
     import weasyprint  # noqa: F401
 
 
@@ -25,3 +32,20 @@ def render_pdf(html: str) -> bytes:
             del os.environ["SOURCE_DATE_EPOCH"]
         else:
             os.environ["SOURCE_DATE_EPOCH"] = previous
+
+
+class PdfRenderer:
+    """Renders PDFs in a helper process started on first use (or by prepare())."""
+
+    def __init__(self) -> None:
+        self._service: Service[str, bytes] | None = None
+
+    def prepare(self) -> None:
+        """Start the helper, which imports WeasyPrint at once."""
+        if self._service is None:
+            self._service = Service(_import_weasyprint, render_pdf, nice=5)
+
+    def render(self, html: str) -> Callable[[], bytes]:
+        """Start rendering `html`; the returned function waits for the PDF's bytes."""
+        self.prepare()
+        return self._service.ask(html)
