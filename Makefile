@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench fuzz clean
 
 install: $(STAMP)
 
@@ -30,6 +30,9 @@ lint: install
 bench: install
 	$(BIN)/python benchmarks/engine.py
 	$(BIN)/python benchmarks/sheet.py
+
+fuzz: install
+	$(BIN)/python benchmarks/fuzz.py
 
 clean:
 	rm -rf $(VENV) output

@@ -58,6 +58,7 @@ def to_json(solution: Solution) -> dict[str, Any]:
         "verification": {
             "sympy_skipped": v.sympy_skipped,
             "sympy_unevaluable": list(v.sympy_unevaluable),
+            "rounding_explained": list(v.rounding_explained),
             "forward_disagreement": _finite(v.forward_disagreement),
             "update_disagreement": _finite(v.update_disagreement),
         },

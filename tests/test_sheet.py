@@ -13,11 +13,15 @@ import pypdf
 import pytest
 
 from derive.cli import main
+from derive.engine.derivation import derive
 from derive.engine.exact import round_places, update_places
+from derive.engine.names import Name
+from derive.engine.network import build_network
 from derive.engine.spec import load_spec
 from derive.engine.update import descend
 from derive.sheet import Sheet, sheets
 from derive.sheets import numbers
+from derive.sheets.builder import DocumentBuilder
 from derive.sheets.document import Formula, document_strings
 from tests.conftest import make_spec
 
@@ -246,3 +250,32 @@ def test_two_specs_of_one_name_are_refused(tmp_path, capsys):
     assert main(["sheet", *specs, "-o", str(tmp_path / "out")]) == 2
     assert "two specs named 'net'" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_vanishing_step_renders_with_its_tiny_gradient():
+    # σ(70): the gradient is 7.95×10⁻³¹, the step too small to show (this used to crash)
+    sheet = Sheet(make_spec(layers=[1, 1], inputs=[1.0], targets=[0.0], weights=[70]))
+    lines = " ".join(_formulas(sheet))
+    assert r"= 70 - 0.1 \times 7.95 \times 10^{-31} = 70.000" in lines
+    assert "7.95×10⁻³¹" in sheet.html  # the summary table
+    assert sheet.document.sections[-1].blocks  # the note on float64's rounding of 1 − σ(z)
+    assert "float64's rounding explains" in "".join(document_strings(sheet.document))
+
+
+def test_kinked_derivatives_print_as_cases():
+    derivation = derive(
+        build_network(
+            make_spec(
+                layers=[1, 1],
+                activation="leaky_relu",
+                negative_slope=0.2,
+                inputs=[1.0],
+                targets=[0.0],
+                weights=[-0.5],
+            )
+        )
+    )
+    builder = DocumentBuilder(derivation, descend(derivation), "en", 3, "exact")
+    local = builder.worked(Name("o1", "z1"))[0].latex
+    assert r"\begin{cases} 1 & z_{1} > 0 \\ 0.2 & z_{1} \le 0 \end{cases}" in local
+    assert local.endswith("= 0.200")

@@ -31,15 +31,15 @@ def math_function(
     nargs: int = 1,
 ) -> type[sp.Function]:
     """A SymPy function that knows its exact value over decimals, its derivative in the form a
-    textbook prints (σ(z)(1 − σ(z))), how it prints, and its form in elementary functions (exp,
-    Piecewise) for the independent whole-loss check. Arguments after the first are settings
-    (a slope): constants to the chain rule, not printed inside the brackets."""
+    textbook prints (σ(z)(1 − σ(z))), how it prints (`latex(printed z, *settings)`), and its
+    form in elementary functions (exp, max) for the independent whole-loss check. Arguments
+    after the first are settings (a slope): constants to the chain rule."""
 
     def fdiff(self: sp.Function, argindex: int = 1) -> sp.Expr:
         return derivative(self.func, *self.args) if argindex == 1 else sp.Integer(0)
 
     def print_latex(self: sp.Function, printer: Any, exp: str | None = None) -> str:
-        tex = latex(printer._print(self.args[0]))
+        tex = latex(printer._print(self.args[0]), *self.args[1:])
         return rf"{{{tex}}}^{{{exp}}}" if exp else tex
 
     return type(
@@ -54,6 +54,12 @@ def math_function(
             "__module__": __name__,
         },
     )
+
+
+def _cases(positive: str, otherwise: str, z: str) -> str:
+    """A kinked unit's derivative as textbooks write it: 1 if z > 0, the other value if z ≤ 0
+    (no words, so it reads the same in every language)."""
+    return rf"\begin{{cases}} {positive} & {z} > 0 \\ {otherwise} & {z} \le 0 \end{{cases}}"
 
 
 def _sigmoid(z: Decimal) -> Decimal:
@@ -89,7 +95,7 @@ tanh = math_function(
 )
 step = math_function(  # ReLU's derivative; 0 at the kink, as PyTorch
     "step",
-    lambda z: rf"\mathbb{{1}}\left[{z} > 0\right]",
+    lambda z: _cases("1", "0", z),
     lambda z: _ONE if z > 0 else Decimal(0),
     lambda f, z: sp.Integer(0),
     lambda z: sp.Piecewise((1, z > 0), (0, True)),
@@ -103,7 +109,7 @@ relu = math_function(
 )
 leaky_step = math_function(  # leaky ReLU's derivative; the slope at the kink, as PyTorch
     "leaky_step",
-    lambda z: rf"\mathbb{{1}}_{{\alpha}}\left[{z} > 0\right]",
+    lambda z, slope: _cases("1", f"{Decimal(slope.p) / Decimal(slope.q):f}", z),
     lambda z, slope: _ONE if z > 0 else slope,
     lambda f, z, slope: sp.Integer(0),
     lambda z, slope: sp.Piecewise((1, z > 0), (slope, True)),
@@ -111,7 +117,7 @@ leaky_step = math_function(  # leaky ReLU's derivative; the slope at the kink, a
 )
 leaky_relu = math_function(
     "leaky_relu",
-    lambda z: rf"\operatorname{{LeakyReLU}}\left({z}\right)",
+    lambda z, slope: rf"\operatorname{{LeakyReLU}}\left({z}\right)",
     lambda z, slope: z if z > 0 else slope * z,
     lambda f, z, slope: leaky_step(z, slope),
     lambda z, slope: slope * z + (1 - slope) * sp.Max(0, z),

@@ -14,11 +14,14 @@ LINE_WIDTH = 72  # about the characters a formula line holds on A4 (see width)
 
 _FRACTION = re.compile(r"\\frac\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}")
 _COMMAND = re.compile(r"\\(left|right|cdot|times|,|[a-zA-Z]+)")
+_CASES = re.compile(r"\\begin\{cases\}(.*?)\\end\{cases\}")
 
 
 def width(tex: str) -> int:
     """Rough printed width of a formula in characters: a fraction is as wide as its wider
-    part, commands and braces take no room, an operator about one character."""
+    part, cases as their widest row, commands and braces take no room, an operator about one
+    character."""
+    tex = _CASES.sub(lambda m: "x" + max(m.group(1).split(r"\\"), key=width), tex)
     while (match := _FRACTION.search(tex)) is not None:
         wider = max(match.group(1), match.group(2), key=lambda part: width(part))
         tex = tex[: match.start()] + wider + tex[match.end() :]

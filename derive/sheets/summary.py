@@ -63,6 +63,9 @@ def verification(ctx: Context, v: Verification) -> Section:
     if v.sympy_unevaluable:
         names = ", ".join(map(node_label, v.sympy_unevaluable))
         blocks.append(paragraph(words["sympy_unevaluable"], names=names))
+    if v.rounding_explained:
+        names = ", ".join(map(node_label, v.rounding_explained))
+        blocks.append(paragraph(words["float_rounding"], names=names))
     if any(c.kink for c in v.checks.values()):
         blocks.append(paragraph(words["kink"]))
     if ctx.d.places is not None:

@@ -17,9 +17,11 @@ from pathlib import Path
 from derive.typeset.mathsvg import FAMILY as MATH_FAMILY
 
 FAMILY, SYMBOLS, MATH = "NanumGothic", "STIXTwoMathSymbols", MATH_FAMILY
-# what STIX draws even where NanumGothic has a glyph: Greek, ×, primes, sub- and superscripts,
-# arrows, math operators (NanumGothic's are undersized or missing, U+2212 among them)
+# what STIX draws even where NanumGothic has a glyph: Greek, ×, primes, sub- and superscripts
+# (¹²³ too), arrows, math operators (NanumGothic's are undersized or missing, U+2212 among them)
 SYMBOL_RANGES = (
+    (0x00B2, 0x00B3),  # ² ³ (10⁻³¹ in a table: NanumGothic's are small and out of line)
+    (0x00B9, 0x00B9),  # ¹
     (0x00D7, 0x00D7),
     (0x0370, 0x03FF),
     (0x2032, 0x2033),

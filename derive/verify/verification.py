@@ -59,6 +59,7 @@ class Verification:
     sympy_skipped: str | None  # why SymPy's whole-loss differentiation was skipped
     sympy_parts: int  # the size of the whole-loss expression (what the budget counts)
     sympy_unevaluable: tuple[str, ...]  # parameters whose SymPy form cannot be evaluated here
+    rounding_explained: tuple[str, ...]  # PyTorch differs beyond 1e-9 here, within its rounding
     forward_disagreement: float  # largest |derive − PyTorch| / max(1, |value|), forward values
     update_disagreement: float  # largest |derive − torch.optim| over the updated parameters
 
@@ -134,9 +135,15 @@ def verify(derivation: Derivation, update: Update) -> Verification:
             largest_disagreement=max(gaps, default=0.0),
         )
     unevaluable = tuple(p for p in symbolic.values if checks[p].sympy is None)
+    explained = tuple(
+        p
+        for p, c in checks.items()
+        if not c.kink
+        and abs(c.autograd - c.chain_rule) > RELATIVE * max(abs(c.autograd), abs(c.chain_rule))
+    )
     update_gap = _check_update(update, model, checks)
     return Verification(
-        checks, symbolic.skipped, symbolic.parts, unevaluable, forward_gap, update_gap
+        checks, symbolic.skipped, symbolic.parts, unevaluable, explained, forward_gap, update_gap
     )
 
 
