@@ -191,3 +191,28 @@ def test_softplus_far_out_keeps_its_digits():
     # torch's own F.softplus turns linear above z = 20; derive's check uses logaddexp
     solution = solve(make_spec(layers=[1, 1], activation="softplus", inputs=[1], weights=[25]))
     assert float(solution.derivation.values["o1"]) == pytest.approx(25 + math.exp(-25), rel=1e-15)
+
+
+def test_sympys_form_that_cancels_beyond_its_digits_is_not_compared():
+    # found by benchmarks/fuzz.py: a saturated softmax writes 1 − o as e^514-sized terms that
+    # cancel to 10⁻⁵⁶⁰; SymPy's form gave a stable-looking 8.9e-562 for a gradient the chain
+    # rule (and a 1500-digit reference) puts at 1.1711168081657603893914e-560
+    d = run(
+        layers=[6, 3, 2],
+        activation=["relu", "softmax"],
+        loss="sse",
+        bias="layer",
+        numbering="by_target",
+        inputs=[-92.2986, 1.45, 8.17, -428.48656, 0.07973, -425.5760],
+        targets=[0.0929, -0.125033],
+        weights=[
+            *[-0.03, -0.011513, 0.03, -0.2, -0.1, -2.47, -1.76, 0.117, -0.05014, -3.495],
+            *[1.4, -0.853594, 0.625146, 4.4, 1.8, 0.1, -3.224061, 0.5, 0.012710, -0.39],
+            *[-0.02001, 0.367, 0.0477, -0.1],
+        ],
+        biases=[0.179, 0.035],
+        learning_rate=0.000001,
+    )
+    assert str(d.gradients["w2"].value).startswith("1.1711168081657603893914")
+    v = _verify(d)
+    assert "w2" in v.sympy_unevaluable and v.checks["w2"].sympy is None

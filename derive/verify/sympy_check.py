@@ -4,9 +4,9 @@ Independent of derive's node-by-node walk: the loss is written out over the inpu
 parameters, every activation in elementary functions (exp, Piecewise for ReLU), and SymPy
 differentiates that. It swells with the network, so it runs only within a budget of expression
 size × parameters (calibrated to about 2 s on the project machine, see docs/performance.md);
-the budget is a count, not a clock, so the same spec always gets the same verdict. Values are
-taken at 50 and 100 digits: their difference says how many digits the written-out expression
-itself loses (1 − σ(z) written out cancels where a unit saturates).
+the budget is a count, not a clock, so the same spec always gets the same verdict. Each value
+comes with a bound on the rounding its written-out form gathered (derive.verify.bounded): 1 − σ(z)
+written out cancels where a unit saturates.
 """
 
 from __future__ import annotations
@@ -16,17 +16,16 @@ from decimal import Decimal
 
 import sympy as sp
 
-from derive.engine.exact import PRECISION, evaluate, exact_context
 from derive.engine.network import LOSS, Network
+from derive.verify.bounded import evaluate_bounded
 
 BUDGET = 15_000  # expression size × parameters: at most ~125 µs each (measured)
-HIGH_PRECISION = 2 * PRECISION
 
 
 @dataclass(frozen=True)
 class SympyGradients:
     values: dict[str, Decimal | None]  # None: cannot be evaluated at these values
-    errors: dict[str, Decimal]  # |value at 50 digits − at 100|: what SymPy's form loses
+    errors: dict[str, Decimal]  # a bound on what rounding inside SymPy's written-out form cost
     parts: int  # distinct sub-expressions of the whole loss
     skipped: str | None  # why nothing was computed
 
@@ -73,14 +72,7 @@ def sympy_gradients(network: Network) -> SympyGradients:
     for p in network.params:
         derivative = sp.diff(loss, network.symbols[p])
         try:
-            value = evaluate(derivative, at, precision=PRECISION)
-            closer = evaluate(derivative, at, precision=HIGH_PRECISION)
+            values[p], errors[p] = evaluate_bounded(derivative, at)
         except (ArithmeticError, ValueError):
             values[p] = None
-            continue
-        if not (value.is_finite() and closer.is_finite()):
-            values[p] = None
-            continue
-        with exact_context(HIGH_PRECISION):
-            values[p], errors[p] = value, abs(closer - value)
     return SympyGradients(values, errors, parts, None)
