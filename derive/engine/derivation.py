@@ -25,7 +25,7 @@ from derive.engine.exact import (
     round_places,
 )
 from derive.engine.names import Name
-from derive.engine.network import LOSS, Network, path_counts, paths
+from derive.engine.network import LOSS, LocalForm, Network, path_counts, paths
 from derive.engine.operations import ACTIVATIONS
 from derive.errors import InputError
 
@@ -35,14 +35,29 @@ CANCELLED = Decimal(10) ** (5 - PRECISION)  # a sum this much smaller than its t
 
 @dataclass(frozen=True)
 class Local:
-    """∂of/∂wrt for two adjacent nodes (or a node and a parameter), with its value."""
+    """∂of/∂wrt for two adjacent nodes (or a node and a parameter): its forms, with numbers."""
 
-    of: str
-    wrt: str
-    generic: sp.Expr  # SymPy's derivative, over the parents' names: σ(z3)(1 − σ(z3))
-    simplified: sp.Expr  # the same over the node's own name where that reads better: o1(1 − o1)
+    form: LocalForm
     substitution: dict[str, Decimal]  # the numbers put into `simplified`: {"o1": 0.6457…}
     value: Decimal
+
+    @property
+    def of(self) -> str:
+        return self.form.of
+
+    @property
+    def wrt(self) -> str:
+        return self.form.wrt
+
+    @property
+    def generic(self) -> sp.Expr:
+        """SymPy's derivative, over the parents' names: σ(z3)(1 − σ(z3))."""
+        return self.form.generic
+
+    @property
+    def simplified(self) -> sp.Expr:
+        """The same over the node's own name where that reads better: o1(1 − o1)."""
+        return self.form.simplified
 
 
 @dataclass(frozen=True)
@@ -133,7 +148,7 @@ def _derive(
     for key, form in network.forms.items():
         value = keep(str(Name(*key)), _evaluate(form.simplified, at, at_near, float_like))
         substitution = {name: values[name] for name in form.names}
-        locals_[key] = Local(form.of, form.wrt, form.generic, form.simplified, substitution, value)
+        locals_[key] = Local(form, substitution, value)
 
     children = network.children()
     adjoints = {LOSS: Adjoint(LOSS, (), Decimal(1))}
