@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import html as html_escape
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -144,7 +145,9 @@ def sheets(
         if names.count(name) > 1:
             sources = " and ".join(s.source for s in specs if s.name == name)
             raise InputError(sources, "", f"two specs named {name!r} would write the same files")
-    renderer = HtmlRenderer()
+    # a PDF helper per core, up to one per sheet: pages render side by side
+    workers = min(len(specs) * len(langs), os.cpu_count() or 1)
+    renderer = HtmlRenderer(pdf_workers=workers)
     solvings = [Solving(spec) for spec in specs]
     for k, solving in enumerate(solvings):
         solving.start()

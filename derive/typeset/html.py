@@ -32,9 +32,9 @@ class HtmlRenderer:
     cache of pure functions: a page depends on its document alone, never on what this renderer
     rendered before, so one renderer can serve every sheet of a run."""
 
-    def __init__(self, math: MathTypesetter | None = None) -> None:
+    def __init__(self, math: MathTypesetter | None = None, pdf_workers: int = 1) -> None:
         self.math = math or MathTypesetter()
-        self.pdf_renderer = PdfRenderer()
+        self.pdf_renderer = PdfRenderer(pdf_workers)
         self._fonts: Service[str, str] | None = None
         directory = templates_dir()
         self.environment = jinja2.Environment(

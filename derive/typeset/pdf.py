@@ -35,17 +35,22 @@ def render_pdf(html: str) -> bytes:
 
 
 class PdfRenderer:
-    """Renders PDFs in a helper process started on first use (or by prepare())."""
+    """Renders PDFs in helper processes started on first use (or by prepare()): one, or for a
+    run of several sheets up to `workers`, which take the pages in turn."""
 
-    def __init__(self) -> None:
-        self._service: Service[str, bytes] | None = None
+    def __init__(self, workers: int = 1) -> None:
+        self.workers = max(1, workers)
+        self._services: list[Service[str, bytes]] = []
+        self._asked = 0
 
     def prepare(self) -> None:
-        """Start the helper, which imports WeasyPrint at once."""
-        if self._service is None:
-            self._service = Service(_import_weasyprint, render_pdf, nice=5)
+        """Start the helpers, which import WeasyPrint at once."""
+        while len(self._services) < self.workers:
+            self._services.append(Service(_import_weasyprint, render_pdf, nice=5))
 
     def render(self, html: str) -> Callable[[], bytes]:
         """Start rendering `html`; the returned function waits for the PDF's bytes."""
         self.prepare()
-        return self._service.ask(html)
+        service = self._services[self._asked % self.workers]
+        self._asked += 1
+        return service.ask(html)
