@@ -18,8 +18,7 @@ $(STAMP): pyproject.toml constraints.txt
 
 demo: install
 	$(BIN)/derive solve
-	$(BIN)/derive sheet --lang en
-	$(BIN)/derive sheet --lang ko
+	$(BIN)/derive sheet --lang en,ko
 
 test: install
 	$(BIN)/python -m pytest
