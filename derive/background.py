@@ -69,7 +69,7 @@ class Service(Generic[Q, T]):
             while True:
                 try:
                     request = theirs.recv()
-                except EOFError:  # the parent is gone
+                except (EOFError, OSError):  # the parent is gone, or done with this service
                     return
                 if request == _DONE:
                     return

@@ -106,7 +106,7 @@ def to_text(solution: Solution) -> str:
     spec = net.spec
     acts = ", ".join(dict.fromkeys(spec.activations))
     out = [
-        spec.title or "Backpropagation, one step",
+        spec.title_for("en") or "Backpropagation, one step",
         f"network {'-'.join(map(str, spec.layers))} ({acts}), loss {spec.loss}, "
         f"bias {spec.bias}, numbering {spec.numbering}, learning rate {spec.learning_rate}",
         "",

@@ -279,3 +279,32 @@ def test_kinked_derivatives_print_as_cases():
     local = builder.worked(Name("o1", "z1"))[0].latex
     assert r"\begin{cases} 1 & z_{1} > 0 \\ 0.2 & z_{1} \le 0 \end{cases}" in local
     assert local.endswith("= 0.200")
+
+
+def test_korean_lines_break_between_words(seed_ko, seed_en):
+    assert '<span class="w">경로의</span>' in seed_ko.html  # never 경로/의 across two lines
+    assert '<span class="w">' not in seed_en.html
+    footer = " ".join(seed_ko.document.footer)
+    assert "만든 도구: derive" in footer and "로 만듦" not in footer
+
+
+def test_titles_per_language(tmp_path):
+    spec = tmp_path / "net.toml"
+    seed = Path("examples/seed.toml").read_text()
+    spec.write_text('title = { en = "XOR by hand", ko = "손으로 푸는 XOR" }\n' + seed)
+    assert Sheet(spec, "ko").document.title == "손으로 푸는 XOR"
+    assert Sheet(spec, "en").document.title == "XOR by hand"
+    spec.write_text('title = { en = "Only English" }\n' + seed)
+    assert Sheet(spec, "ko").document.title == "역전파: 한 단계"  # the default for Korean
+    spec.write_text('title = { fr = "Rétropropagation" }\n' + seed)
+    assert main(["solve", str(spec)]) == 2
+
+
+def test_footer_never_shows_an_absolute_path(tmp_path, monkeypatch):
+    spec = tmp_path / "deep" / "net.toml"
+    spec.parent.mkdir()
+    spec.write_text(Path("examples/seed.toml").read_text())
+    footer = " ".join(Sheet(spec.resolve()).document.footer)
+    assert "net.toml" in footer and str(tmp_path) not in footer
+    monkeypatch.chdir(tmp_path)
+    assert "deep/net.toml" in " ".join(Sheet(spec.resolve()).document.footer)

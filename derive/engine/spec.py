@@ -15,6 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from derive import LANGUAGES
 from derive.engine.operations import ACTIVATIONS, LOSSES
 from derive.engine.source import parse_toml, read_document
 from derive.errors import InputError, shown
@@ -36,7 +37,8 @@ class Spec:
 
     source: str  # where it came from, for messages and footers
     name: str  # output file stem
-    title: str | None  # None: each language's default title
+    # as written: one string for every language, or {"en": …, "ko": …}; None: the defaults
+    title: str | dict[str, str] | None
     layers: tuple[int, ...]
     activations: tuple[str, ...]  # one per non-input layer
     loss: str
@@ -49,6 +51,12 @@ class Spec:
     learning_rate: Decimal
     # the activations' settings this network uses (leaky ReLU's negative_slope), defaults filled
     settings: Mapping[str, Decimal] = field(default_factory=dict)
+
+    def title_for(self, lang: str) -> str | None:
+        """This language's title, or None for its default."""
+        if isinstance(self.title, dict):
+            return self.title.get(lang)
+        return self.title
 
     @property
     def weight_count(self) -> int:
@@ -135,7 +143,7 @@ class _Reader:
 def parse_spec(data: dict[str, Any], source: str, name: str) -> Spec:
     """Validate a parsed spec document; the first problem found raises InputError."""
     top = _Reader(source, data, "", ("title", "network", "values"))
-    title = _title(top, "title", data["title"]) if "title" in data else None
+    title = _titles(top, data["title"]) if "title" in data else None
     network, values = (_table(top, key) for key in ("network", "values"))
 
     setting_names = tuple(dict.fromkeys(s for a in ACTIVATIONS.values() for s in a.settings))
@@ -196,6 +204,19 @@ def parse_spec(data: dict[str, Any], source: str, name: str) -> Spec:
 def _names(letter: str, count: int) -> str:
     """'y1' for one, 'w1..w6' for six."""
     return f"{letter}1" if count == 1 else f"{letter}1..{letter}{count}"
+
+
+def _titles(reader: _Reader, value: Any) -> str | dict[str, str]:
+    """A title for every language, or a table of one per language (`title = { en = "…",
+    ko = "…" }`); a language left out of the table gets its default title."""
+    if not isinstance(value, dict):
+        return _title(reader, "title", value)
+    if not value:
+        reader.fail("title", "is an empty table; leave it out for the default titles")
+    for lang in value:
+        if lang not in LANGUAGES:
+            reader.fail(f"title.{lang}", f"unknown language (choose from: {', '.join(LANGUAGES)})")
+    return {lang: _title(reader, f"title.{lang}", text) for lang, text in value.items()}
 
 
 def _title(reader: _Reader, key: str, value: Any) -> str:

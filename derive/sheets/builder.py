@@ -36,7 +36,7 @@ class DocumentBuilder:
         sections = self.body
         if verification is not None:
             sections = (*sections, summary.verification(ctx, verification))
-        title = ctx.net.spec.title or ctx.words["title"]
+        title = ctx.net.spec.title_for(ctx.lang) or ctx.words["title"]
         footer = summary.footer(ctx, self.carry)
         return Document(ctx.lang, title, ctx.words["subtitle"], sections, footer)
 

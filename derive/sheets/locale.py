@@ -7,9 +7,9 @@ import re
 import tomllib
 from importlib import resources
 
+from derive import LANGUAGES
 from derive.sheets.document import Paragraph
 
-LANGUAGES = ("en", "ko")
 _FIELD = re.compile(r"\{(\w+)\}")
 
 

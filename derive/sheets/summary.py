@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 
 from derive import __version__
 from derive.engine.names import node_label
@@ -91,10 +92,22 @@ def spec_digest(spec: Spec) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 
+def shown_source(source: str) -> str:
+    """A spec's file as a footer names it: relative to the working directory, or its name
+    alone: never an absolute path of the machine that rendered it."""
+    path = Path(source)
+    if not path.is_absolute():
+        return source
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return path.name
+
+
 def footer(ctx: Context, carry: str) -> tuple[str, ...]:
     words, spec = ctx.words["footer"], ctx.net.spec
     return (
         fill(words["made_by"], version=__version__),
-        fill(words["spec"], source=spec.source, digest=spec_digest(spec)[:16]),
+        fill(words["spec"], source=shown_source(spec.source), digest=spec_digest(spec)[:16]),
         fill(words["options"], lang=ctx.lang, places=ctx.places, carry=carry),
     )

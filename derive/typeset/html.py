@@ -27,6 +27,17 @@ def templates_dir() -> Path:
     raise FileNotFoundError("derive's templates are missing from this installation")
 
 
+KEEP_WORDS = ("ko",)  # languages whose lines break only between words, as a reader expects
+
+
+def keep_words(text: str, lang: str) -> Markup:
+    """Text whose words never break inside: each in a no-wrap span. Without it a Korean line
+    breaks between any two syllables (손실/이), and WeasyPrint has no word-break: keep-all."""
+    if lang not in KEEP_WORDS:
+        return Markup.escape(text)
+    return Markup(" ").join(Markup('<span class="w">{}</span>').format(w) for w in text.split(" "))
+
+
 class HtmlRenderer:
     """Renders documents to HTML. Its state (the Jinja2 environment, the formula cache) is a
     cache of pure functions: a page depends on its document alone, never on what this renderer
@@ -44,6 +55,7 @@ class HtmlRenderer:
             trim_blocks=True,
             lstrip_blocks=True,
         )
+        self.environment.filters["words"] = keep_words
         self.css = Markup((directory / "sheet.css").read_text("utf-8"))
 
     def formulas(self, document: Document) -> Formulas:
