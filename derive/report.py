@@ -30,6 +30,7 @@ def to_json(solution: Solution) -> dict[str, Any]:
         },
         "values": {name: _number(value) for name, value in d.values.items() if name != LOSS},
         "loss": _number(d.loss),
+        "loss_after": _number(u.loss_after),
         "gradients": {p: _number(g.value) for p, g in d.gradients.items()},
         "updated": {p: _number(step.after) for p, step in u.params.items()},
         "update": {
@@ -120,6 +121,7 @@ def to_text(solution: Solution) -> str:
     out += ["", f"Loss ({spec.loss})", f"  C = {_num(d.loss)}", "", "Gradients and one step"]
     rows = [[p, _num(s.before), _num(s.gradient), _num(s.after)] for p, s in u.params.items()]
     out += _table(["param", "value", "dC/dparam", f"updated (p - {spec.learning_rate}·grad)"], rows)
+    out += [f"Loss after the step: C' = {_num(u.loss_after)} (before: {_num(d.loss)})"]
     out += ["", "Verification: chain rule, SymPy, PyTorch autograd (float64), finite differences"]
     rows = [
         [

@@ -10,7 +10,7 @@ with a gradient (a step of gradient descent, or of another optimizer) is derive.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -124,25 +124,12 @@ def _derive(
     float_like: bool,
     given: Mapping[str, Decimal] | None,
 ) -> Derivation:
-    def keep(name: str, value: Decimal) -> Decimal:
-        if not value.is_finite():
-            if not float_like:
-                raise _out_of_range(network, name, places)
-            return Decimal("NaN")  # the float-like twin may lose a value: its checks say so
-        return value if places is None else round_places(value, places)
-
+    keep = _keeper(network, places, float_like)
+    start = dict(network.given if given is None else given)
+    exact = not float_like and places is None
+    values, near = _forward(network, start, keep, float_like, distances=exact)
     symbols = network.symbols
-    values = dict(network.given if given is None else given)
     at: dict[sp.Symbol, Decimal] = {symbols[name]: v for name, v in values.items()}
-    near: dict[str, Near] = {}
-    outputs_of = _activation_layers(network)
-    for node in network.order:
-        value = _evaluate(network.exprs[node], at, _near_symbols(network, near), float_like)
-        values[node] = keep(node, value)
-        at[symbols[node]] = values[node]
-        if not float_like and places is None and node in outputs_of:
-            near.update(_near_layer(network, outputs_of[node], values))
-
     at_near = _near_symbols(network, near)
     locals_: dict[tuple[str, str], Local] = {}
     for key, form in network.forms.items():
@@ -170,6 +157,55 @@ def _derive(
         found = paths(network, param) if count <= PATH_LIMIT else ()
         gradients[param] = Gradient(param, users, found, count, keep(param, total))
     return Derivation(network, places, values, near, locals_, adjoints, gradients)
+
+
+def forward_loss(derivation: Derivation, params: Mapping[str, Decimal]) -> Decimal:
+    """C at other parameters (the loss after a step), computed as the derivation was (exact,
+    or with every intermediate rounded the same way)."""
+    network, places = derivation.network, derivation.places
+    with exact_context():
+        given = {**network.given, **params}
+        keep = _keeper(network, places, float_like=False)
+        values, _ = _forward(network, given, keep, False, distances=places is None)
+    return values[LOSS]
+
+
+def _keeper(
+    network: Network, places: int | None, float_like: bool
+) -> Callable[[str, Decimal], Decimal]:
+    """What happens to each computed value: rounded as by hand (places), kept, or refused
+    where exact arithmetic cannot hold it (the float-like twin may lose it: NaN)."""
+
+    def keep(name: str, value: Decimal) -> Decimal:
+        if not value.is_finite():
+            if not float_like:
+                raise _out_of_range(network, name, places)
+            return Decimal("NaN")  # the float-like twin may lose a value: its checks say so
+        return value if places is None else round_places(value, places)
+
+    return keep
+
+
+def _forward(
+    network: Network,
+    values: dict[str, Decimal],
+    keep: Callable[[str, Decimal], Decimal],
+    float_like: bool,
+    distances: bool,
+) -> tuple[dict[str, Decimal], dict[str, Near]]:
+    """Every node's value in evaluation order, and with `distances` the saturated outputs'
+    distances from ±1 (exact carry only: a hand-rounded or float-like value hides no digits)."""
+    symbols = network.symbols
+    at: dict[sp.Symbol, Decimal] = {symbols[name]: v for name, v in values.items()}
+    near: dict[str, Near] = {}
+    outputs_of = _activation_layers(network)
+    for node in network.order:
+        value = _evaluate(network.exprs[node], at, _near_symbols(network, near), float_like)
+        values[node] = keep(node, value)
+        at[symbols[node]] = values[node]
+        if distances and node in outputs_of:
+            near.update(_near_layer(network, outputs_of[node], values))
+    return values, near
 
 
 def _chain_sum(terms: list[Decimal], float_like: bool) -> Decimal:

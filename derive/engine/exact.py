@@ -225,11 +225,16 @@ def round_places(value: Decimal, places: int) -> Decimal:
 MAX_UPDATE_DECIMALS = 9  # beyond `places`, to show a step; a smaller step is not shown
 
 
-def update_places(step: Decimal, places: int) -> int:
-    """Decimals that keep a step p − η·g visible in p′ (0.3 − 0.000328 = 0.3003, not 0.300),
-    up to MAX_UPDATE_DECIMALS more than `places`: a step of 10⁻³⁰ is too small to show."""
+def update_places(step: Decimal, places: int, value: Decimal | None = None) -> int:
+    """Decimals of p′ = p − η·g: those that keep the step visible (0.3 − 0.000328 = 0.3003,
+    not 0.300; up to MAX_UPDATE_DECIMALS more than `places`: a step of 10⁻³⁰ is too small to
+    show), and at least `places` significant digits of a small p′ (0.00712, not 0.007)."""
     wanted = max(places, -step.adjusted()) if step else places
-    return wanted if wanted <= places + MAX_UPDATE_DECIMALS else places
+    if wanted > places + MAX_UPDATE_DECIMALS:
+        wanted = places
+    if value:
+        wanted = max(wanted, min(places - value.adjusted() - 1, places + MAX_UPDATE_DECIMALS))
+    return wanted
 
 
 def round_fixed(value: Decimal, decimals: int) -> Decimal:

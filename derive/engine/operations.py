@@ -285,6 +285,8 @@ class Loss:
     derivative_form: LossFormFn
     torch: Callable[[Any, Any, Any, Any], Any]
     needs: str | None = None
+    # δ = ∂C/∂z at an output as textbooks shortcut it for the activation this loss needs
+    delta_shortcut: Callable[[sp.Symbol, sp.Symbol, int], sp.Expr] | None = None
     torch_from_logits: bool = False  # PyTorch's loss takes the logits z, not the outputs
     target_range: tuple[Decimal, Decimal] | None = None
     targets_sum_to_one: bool = False
@@ -311,7 +313,11 @@ def _squared_loss(
         return _unevaluated(scale(len(outs)), squares)
 
     def form(o: sp.Symbol, y: sp.Symbol, m: int) -> sp.Expr:
-        return _unevaluated(-2 * scale(m), sp.Add(y, -o, evaluate=False))
+        difference = sp.Add(y, -o, evaluate=False)
+        if name == "mse" and m > 1:  # −(2/m)(y − o): the 2/m stays visible, even as 2/2
+            two_over_m = sp.Mul(-2, sp.Pow(sp.Integer(m), -1, evaluate=False), evaluate=False)
+            return sp.Mul(two_over_m, difference, evaluate=False)
+        return _unevaluated(-2 * scale(m), difference)
 
     return Loss(name, names, f"C = {front}{SQUARES}", apply, form, torch)
 
@@ -369,6 +375,7 @@ LOSSES: dict[str, Loss] = {
                 z, y, reduction="none"
             ).mean(-1),
             needs="sigmoid",
+            delta_shortcut=lambda o, y, m: _unevaluated(sp.Rational(1, m), o - y),
             torch_from_logits=True,
             target_range=UNIT,
         ),
@@ -380,6 +387,7 @@ LOSSES: dict[str, Loss] = {
             lambda o, y, m: -y / o,
             lambda torch, o, z, y: torch.nn.functional.cross_entropy(z, y, reduction="none"),
             needs="softmax",
+            delta_shortcut=lambda o, y, m: o - y,
             torch_from_logits=True,
             target_range=UNIT,
             targets_sum_to_one=True,

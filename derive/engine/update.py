@@ -10,11 +10,11 @@ their state per parameter and count their steps in `Update.step`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Protocol
 
-from derive.engine.derivation import Derivation
+from derive.engine.derivation import Derivation, forward_loss
 from derive.engine.exact import exact_context, round_fixed, update_places
 
 State = dict[str, dict[str, Decimal]]  # state variable → parameter → value
@@ -57,6 +57,7 @@ class Update:
     step: int  # 1 for the first step
     params: dict[str, ParameterStep]
     state: State = field(default_factory=dict)  # the rule's state after the step
+    loss_after: Decimal | None = None  # C at the new parameters: did the step help?
 
     @property
     def after(self) -> dict[str, Decimal]:
@@ -91,14 +92,15 @@ class GradientDescent:
                 change = self.learning_rate * gradient
                 after = before - change  # one calculator line: p − η·g
                 if places is not None:
-                    after = round_fixed(after, update_places(change, places))
+                    after = round_fixed(after, update_places(change, places, after))
                 steps[param] = ParameterStep(param, before, gradient, change, after)
         return Update(self, step, steps)
 
 
 def descend(derivation: Derivation) -> Update:
     """The spec's step of gradient descent from a derivation's gradients (rounded like the
-    derivation, when it is the hand-rounded one)."""
+    derivation, when it is the hand-rounded one), with the loss it leads to."""
     rule = GradientDescent(derivation.network.spec.learning_rate)
     gradients = {p: g.value for p, g in derivation.gradients.items()}
-    return rule.apply(derivation.params, gradients, derivation.places)
+    update = rule.apply(derivation.params, gradients, derivation.places)
+    return replace(update, loss_after=forward_loss(derivation, update.after))

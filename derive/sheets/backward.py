@@ -4,11 +4,14 @@ chain rule (generic form → numbers → value), every gradient and its update."
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
+
+import sympy as sp
 
 from derive.engine.derivation import Local
 from derive.engine.names import LOSS, Name, delta_latex, node_label, node_latex, partial_latex
 from derive.engine.network import Neuron
-from derive.engine.operations import ACTIVATIONS
+from derive.engine.operations import ACTIVATIONS, LOSSES
 from derive.sheets import latex, numbers
 from derive.sheets.context import DETAIL_LIMIT, Context
 from derive.sheets.document import Formula, Group, Section, Table
@@ -35,7 +38,11 @@ def _elementwise(ctx: Context, layer: int) -> bool:
 
 def signals(ctx: Context, layer: tuple[Neuron, ...]) -> list:
     words = ctx.words["backward"]
+    loss = LOSSES[ctx.net.spec.loss]
+    shortcut = loss.delta_shortcut if ctx.net.activation(layer[0].layer) == loss.needs else None
     out = []
+    if shortcut is not None and layer[0].a in ctx.net.outputs:
+        out.append(paragraph(words["shortcut"], loss=loss.names[ctx.lang]))
     for n in layer[:DETAIL_LIMIT]:
         lines = [upstream(ctx, n.a)]
         lines += [
@@ -44,6 +51,8 @@ def signals(ctx: Context, layer: tuple[Neuron, ...]) -> list:
             if a == n.a or not _elementwise(ctx, n.layer)
         ]
         lines.append(delta_line(ctx, n.z))
+        if shortcut is not None and n.a in ctx.net.outputs:
+            lines.append(shortcut_line(ctx, n, shortcut))
         out.append(Group(f"{words['signals']}: {node_label(n.a)}", tuple(lines)))
     if len(layer) > DETAIL_LIMIT:
         rows = tuple(
@@ -58,6 +67,20 @@ def signals(ctx: Context, layer: tuple[Neuron, ...]) -> list:
         header = (words["col_neuron"], words["col_upstream"], words["col_local"], "δ")
         out += [paragraph(words["signal_table_note"]), Table(header, rows)]
     return out
+
+
+def shortcut_line(ctx: Context, n: Neuron, shortcut: Callable[..., sp.Expr]) -> Formula:
+    """δ = o − y (softmax with cross-entropy), the textbook shortcut of the chain above; its
+    value is the chain's δ. The numbers are written in only where they are the ones the chain
+    used (exact carry): rounded numbers need not give the rounded δ."""
+    symbols = ctx.net.symbols
+    target = ctx.net.targets[n.index]
+    form = shortcut(symbols[n.a], symbols[target], len(ctx.net.outputs))
+    sides = [delta_latex(n.z), latex.formula(form)]
+    if ctx.d.places is None:
+        numbers = {symbols[name]: ctx.num.node(name) for name in (n.a, target)}
+        sides.append(latex.formula(form, numbers))
+    return equation(*sides, ctx.num.tex(ctx.d.adjoints[n.z].value))
 
 
 def upstream(ctx: Context, node: str) -> Formula:

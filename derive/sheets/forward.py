@@ -8,7 +8,7 @@ from derive.engine.operations import ACTIVATIONS, LOSSES
 from derive.sheets import latex
 from derive.sheets.context import DETAIL_LIMIT, Context
 from derive.sheets.document import Formula, Group, Section, Table
-from derive.sheets.lines import equation, product
+from derive.sheets.lines import equation, plus, product
 from derive.sheets.locale import paragraph
 
 TERM_LIMIT = 6  # terms of a weighted sum written out before it is abbreviated
@@ -32,7 +32,8 @@ def forward(ctx: Context) -> Section:
                 (node_label(n.a), ctx.num.text(n.z), ctx.num.text(n.a))
                 for n in layer[DETAIL_LIMIT:]
             )
-            blocks.append(Table(("", "z", "a"), rows))
+            blocks.append(paragraph(words["table_note"]))
+            blocks.append(Table((words["col_neuron"], "z", "a"), rows))
     return Section("forward", words["heading"], tuple(blocks))
 
 
@@ -50,7 +51,7 @@ def weighted_sum(ctx: Context, n: Neuron) -> Formula | Group:
     if len(terms) > TERM_LIMIT:
         terms = [*terms[:2], (r"\cdots", r"\cdots"), terms[-1]]
     names = " + ".join(t[0] for t in terms)
-    values = " + ".join(t[1] for t in terms)
+    values = plus([t[1] for t in terms])
     formula = equation(node_latex(n.z), names, values, num.node(n.z))
     if len(n.terms) + bool(n.bias) > TERM_LIMIT:
         note = paragraph(ctx.words["forward"]["more_terms"], count=len(n.terms))

@@ -36,16 +36,21 @@ class _Printer(LatexPrinter):
         return rf"\ln{power}\left({inner}\right)"
 
     def _print_Mul(self, expr: sp.Mul) -> str:
-        # σ(z)(1 − σ(z)), o1(1 − o1): plain factors before parenthesised sums
+        # σ(z)(1 − σ(z)), o1(1 − o1), (1 − y1) ln(1 − o1): plain factors, then parenthesised
+        # sums, then logarithms
         coefficient, factors = expr.as_coeff_mul()
-        ordered = sorted(factors, key=lambda f: isinstance(f, sp.Add))
+        ordered = sorted(factors, key=_factor_rank)
         fraction = any(f.is_Pow and f.exp.is_negative for f in ordered)
         if not self.numbers or fraction or coefficient.q != 1:
             if coefficient != 1:
                 ordered.insert(0, coefficient)
             if len(ordered) == 1:
                 return self._print(ordered[0])
-            return super()._print_Mul(sp.Mul(*ordered, evaluate=False))
+            tex = super()._print_Mul(sp.Mul(*ordered, evaluate=False))
+            # SymPy writes −(a + b) with brackets that do not grow around fractions
+            if tex.startswith("- (") and tex.endswith(")"):
+                return rf"- \left({tex[3:-1]}\right)"
+            return tex
         # with numbers in: 0.5 × 0.7, −2(1 − 0.646), 0.646(1 − 0.646)
         out = {1: "", -1: "-"}.get(int(coefficient), self._print(coefficient))
         for factor in ordered:
@@ -55,6 +60,12 @@ class _Printer(LatexPrinter):
             else:
                 out += rf" \times {tex}" if out and out != "-" else tex
         return out
+
+
+def _factor_rank(factor: sp.Expr) -> int:
+    if isinstance(factor, sp.log):
+        return 2
+    return 1 if isinstance(factor, sp.Add) else 0
 
 
 def formula(expr: sp.Expr, numbers: Mapping[sp.Symbol, str] | None = None) -> str:

@@ -33,6 +33,15 @@ def product(factors: list[str]) -> str:
     return " \\times ".join(factors)
 
 
+def plus(terms: list[str]) -> str:
+    """a + b + c, with a bare negative number subtracted (0.47 − 0.1, not 0.47 + −0.1)."""
+    out = terms[0]
+    for term in terms[1:]:
+        negative = term.startswith("{-") and term.endswith("}") and term.count("{") == 1
+        out += f" - {term[2:-1]}" if negative else f" + {term}"
+    return out
+
+
 def equation(*sides: str, first_row: int = 0) -> Formula:
     """a = b = c, dropping a side that repeats the one before it. A line too wide for the
     page is set as aligned rows (=-signs under each other); `first_row` keeps that many

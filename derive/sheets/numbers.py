@@ -19,8 +19,8 @@ SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 def _parts(value: Decimal, places: int) -> tuple[str, str | None]:
     """(mantissa digits with sign, exponent or None) of the displayed number."""
-    if not value:
-        return "0", None
+    if not value:  # an exact 0 reads like its neighbours: 0.000 beside 1.000
+        return f"{Decimal(0):.{places}f}", None
     with exact_context():
         exponent = value.adjusted()
         if not _ordinary(value):
@@ -64,11 +64,11 @@ def updated_text(value: Decimal, change: Decimal, places: int) -> str:
     """A new parameter value with enough decimals to show the step taken."""
     if not _ordinary(value):
         return text(value, places)
-    return f"{round_fixed(value, update_places(change, places)):f}".replace("-", MINUS)
+    return f"{round_fixed(value, update_places(change, places, value)):f}".replace("-", MINUS)
 
 
 def updated_latex(value: Decimal, change: Decimal, places: int) -> str:
     if not _ordinary(value):
         return latex(value, places)
-    body = f"{round_fixed(value, update_places(change, places)):f}"
+    body = f"{round_fixed(value, update_places(change, places, value)):f}"
     return f"{{{body}}}" if body.startswith("-") else body

@@ -29,8 +29,20 @@ def summary(ctx: Context) -> Section:
         for p, step in ctx.u.params.items()
     )
     header = (words["col_param"], words["col_old"], words["col_gradient"], words["col_new"])
-    loss = paragraph(words["loss_line"], loss=ctx.num.tex(ctx.d.loss))
-    return Section("summary", words["heading"], (loss, Table(header, rows)))
+    return Section("summary", words["heading"], (Table(header, rows), *loss_change(ctx)))
+
+
+def loss_change(ctx: Context) -> tuple:
+    """Did the step help? C before and after, as the sheet's rounding shows them."""
+    words, before, after = ctx.words["summary"], ctx.d.loss, ctx.u.loss_after
+    shown_before, shown_after = ctx.num.tex(before), ctx.num.tex(after)
+    if shown_before == shown_after:
+        verdict = words["loss_same"]
+    else:
+        key = "loss_lower" if after < before else "loss_higher"
+        verdict = fill(words[key], change=ctx.num.text_of(abs(before - after)))
+    line = paragraph(words["loss_line"], before=shown_before, after=shown_after)
+    return line, paragraph(verdict)
 
 
 def _cell(value: float | None, missing: str) -> str:

@@ -105,6 +105,11 @@ class TorchNetwork:
         )
         return detached, theta.grad[0]
 
+    def loss_at(self, theta: torch.Tensor) -> float:
+        """C at other parameters."""
+        with torch.no_grad(), single_thread():
+            return float(self.forward(theta.unsqueeze(0)).loss[0])
+
     def sgd_step(self, learning_rate: float) -> torch.Tensor:
         """θ after one step of torch.optim's SGD on the example's loss: the functional step
         torch.optim.SGD.step runs (constructing the class imports TorchDynamo, half a second)."""

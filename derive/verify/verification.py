@@ -141,7 +141,7 @@ def verify(derivation: Derivation, update: Update) -> Verification:
         if not c.kink
         and abs(c.autograd - c.chain_rule) > RELATIVE * max(abs(c.autograd), abs(c.chain_rule))
     )
-    update_gap = _check_update(update, model, checks)
+    update_gap = _check_update(update, model, checks, noise)
     return Verification(
         checks, symbolic.skipped, symbolic.parts, unevaluable, explained, forward_gap, update_gap
     )
@@ -208,10 +208,25 @@ def _check_forward(
     return largest
 
 
-def _check_update(update: Update, model: TorchNetwork, checks: dict[str, Check]) -> float:
-    """The updated parameters against torch.optim's step."""
+def _check_update(
+    update: Update, model: TorchNetwork, checks: dict[str, Check], noise: float
+) -> float:
+    """The updated parameters against torch.optim's step, and the loss after it."""
     rate = float(update.rule.hyperparameters["learning_rate"])
     theirs = model.sgd_step(rate)
+    if update.loss_after is not None:
+        ours, torch_loss = float(update.loss_after), model.loss_at(theirs)
+        # float64's θ′ is off by its rounding, which moves C by about ε·Σ|∂C/∂θ|·|θ|
+        slope = sum(
+            abs(c.chain_rule) * max(1.0, abs(float(update.params[p].after)))
+            for p, c in checks.items()
+        )
+        allowed = RELATIVE * max(1.0, abs(ours)) + SAFETY * (noise + 1e-15 * slope)
+        if not abs(ours - torch_loss) <= allowed:
+            raise VerificationError(
+                f"verification failed: the loss after the step is {ours!r} but PyTorch "
+                f"computes {torch_loss!r}; please report this spec"
+            )
     largest = 0.0
     for k, (param, step) in enumerate(update.params.items()):
         ours = float(step.after)

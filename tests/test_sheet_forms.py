@@ -1,0 +1,92 @@
+"""How the formulas of a sheet read, for the kinds of network an instructor writes (built as
+documents, without typesetting)."""
+
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal
+
+import pytest
+
+from derive.engine.derivation import derive
+from derive.engine.names import Name
+from derive.engine.network import build_network
+from derive.engine.update import descend
+from derive.errors import VerificationError
+from derive.sheets import numbers
+from derive.sheets.builder import DocumentBuilder
+from derive.sheets.document import document_strings, formulas
+from derive.verify.verification import verify
+from tests.conftest import make_spec
+
+
+def _builder(lang: str = "en", **overrides) -> DocumentBuilder:
+    derivation = derive(build_network(make_spec(**overrides)))
+    return DocumentBuilder(derivation, descend(derivation), lang, 3, "exact")
+
+
+def _lines(builder: DocumentBuilder) -> str:
+    return "\n".join(tex for tex, _ in formulas(builder.document(None)))
+
+
+def test_a_negative_bias_is_subtracted():
+    lines = _lines(_builder(bias="neuron", biases=[-0.1, 0.2, -0.3]))
+    assert r"0.5 \times 0.7 + 0.3 \times 0.4 - 0.1 = 0.370" in lines
+    assert "+ {-" not in lines
+
+
+def test_mse_over_two_outputs_keeps_its_two_over_m():
+    builder = _builder(layers=[2, 2, 2], targets=[1.0, 0.0], weights=[0.1] * 8)
+    line = builder.worked(Name("C", "o1"))[0].latex
+    assert r"{-}\frac{2}{2} \left(y_{1} - o_{1}\right)" in line
+
+
+def test_bce_brackets_grow_and_factors_read_in_order():
+    builder = _builder(loss="bce", targets=[1.0])
+    assert r"{-}\left(\frac{y_{1}}{o_{1}} - \frac{1 - y_{1}}{1 - o_{1}}\right)" in (
+        builder.worked(Name("C", "o1"))[0].latex
+    )
+    assert r"\left(1 - y_{1}\right) \ln\left(1 - o_{1}\right)" in _lines(builder)
+
+
+def test_exact_zero_and_one_read_alike():
+    builder = _builder(activation=["relu", "linear"], weights=[0.7, -0.3, -0.4, -0.6, 0.5, 0.5])
+    assert builder.worked(Name("h2", "z2"))[0].latex.endswith("= 0.000")
+    assert builder.worked(Name("h1", "z1"))[0].latex.endswith("= 1.000")
+
+
+def test_softmax_with_cross_entropy_states_its_shortcut():
+    builder = _builder(
+        layers=[2, 3],
+        activation="softmax",
+        loss="cross_entropy",
+        targets=[0, 1, 0],
+        weights=[0.1, -0.3, 0.5, 0.7, 0.2, -0.4],
+    )
+    lines = _lines(builder)
+    assert r"\delta_{2} = o_{2} - y_{2} = " in lines
+    assert "shortcut" in "".join(document_strings(builder.document(None)))
+
+
+def test_small_updated_values_keep_their_significant_digits():
+    assert numbers.updated_text(Decimal("0.0071234"), Decimal("-0.0021"), 3) == "0.00712"
+    assert numbers.updated_text(Decimal("0.5599753"), Decimal("-0.00998"), 3) == "0.560"
+
+
+def test_the_loss_after_the_step_is_shown_and_verified():
+    builder = _builder()
+    text = "".join(document_strings(builder.document(None)))
+    assert "C' = 0.124" in text and "lowered the loss by 0.00190" in text
+    derivation = derive(build_network(make_spec()))
+    update = descend(derivation)
+    assert float(update.loss_after) == pytest.approx(0.1236183246243174, rel=1e-15)
+    wrong = dataclasses.replace(update, loss_after=update.loss_after + Decimal("0.001"))
+    with pytest.raises(VerificationError, match="loss after the step"):
+        verify(derivation, wrong)
+
+
+def test_a_wide_layer_table_has_a_lead_in():
+    builder = _builder(layers=[1, 8, 1], inputs=[0.5], weights=[0.1] * 16)
+    blocks = builder.document(None).sections[1].blocks
+    table = next(k for k, b in enumerate(blocks) if getattr(b, "kind", "") == "table")
+    assert "computed the same way" in "".join(document_strings(blocks[table - 1]))
