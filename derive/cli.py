@@ -29,6 +29,7 @@ try:  # importing SymPy takes a moment: Ctrl-C then still ends in one line
     from derive.grading.quantities import quantities
     from derive.report import to_json, to_text
     from derive.sheet import CARRIES, FORMATS, MAX_PRECISION, sheets
+    from derive.sheets.context import DETAILS
     from derive.sheets.locale import LANGUAGES
     from derive.solution import solve
 except KeyboardInterrupt:
@@ -123,6 +124,13 @@ def _parser() -> argparse.ArgumentParser:
         help="exact: full precision, rounded for display (default); rounded: every "
         "intermediate rounded to N decimals before use, as by hand",
     )
+    sheet.add_argument(
+        "--detail",
+        default="some",
+        choices=DETAILS,
+        help="some: the first 6 neurons and parameters of each layer worked in full, the rest "
+        "in tables (default); all: every one in full",
+    )
     check = commands.add_parser(
         "check",
         help="grade a hand calculation: a verdict for every number, errors carried forward",
@@ -181,7 +189,7 @@ def _solve(args: argparse.Namespace) -> None:
 
 def _sheet(args: argparse.Namespace) -> None:
     specs = [load_spec(path) for path in args.spec or [None]]
-    run = list(sheets(specs, args.lang, args.precision, args.carry))
+    run = list(sheets(specs, args.lang, args.precision, args.carry, args.detail))
     directory = Path(args.output)
     check_writable([path for sheet in run for path in sheet.paths(directory, args.format)])
     outputs: dict[Path, bytes] = {}

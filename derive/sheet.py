@@ -19,6 +19,7 @@ from derive.engine.update import descend
 from derive.errors import InputError
 from derive.files import check_writable, write_all
 from derive.sheets.builder import DocumentBuilder
+from derive.sheets.context import DETAILS
 from derive.sheets.document import Document
 from derive.sheets.locale import LANGUAGES
 from derive.solution import Solving
@@ -39,17 +40,20 @@ class Sheet:
         precision: int = 3,
         carry: str = "exact",
         renderer: HtmlRenderer | None = None,
+        detail: str = "some",
     ) -> None:
         if lang not in LANGUAGES:
             raise ValueError(f"lang must be one of {LANGUAGES}")
         if carry not in CARRIES:
             raise ValueError(f"carry must be one of {CARRIES}")
+        if detail not in DETAILS:
+            raise ValueError(f"detail must be one of {DETAILS}")
         if not 1 <= precision <= MAX_PRECISION:
             raise ValueError(f"precision must be between 1 and {MAX_PRECISION} decimals")
         if not isinstance(spec, Solving):
             spec = Solving(spec if isinstance(spec, Spec) else load_spec(spec))
         self.solving, self.spec = spec, spec.spec
-        self.lang, self.precision, self.carry = lang, precision, carry
+        self.lang, self.precision, self.carry, self.detail = lang, precision, carry, detail
         self.renderer = renderer or HtmlRenderer()
 
     @property
@@ -65,7 +69,7 @@ class Sheet:
         else:
             shown = derive(solving.derivation.network, self.precision)
             update = descend(shown)
-        builder = DocumentBuilder(shown, update, self.lang, self.precision, self.carry)
+        builder = DocumentBuilder(shown, update, self.lang, self.precision, self.carry, self.detail)
         # the verification, the HTML file's fonts and WeasyPrint's import run in other
         # processes while the formulas are typeset here
         solving.start()
@@ -135,7 +139,11 @@ class Sheet:
 
 
 def sheets(
-    specs: list[Spec], langs: tuple[str, ...], precision: int = 3, carry: str = "exact"
+    specs: list[Spec],
+    langs: tuple[str, ...],
+    precision: int = 3,
+    carry: str = "exact",
+    detail: str = "some",
 ) -> Iterator[Sheet]:
     """Every spec in every language, in that order: one Solving per spec shared by its
     languages, one renderer for all. The next spec's verification starts while this spec's
@@ -154,4 +162,4 @@ def sheets(
         if k + 1 < len(solvings):
             solvings[k + 1].start()
         for lang in langs:
-            yield Sheet(solving, lang, precision, carry, renderer)
+            yield Sheet(solving, lang, precision, carry, renderer, detail)

@@ -90,3 +90,20 @@ def test_a_wide_layer_table_has_a_lead_in():
     blocks = builder.document(None).sections[1].blocks
     table = next(k for k, b in enumerate(blocks) if getattr(b, "kind", "") == "table")
     assert "computed the same way" in "".join(document_strings(blocks[table - 1]))
+
+
+def test_detail_all_works_every_parameter_in_full():
+    wide = {"layers": [1, 8, 1], "inputs": [0.5], "weights": [0.1] * 16}
+    derivation = derive(build_network(make_spec(**wide)))
+    update = descend(derivation)
+    some = DocumentBuilder(derivation, update, "en", 3, "exact")
+    every = DocumentBuilder(derivation, update, "en", 3, "exact", detail="all")
+    groups = [
+        len([b for b in section.blocks if getattr(b, "title", "").startswith("Gradients")])
+        for section in (some.document(None).sections[3], every.document(None).sections[3])
+    ]
+    assert groups == [6 + 6, 8 + 8]  # 6 of each layer's 8 weights in full, or all of them
+    assert not any(
+        getattr(b, "kind", "") == "table" for b in every.document(None).sections[1].blocks
+    )
+    assert "--detail all" in every.document(None).footer[-1]

@@ -13,7 +13,7 @@ from derive.engine.names import LOSS, Name, delta_latex, node_label, node_latex,
 from derive.engine.network import Neuron
 from derive.engine.operations import ACTIVATIONS, LOSSES
 from derive.sheets import latex, numbers
-from derive.sheets.context import DETAIL_LIMIT, Context
+from derive.sheets.context import Context
 from derive.sheets.document import Formula, Group, Section, Table
 from derive.sheets.lines import equation, product
 from derive.sheets.locale import paragraph
@@ -43,7 +43,8 @@ def signals(ctx: Context, layer: tuple[Neuron, ...]) -> list:
     out = []
     if shortcut is not None and layer[0].a in ctx.net.outputs:
         out.append(paragraph(words["shortcut"], loss=loss.names[ctx.lang]))
-    for n in layer[:DETAIL_LIMIT]:
+    full, rest = ctx.in_full(layer)
+    for n in full:
         lines = [upstream(ctx, n.a)]
         lines += [
             local_line(ctx, ctx.d.locals[(a, n.z)])
@@ -54,7 +55,7 @@ def signals(ctx: Context, layer: tuple[Neuron, ...]) -> list:
         if shortcut is not None and n.a in ctx.net.outputs:
             lines.append(shortcut_line(ctx, n, shortcut))
         out.append(Group(f"{words['signals']}: {node_label(n.a)}", tuple(lines)))
-    if len(layer) > DETAIL_LIMIT:
+    if rest:
         rows = tuple(
             (
                 node_label(n.a),
@@ -62,7 +63,7 @@ def signals(ctx: Context, layer: tuple[Neuron, ...]) -> list:
                 ctx.num.text_of(ctx.d.locals[(n.a, n.z)].value),
                 ctx.num.text_of(ctx.d.adjoints[n.z].value),
             )
-            for n in layer[DETAIL_LIMIT:]
+            for n in rest
         )
         header = (words["col_neuron"], words["col_upstream"], words["col_local"], "δ")
         out += [paragraph(words["signal_table_note"]), Table(header, rows)]
@@ -152,14 +153,14 @@ def delta_line(ctx: Context, z: str) -> Formula:
 
 def gradients(ctx: Context, layer: tuple[Neuron, ...]) -> list:
     words = ctx.words["backward"]
-    params = ctx.layer_params(layer)
+    full, rest = ctx.in_full(ctx.layer_params(layer))
     out = [
         Group(f"{words['params']}: {node_label(p)}", (gradient_line(ctx, p), update_line(ctx, p)))
-        for p in params[:DETAIL_LIMIT]
+        for p in full
     ]
-    if len(params) > DETAIL_LIMIT:
+    if rest:
         rows = []
-        for p in params[DETAIL_LIMIT:]:
+        for p in rest:
             g = ctx.d.gradients[p]
             deltas = ", ".join(ctx.num.text_of(ctx.d.adjoints[z].value) for z in g.uses)
             inputs = ", ".join(ctx.num.text_of(ctx.d.locals[(z, p)].value) for z in g.uses)

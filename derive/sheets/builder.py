@@ -17,11 +17,17 @@ class DocumentBuilder:
     typeset) while the verification still runs."""
 
     def __init__(
-        self, derivation: Derivation, update: Update, lang: str, places: int, carry: str
+        self,
+        derivation: Derivation,
+        update: Update,
+        lang: str,
+        places: int,
+        carry: str,
+        detail: str = "some",
     ) -> None:
         """`derivation` and `update` are the exact ones or their hand-rounded twins."""
-        self.ctx = Context(derivation, update, places, lang)
-        self.carry = carry
+        self.ctx = Context(derivation, update, places, lang, detail)
+        self.carry, self.detail = carry, detail
         self.body = (
             givens(self.ctx),
             forward.forward(self.ctx),
@@ -37,7 +43,7 @@ class DocumentBuilder:
         if verification is not None:
             sections = (*sections, summary.verification(ctx, verification))
         title = ctx.net.spec.title_for(ctx.lang) or ctx.words["title"]
-        footer = summary.footer(ctx, self.carry)
+        footer = summary.footer(ctx, self.carry, self.detail)
         return Document(ctx.lang, title, ctx.words["subtitle"], sections, footer)
 
     def worked(self, name: Name) -> tuple[Formula, ...]:

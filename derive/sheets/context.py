@@ -3,6 +3,9 @@ formatted, the words of the language, and a few facts about the network's layout
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TypeVar
+
 from derive.engine.derivation import Derivation
 from derive.engine.names import node_label
 from derive.engine.network import Neuron
@@ -10,17 +13,29 @@ from derive.engine.update import Update
 from derive.sheets.lines import Numbers
 from derive.sheets.locale import fill, strings
 
+T = TypeVar("T")
+
 DETAIL_LIMIT = 6  # neurons or parameters per layer worked in full; the rest go to a table
+DETAILS = ("some", "all")  # --detail: the first DETAIL_LIMIT of each layer in full, or all
 
 
 class Context:
-    def __init__(self, derivation: Derivation, update: Update, places: int, lang: str) -> None:
+    def __init__(
+        self, derivation: Derivation, update: Update, places: int, lang: str, detail: str
+    ) -> None:
         """`derivation` and `update` are the exact ones or their hand-rounded twins."""
         self.d, self.u, self.places, self.lang = derivation, update, places, lang
+        self.limit = DETAIL_LIMIT if detail == "some" else None
         self.net = derivation.network
         self.words = strings(lang)
         self.num = Numbers(derivation, update, places)
         self.children = self.net.children()
+
+    def in_full(self, items: Sequence[T]) -> tuple[Sequence[T], Sequence[T]]:
+        """The items worked in full, and the rest (shown in a table)."""
+        if self.limit is None:
+            return items, items[:0]
+        return items[: self.limit], items[self.limit :]
 
     def layer_title(self, section: str, layer: int) -> str:
         words = self.words[section]

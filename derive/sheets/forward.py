@@ -6,7 +6,7 @@ from derive.engine.names import LOSS, node_label, node_latex
 from derive.engine.network import Neuron
 from derive.engine.operations import ACTIVATIONS, LOSSES
 from derive.sheets import latex
-from derive.sheets.context import DETAIL_LIMIT, Context
+from derive.sheets.context import Context
 from derive.sheets.document import Formula, Group, Section, Table
 from derive.sheets.lines import equation, plus, product
 from derive.sheets.locale import paragraph
@@ -25,13 +25,11 @@ def forward(ctx: Context) -> Section:
             definition=act.define(ctx.net.spec.settings),
         )
         blocks.append(Group(ctx.layer_title("forward", layer[0].layer), (note,)))
-        for n in layer[:DETAIL_LIMIT]:
+        full, rest = ctx.in_full(layer)
+        for n in full:
             blocks.append(Group("", (weighted_sum(ctx, n), activation(ctx, n))))
-        if len(layer) > DETAIL_LIMIT:
-            rows = tuple(
-                (node_label(n.a), ctx.num.text(n.z), ctx.num.text(n.a))
-                for n in layer[DETAIL_LIMIT:]
-            )
+        if rest:
+            rows = tuple((node_label(n.a), ctx.num.text(n.z), ctx.num.text(n.a)) for n in rest)
             blocks.append(paragraph(words["table_note"]))
             blocks.append(Table((words["col_neuron"], "z", "a"), rows))
     return Section("forward", words["heading"], tuple(blocks))

@@ -116,10 +116,10 @@ def shown_source(source: str) -> str:
         return path.name
 
 
-def footer(ctx: Context, carry: str) -> tuple[str, ...]:
+def footer(ctx: Context, carry: str, detail: str) -> tuple[str, ...]:
     words, spec = ctx.words["footer"], ctx.net.spec
     return (
         fill(words["made_by"], version=__version__),
         fill(words["spec"], source=shown_source(spec.source), digest=spec_digest(spec)[:16]),
-        fill(words["options"], lang=ctx.lang, places=ctx.places, carry=carry),
+        fill(words["options"], lang=ctx.lang, places=ctx.places, carry=carry, detail=detail),
     )
