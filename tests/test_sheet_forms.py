@@ -107,3 +107,20 @@ def test_detail_all_works_every_parameter_in_full():
         getattr(b, "kind", "") == "table" for b in every.document(None).sections[1].blocks
     )
     assert "--detail all" in every.document(None).footer[-1]
+
+
+def test_a_line_wider_than_the_column_wraps():
+    # the 2-3-2 network's w3: two chains of five partials, then δ·x with numbers (6 mm too
+    # wide before the width estimate counted fractions' margins and product signs)
+    builder = _builder(
+        layers=[2, 3, 2],
+        activation="tanh",
+        loss="half_sse",
+        bias="neuron",
+        inputs=[0.6, -0.4],
+        targets=[0.5, -0.2],
+        weights=[0.3, -0.2, 0.5, 0.4, 0.1, -0.6, 0.7, -0.3, 0.2, 0.5, -0.4, 0.6],
+        biases=[0.1, -0.1, 0.05, 0.2, -0.15],
+    )
+    line = builder.worked(Name("C", "w3"))[0].latex
+    assert line.startswith(r"\begin{aligned}") and r"\\ &= 0.226 \times 0.6 = 0.136" in line

@@ -14,17 +14,19 @@ LINE_WIDTH = 72  # about the characters a formula line holds on A4 (see width)
 
 _FRACTION = re.compile(r"\\frac\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}")
 _COMMAND = re.compile(r"\\(left|right|cdot|times|,|[a-zA-Z]+)")
+_OPERATOR = re.compile(r"\\(cdot|times)\b")
 _CASES = re.compile(r"\\begin\{cases\}(.*?)\\end\{cases\}")
 
 
 def width(tex: str) -> int:
     """Rough printed width of a formula in characters: a fraction is as wide as its wider
-    part, cases as their widest row, commands and braces take no room, an operator about one
-    character."""
+    part plus its margins, cases as their widest row, a product sign with its spaces about two
+    characters, other commands one, braces none (calibrated on the sheets' widest lines)."""
     tex = _CASES.sub(lambda m: "x" + max(m.group(1).split(r"\\"), key=width), tex)
     while (match := _FRACTION.search(tex)) is not None:
         wider = max(match.group(1), match.group(2), key=lambda part: width(part))
-        tex = tex[: match.start()] + wider + tex[match.end() :]
+        tex = tex[: match.start()] + wider + "x" + tex[match.end() :]
+    tex = _OPERATOR.sub("xx", tex)
     tex = _COMMAND.sub("x", tex)
     return len(re.sub(r"[{}_^\s]", "", tex)) + tex.count(" = ") * 2
 
