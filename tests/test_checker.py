@@ -56,6 +56,17 @@ def test_z_used_for_the_activation(seed):
     assert verdicts(seed, dz3__dw5="0.47")["dz3/dw5"][:2] == ("wrong", "z_for_a")
 
 
+def test_z_used_for_the_activation_in_a_gradient(seed):
+    # ∂C/∂w5 = δ3·z1 = −0.162 × 0.47 = −0.0762 (δ3·h1 = −0.0998): the forward pass and δ3 right
+    assert verdicts(seed, dC__dw5="-0.0762")["dC/dw5"] == ("wrong", "z_for_a", ())
+    assert verdicts(seed, dC__dw6="-0.0535")["dC/dw6"][:2] == ("wrong", "z_for_a")
+    # from the student's own rounded δ3: −0.162 × 0.47 = −0.07614
+    got = verdicts(seed, dC__dz3="-0.162", dC__dw5="-0.0761")
+    assert got["dC/dz3"][0] == "correct" and got["dC/dw5"][:2] == ("wrong", "z_for_a")
+    # and the update it leads to: 0.55 − 0.1 × (−0.0762) = 0.558
+    assert verdicts(seed, w5_p="0.558")["w5'"][:2] == ("wrong", "z_for_a")
+
+
 def test_learning_rate_left_out(seed):
     assert verdicts(seed, w5_p="0.650")["w5'"][:2] == ("wrong", "learning_rate")
 
