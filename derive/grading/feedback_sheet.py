@@ -1,8 +1,13 @@
-"""The feedback sheet of a check: each claimed number beside the correct worked step."""
+"""The feedback sheet of a check: each claimed number beside the correct worked step.
+
+It is handed back on paper, often printed in black and white: every verdict carries a symbol
+as well as a colour, and numbers and names are set as on the worked-solution sheet.
+"""
 
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from pathlib import Path
 
 from derive.files import write_documents
@@ -15,6 +20,24 @@ from derive.sheets.numbers import MINUS
 from derive.solution import Solution
 from derive.typeset.fonts import words_css
 from derive.typeset.html import Formulas, HtmlRenderer
+
+# one symbol per verdict, each in the sheet's fonts (✓ ≈ ⇒ from STIX Two Math, ✖ NanumGothic):
+# ⇒ for carried, "follows from an earlier error", the boldest arrow STIX has
+MARKS = {"correct": "✓", "accepted": "≈", "carried": "⇒", "wrong": "✖"}
+
+
+@dataclass(frozen=True)
+class VerdictTable(Table):
+    """The verdict table, each row with its verdict's class (the template tints the row)."""
+
+    marks: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class VerdictGroup(Group):
+    """One claim's worked line, with its verdict's class (the template marks the heading)."""
+
+    mark: str = ""
 
 
 def _minus(number: str) -> str:
@@ -38,28 +61,37 @@ class FeedbackSheet:
         words = strings(self.lang)["check"]
         solution = self.solution
         builder = DocumentBuilder(solution.derivation, solution.update, self.lang, 3, "exact")
+        verdicts = {v: f"{MARKS[v]} {words[v]}" for v in MARKS}
         rows = tuple(
-            (str(r.name), r.claimed, r.expected, words[r.verdict], note(r, self.lang))
+            (
+                r.name.label,
+                _minus(r.claimed),
+                _minus(r.expected),
+                verdicts[r.verdict],
+                note(r, self.lang, printed=True),
+            )
             for r in self.results
         )
         header = tuple(
             words[k] for k in ("col_name", "col_claimed", "col_expected", "col_verdict", "col_note")
         )
+        classes = tuple(f"verdict-{r.verdict}" for r in self.results)
+        table = VerdictTable(header, rows, style="feedback", marks=classes)
         overview = Section(
             "summary",
             words["summary_heading"],
-            (paragraph(summary(self.results, self.lang)), Table(header, rows, style="feedback")),
+            (paragraph(summary(self.results, self.lang)), table),
         )
         lines = []
         for r in self.results:
             claimed, expected = _minus(r.claimed), _minus(r.expected)
             said = paragraph(
                 f"{words['col_claimed']}: {claimed} · {words['col_expected']}: {expected}"
-                f" · {note(r, self.lang)}"
+                f" · {note(r, self.lang, printed=True)}"
             )
-            lines.append(
-                Group(f"{r.name.label} · {words[r.verdict]}", (said, *builder.worked(r.name)))
-            )
+            title = f"{MARKS[r.verdict]} {r.name.label} · {words[r.verdict]}"
+            blocks = (said, *builder.worked(r.name))
+            lines.append(VerdictGroup(title, blocks, mark=f"verdict-{r.verdict}"))
         details = Section("lines", words["lines_heading"], tuple(lines))
         footer = builder.document(self.solution.verification).footer
         return Document(self.lang, words["title"], words["subtitle"], (overview, details), footer)
