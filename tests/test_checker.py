@@ -17,6 +17,7 @@ from derive.engine.names import Name
 from derive.engine.spec import load_spec
 from derive.grading.checker import Claim, check
 from derive.grading.feedback_sheet import MARKS, FeedbackSheet
+from derive.sheets.summary import spec_digest
 from derive.solution import solve
 from derive.typeset.fonts import SYMBOL_RANGES
 from derive.typeset.mathsvg import font_path
@@ -197,11 +198,19 @@ MIXED = {  # h1 wrong, z3 and o1 carried from it, δ3·z1 for ∂C/∂w5 and w5'
 
 
 @pytest.fixture(scope="module")
-def feedback_pages(seed):
-    """The feedback sheet of MIXED in both languages."""
+def feedback_pages(tmp_path_factory):
+    """The feedback sheet of MIXED in both languages, its spec and answers outside the working
+    directory, given by absolute paths."""
+    folder = tmp_path_factory.mktemp("class")
+    (folder / "net.toml").write_text(Path("examples/seed.toml").read_text())
+    solution = solve(load_spec(folder / "net.toml"))
     claims = [Claim(Name.parse(k), v, Decimal(v)) for k, v in MIXED.items()]
-    results = check(seed.derivation, seed.update, claims)
-    return {lang: FeedbackSheet(seed, results, lang, "kim").html for lang in ("en", "ko")}
+    results = check(solution.derivation, solution.update, claims)
+    answers = folder / "kim.toml"
+    return folder, {
+        lang: FeedbackSheet(solution, results, lang, "kim", answers=answers).html
+        for lang in ("en", "ko")
+    }
 
 
 def _visible(html: str) -> str:
@@ -222,7 +231,7 @@ def _rows(html: str) -> dict[str, tuple[str, list[str]]]:
 
 
 def test_feedback_sheet_prints_real_minus_signs_and_names_as_written(feedback_pages):
-    pages = feedback_pages
+    _, pages = feedback_pages
     text = _visible(pages["en"])
     assert not re.search(r"-\d", text)  # every negative number with U+2212
     rows = _rows(pages["en"])
@@ -235,7 +244,7 @@ def test_feedback_sheet_prints_real_minus_signs_and_names_as_written(feedback_pa
 
 
 def test_feedback_sheet_marks_verdicts_for_black_and_white(feedback_pages):
-    pages = feedback_pages
+    _, pages = feedback_pages
     rows = _rows(pages["en"])
     assert rows["h₁"][0] == "verdict-wrong" and rows["h₁"][1][3] == "✖ wrong"
     assert rows["z₃"][0] == "verdict-carried" and rows["z₃"][1][3] == "⇒ carried"
@@ -260,3 +269,36 @@ def test_every_verdict_mark_has_a_glyph_in_the_font_that_sets_it():
             assert ord(mark) in stix, mark
         else:
             assert all(ord(mark) in cmap for cmap in nanum), mark
+
+
+def test_feedback_footer_names_check_and_no_absolute_path(feedback_pages):
+    folder, pages = feedback_pages
+    digest = spec_digest(load_spec(folder / "net.toml"))[:16]
+    footer = {
+        lang: re.search(r"<footer>(.*?)</footer>", html, re.S).group(1)
+        for lang, html in pages.items()
+    }
+    for html in pages.values():
+        assert str(folder) not in _visible(html)
+    assert footer["en"] == (
+        "<span>Checked by derive 0.1.0</span> · <span>answers kim.toml</span> · "
+        f"<span>spec net.toml, sha256 {digest}</span> · <span>options: --lang en</span>"
+    )
+    assert "derive sheet" not in footer["en"] and "--precision" not in footer["en"]
+    assert footer["ko"] == (
+        "<span>채점 도구: derive 0.1.0</span> · <span>답안 파일 kim.toml</span> · "
+        f"<span>명세 net.toml, sha256 {digest}</span> · <span>옵션: --lang ko</span>"
+    )
+
+
+def test_feedback_footer_paths_relative_to_the_working_directory(seed):
+    results = check(seed.derivation, seed.update, [Claim(Name("z1"), "0.47", Decimal("0.47"))])
+    answers = Path.cwd() / "examples" / "answers_seed.toml"
+    sheet = FeedbackSheet(seed, results, "en", "answers_seed", answers=answers)
+    assert sheet.document.footer[1:] == (
+        "answers examples/answers_seed.toml",
+        f"spec <built-in seed>, sha256 {spec_digest(load_spec(None))[:16]}",
+        "options: --lang en",
+    )
+    # without the file (as `name` alone), the footer names the answers by that name
+    assert FeedbackSheet(seed, results, "en", "kim").document.footer[1] == "answers kim"

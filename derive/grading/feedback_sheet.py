@@ -10,13 +10,15 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
+from derive import __version__
 from derive.files import write_documents
 from derive.grading.checker import Result
 from derive.grading.feedback import note, summary
 from derive.sheets.builder import DocumentBuilder
 from derive.sheets.document import Document, Group, Section, Table, document_strings
-from derive.sheets.locale import paragraph, strings
+from derive.sheets.locale import fill, paragraph, strings
 from derive.sheets.numbers import MINUS
+from derive.sheets.summary import spec_digest
 from derive.solution import Solution
 from derive.typeset.fonts import words_css
 from derive.typeset.html import Formulas, HtmlRenderer
@@ -44,6 +46,18 @@ def _minus(number: str) -> str:
     return number.replace("-", MINUS)
 
 
+def _shown_path(path: str) -> str:
+    """A path as the footer prints it: relative to the working directory, or the file's name;
+    never absolute (a sheet handed back must not show where the teacher keeps files)."""
+    given = Path(path)
+    if not given.is_absolute():
+        return path
+    try:
+        return str(given.relative_to(Path.cwd()))
+    except ValueError:
+        return given.name
+
+
 class FeedbackSheet:
     def __init__(
         self,
@@ -52,9 +66,13 @@ class FeedbackSheet:
         lang: str,
         name: str,
         renderer: HtmlRenderer | None = None,
+        answers: str | Path | None = None,
     ) -> None:
+        """`name` names the files; `answers` is the answers file as given, for the footer
+        (its name when absent)."""
         self.solution, self.results, self.lang, self.name = solution, results, lang, name
         self.renderer = renderer or HtmlRenderer()
+        self.answers = _shown_path(str(answers)) if answers is not None else name
 
     @functools.cached_property
     def document(self) -> Document:
@@ -93,8 +111,23 @@ class FeedbackSheet:
             blocks = (said, *builder.worked(r.name))
             lines.append(VerdictGroup(title, blocks, mark=f"verdict-{r.verdict}"))
         details = Section("lines", words["lines_heading"], tuple(lines))
-        footer = builder.document(self.solution.verification).footer
-        return Document(self.lang, words["title"], words["subtitle"], (overview, details), footer)
+        return Document(
+            self.lang, words["title"], words["subtitle"], (overview, details), self._footer()
+        )
+
+    def _footer(self) -> tuple[str, ...]:
+        """check's own footer: what was graded against what, and how to get this sheet again."""
+        words, spec = strings(self.lang)["check"], self.solution.derivation.network.spec
+        return (
+            fill(words["footer_made_by"], version=__version__),
+            fill(words["footer_answers"], answers=self.answers),
+            fill(
+                words["footer_spec"],
+                source=_shown_path(spec.source),
+                digest=spec_digest(spec)[:16],
+            ),
+            fill(words["footer_options"], lang=self.lang),
+        )
 
     @functools.cached_property
     def _typeset(self) -> Formulas:
