@@ -212,7 +212,9 @@ def _check(args: argparse.Namespace) -> int:
     check_names(args.answers, claims, list(table))
     results = check(solution.derivation, solution.update, claims)
     if args.format:
-        report = FeedbackSheet(solution, results, args.lang, Path(args.answers).stem)
+        report = FeedbackSheet(
+            solution, results, args.lang, Path(args.answers).stem, answers=args.answers
+        )
         for path in report.write(Path(args.output), args.format):
             print(path, file=sys.stderr if args.json else sys.stdout)
     if args.json:

@@ -1,18 +1,26 @@
-"""The checker on real slips: each verdict and diagnosis reproduced, and bad answers files."""
+"""The checker on real slips: each verdict and diagnosis reproduced, bad answers files, and the
+feedback sheet a teacher hands back."""
 
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
+from importlib import resources
 from pathlib import Path
 
 import pytest
+from fontTools.ttLib import TTFont
 
 from derive.cli import main
 from derive.engine.names import Name
 from derive.engine.spec import load_spec
 from derive.grading.checker import Claim, check
+from derive.grading.feedback_sheet import MARKS, FeedbackSheet
+from derive.sheets.summary import spec_digest
 from derive.solution import solve
+from derive.typeset.fonts import SYMBOL_RANGES
+from derive.typeset.mathsvg import font_path
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +62,17 @@ def test_decimal_shift(seed):
 def test_z_used_for_the_activation(seed):
     # ∂z3/∂w5 = h1, written as z1
     assert verdicts(seed, dz3__dw5="0.47")["dz3/dw5"][:2] == ("wrong", "z_for_a")
+
+
+def test_z_used_for_the_activation_in_a_gradient(seed):
+    # ∂C/∂w5 = δ3·z1 = −0.162 × 0.47 = −0.0762 (δ3·h1 = −0.0998): the forward pass and δ3 right
+    assert verdicts(seed, dC__dw5="-0.0762")["dC/dw5"] == ("wrong", "z_for_a", ())
+    assert verdicts(seed, dC__dw6="-0.0535")["dC/dw6"][:2] == ("wrong", "z_for_a")
+    # from the student's own rounded δ3: −0.162 × 0.47 = −0.07614
+    got = verdicts(seed, dC__dz3="-0.162", dC__dw5="-0.0761")
+    assert got["dC/dz3"][0] == "correct" and got["dC/dw5"][:2] == ("wrong", "z_for_a")
+    # and the update it leads to: 0.55 − 0.1 × (−0.0762) = 0.558
+    assert verdicts(seed, w5_p="0.558")["w5'"][:2] == ("wrong", "z_for_a")
 
 
 def test_learning_rate_left_out(seed):
@@ -165,3 +184,126 @@ def test_shipped_example_answers(capsys):
     assert data["C"]["verdict"] == "accepted"  # (1 − 0.646)² = 0.1253 from the rounded o1
     assert data["dC/dw5"]["verdict"] == "accepted"  # −0.162 × 0.615 with δ3 rounded
     assert data["w5'"]["verdict"] == "wrong" and "update sign" in data["w5'"]["note"]
+
+
+MIXED = {  # h1 wrong, z3 and o1 carried from it, δ3·z1 for ∂C/∂w5 and w5' carried from that
+    "h1": "0.625",
+    "z3": "0.606",
+    "o1": "0.647",
+    "dC/do1": "-0.708",
+    "dC/dz3": "-0.162",
+    "dC/dw5": "-0.0761",
+    "w5'": "0.558",
+}
+
+
+@pytest.fixture(scope="module")
+def feedback_pages(tmp_path_factory):
+    """The feedback sheet of MIXED in both languages, its spec and answers outside the working
+    directory, given by absolute paths."""
+    folder = tmp_path_factory.mktemp("class")
+    (folder / "net.toml").write_text(Path("examples/seed.toml").read_text())
+    solution = solve(load_spec(folder / "net.toml"))
+    claims = [Claim(Name.parse(k), v, Decimal(v)) for k, v in MIXED.items()]
+    results = check(solution.derivation, solution.update, claims)
+    answers = folder / "kim.toml"
+    return folder, {
+        lang: FeedbackSheet(solution, results, lang, "kim", answers=answers).html
+        for lang in ("en", "ko")
+    }
+
+
+def _visible(html: str) -> str:
+    """The text a reader sees outside formulas: no styles, fonts or SVG."""
+    body = re.sub(r"<style>.*?</style>|<svg.*?</svg>", "", html, flags=re.S)
+    return re.sub(r"<[^>]+>", " ", body)
+
+
+def _words(html: str) -> str:
+    """The HTML without the no-wrap spans that keep Korean words whole."""
+    return re.sub(r'<span class="w">(.*?)</span>', r"\1", html)
+
+
+def _rows(html: str) -> dict[str, tuple[str, list[str]]]:
+    """The verdict table: the quantity's label → (the row's class, its cells)."""
+    table = re.search(r'<table class="feedback">.*?</table>', _words(html), re.S).group()
+    rows = re.findall(r'<tr class="([\w-]+)">(.*?)</tr>', table, re.S)
+    return {
+        cells[0]: (cls, cells)
+        for cls, row in rows
+        for cells in [re.findall(r"<td>(.*?)</td>", row)]
+    }
+
+
+def test_feedback_sheet_prints_real_minus_signs_and_names_as_written(feedback_pages):
+    _, pages = feedback_pages
+    text = _visible(pages["en"])
+    assert not re.search(r"-\d", text)  # every negative number with U+2212
+    rows = _rows(pages["en"])
+    assert rows["∂C/∂w₅"][1][1:3] == ["−0.0761", "−0.0998"]
+    assert "(true value −0.0997525)" in rows["∂C/∂w₅"][1][4]
+    assert "you wrote: −0.708 · true value: −0.709" in text
+    assert "w₅′" in rows and "∂C/∂o₁" in rows and "dC/d" not in text and "w5'" not in text
+    assert "your earlier h₁" in rows["z₃"][1][4]  # the note's names too
+    assert not re.search(r"-\d", _visible(pages["ko"]))
+
+
+def test_feedback_sheet_marks_verdicts_for_black_and_white(feedback_pages):
+    _, pages = feedback_pages
+    rows = _rows(pages["en"])
+    assert rows["h₁"][0] == "verdict-wrong" and rows["h₁"][1][3] == "✖ wrong"
+    assert rows["z₃"][0] == "verdict-carried" and rows["z₃"][1][3] == "⇒ carried"
+    assert rows["∂C/∂w₅"][0] == "verdict-wrong"  # z for a: δ3·z1
+    assert rows["∂C/∂z₃"][0] == "verdict-correct" and rows["∂C/∂z₃"][1][3] == "✓ correct"
+    assert rows["∂C/∂o₁"][1][3].startswith("≈ ")
+    assert '<div class="group verdict-wrong"><h3>✖ h₁ · wrong</h3>' in pages["en"]
+    assert '<div class="group verdict-carried"><h3>⇒ w₅′ · carried</h3>' in pages["en"]
+    ko = _rows(pages["ko"])
+    assert ko["z₃"] == ("verdict-carried", ko["z₃"][1]) and ko["z₃"][1][3] == "⇒ 이어진 오류"
+
+
+def test_every_verdict_mark_has_a_glyph_in_the_font_that_sets_it():
+    """A glyph missing from the font the sheet picks for it prints as a box."""
+    stix = TTFont(str(font_path())).getBestCmap()
+    nanum = [
+        TTFont(str(resources.files("derive") / f"fonts/NanumGothic{w}.ttf")).getBestCmap()
+        for w in ("", "Bold")
+    ]
+    for mark in MARKS.values():
+        if any(lo <= ord(mark) <= hi for lo, hi in SYMBOL_RANGES):
+            assert ord(mark) in stix, mark
+        else:
+            assert all(ord(mark) in cmap for cmap in nanum), mark
+
+
+def test_feedback_footer_names_check_and_no_absolute_path(feedback_pages):
+    folder, pages = feedback_pages
+    digest = spec_digest(load_spec(folder / "net.toml"))[:16]
+    footer = {
+        lang: re.search(r"<footer>(.*?)</footer>", _words(html), re.S).group(1)
+        for lang, html in pages.items()
+    }
+    for html in pages.values():
+        assert str(folder) not in _visible(html)
+    assert footer["en"] == (
+        "<span>Checked by derive 0.1.0</span> · <span>answers kim.toml</span> · "
+        f"<span>spec net.toml, sha256 {digest}</span> · <span>options: --lang en</span>"
+    )
+    assert "derive sheet" not in footer["en"] and "--precision" not in footer["en"]
+    assert footer["ko"] == (
+        "<span>채점 도구: derive 0.1.0</span> · <span>답안 파일 kim.toml</span> · "
+        f"<span>명세 net.toml, sha256 {digest}</span> · <span>옵션: --lang ko</span>"
+    )
+
+
+def test_feedback_footer_paths_relative_to_the_working_directory(seed):
+    results = check(seed.derivation, seed.update, [Claim(Name("z1"), "0.47", Decimal("0.47"))])
+    answers = Path.cwd() / "examples" / "answers_seed.toml"
+    sheet = FeedbackSheet(seed, results, "en", "answers_seed", answers=answers)
+    assert sheet.document.footer[1:] == (
+        "answers examples/answers_seed.toml",
+        f"spec <built-in seed>, sha256 {spec_digest(load_spec(None))[:16]}",
+        "options: --lang en",
+    )
+    # without the file (as `name` alone), the footer names the answers by that name
+    assert FeedbackSheet(seed, results, "en", "kim").document.footer[1] == "answers kim"

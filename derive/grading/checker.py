@@ -73,8 +73,9 @@ def _near(claim: Claim, value: Decimal) -> bool:
 
 def _slips(
     derivation: Derivation, update: Update, table: dict[Name, Quantity]
-) -> dict[str, dict[Name, Quantity]]:
-    """The worked solution with one typical slip built in, by slip name."""
+) -> list[tuple[str, dict[Name, Quantity]]]:
+    """The worked solution with one typical slip built in, as (slip name, quantities); a slip
+    may have several worlds, one per place it is made."""
     net = derivation.network
     rate = update.rule.hyperparameters["learning_rate"]
     updates = [n for n, q in table.items() if q.kind == "update"]
@@ -110,12 +111,17 @@ def _slips(
             n: z_for_a(n) for n, q in table.items() if n not in activation_of and q.kind != "update"
         },
     }
-    worlds = {name: with_compute(table, changes) for name, changes in slips.items()}
+    worlds = [(name, with_compute(table, changes)) for name, changes in slips.items()]
+    # z for a in the backward pass alone: ∂z/∂w read as the z the weight multiplies (δ3·z1 for
+    # ∂C/∂w5), the forward pass and the error signals true; the world above also slips z3 and
+    # σ′, so its ∂C/∂w5 is far from a student's who erred only there
+    weight_locals = {n: z_for_a(n) for n in table if n.wrt in net.params and n.of != LOSS}
+    worlds.append(("z_for_a", with_compute(table, weight_locals)))
     spec = net.spec
     other = {"by_source": "by_target", "by_target": "by_source"}[spec.numbering]
     swapped = build_network(type(spec)(**{**spec.__dict__, "numbering": other}))
     if any(len(layer) > 1 for layer in swapped.layers) and len(swapped.weights) > 1:
-        worlds["numbering"] = quantities(swapped, update.rule)
+        worlds.append(("numbering", quantities(swapped, update.rule)))
     return worlds
 
 
@@ -189,14 +195,17 @@ def _upstream_claims(
 
 
 def _diagnose(
-    claim: Claim, true: Decimal, worlds: dict[str, dict[Name, Quantity]], own: dict[Name, Decimal]
+    claim: Claim,
+    true: Decimal,
+    worlds: list[tuple[str, dict[Name, Quantity]]],
+    own: dict[Name, Decimal],
 ) -> str | None:
     """The slip that reproduces the claimed value at its digits, if one does."""
     for shift in (1, -1, 2, -2):
         if true and matches(claim, true.scaleb(shift)):
             return "decimal_shift"
     others = {n: v for n, v in own.items() if n != claim.name}
-    for slip, table in worlds.items():
+    for slip, table in worlds:
         if claim.name not in table:
             continue
         for overrides in ({}, others):

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from derive.engine.names import Name
 from derive.grading.checker import VERDICTS, Result
 from derive.sheets.locale import fill, strings
+from derive.sheets.numbers import MINUS
 
 
-def note(result: Result, lang: str) -> str:
+def note(result: Result, lang: str, printed: bool = False) -> str:
+    """The note in words; `printed` (a feedback sheet) sets its numbers with a real minus and
+    its names as students write them (o₁, ∂C/∂w₅), where the terminal and JSON keep ASCII."""
     key, fields = result.note
+    if printed:
+        fields = {**fields, "true": fields["true"].replace("-", MINUS)}
+        if "names" in fields:
+            fields["names"] = ", ".join(Name.parse(n).label for n in fields["names"].split(", "))
     return fill(strings(lang)["check"][f"note_{key}"], **fields)
 
 

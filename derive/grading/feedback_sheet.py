@@ -1,20 +1,30 @@
-"""The feedback sheet of a check: each claimed number beside the correct worked step."""
+"""The feedback sheet of a check: each claimed number beside the correct worked step.
+
+It is handed back on paper, often printed in black and white: every verdict carries a symbol
+as well as a colour, and numbers and names are set as on the worked-solution sheet.
+"""
 
 from __future__ import annotations
 
 import functools
 from pathlib import Path
 
+from derive import __version__
 from derive.files import write_documents
 from derive.grading.checker import Result
 from derive.grading.feedback import note, summary
 from derive.sheets.builder import DocumentBuilder
 from derive.sheets.document import Document, Group, Section, Table, document_strings
-from derive.sheets.locale import paragraph, strings
+from derive.sheets.locale import fill, paragraph, strings
 from derive.sheets.numbers import MINUS
+from derive.sheets.summary import shown_source, spec_digest
 from derive.solution import Solution
 from derive.typeset.fonts import words_css
 from derive.typeset.html import Formulas, HtmlRenderer
+
+# one symbol per verdict, each in the sheet's fonts (✓ ≈ ⇒ from STIX Two Math, ✖ NanumGothic):
+# ⇒ for carried, "follows from an earlier error", the boldest arrow STIX has
+MARKS = {"correct": "✓", "accepted": "≈", "carried": "⇒", "wrong": "✖"}
 
 
 def _minus(number: str) -> str:
@@ -29,40 +39,68 @@ class FeedbackSheet:
         lang: str,
         name: str,
         renderer: HtmlRenderer | None = None,
+        answers: str | Path | None = None,
     ) -> None:
+        """`name` names the files; `answers` is the answers file as given, for the footer
+        (its name when absent)."""
         self.solution, self.results, self.lang, self.name = solution, results, lang, name
         self.renderer = renderer or HtmlRenderer()
+        self.answers = shown_source(str(answers)) if answers is not None else name
 
     @functools.cached_property
     def document(self) -> Document:
         words = strings(self.lang)["check"]
         solution = self.solution
         builder = DocumentBuilder(solution.derivation, solution.update, self.lang, 3, "exact")
+        verdicts = {v: f"{MARKS[v]} {words[v]}" for v in MARKS}
         rows = tuple(
-            (str(r.name), r.claimed, r.expected, words[r.verdict], note(r, self.lang))
+            (
+                r.name.label,
+                _minus(r.claimed),
+                _minus(r.expected),
+                verdicts[r.verdict],
+                note(r, self.lang, printed=True),
+            )
             for r in self.results
         )
         header = tuple(
             words[k] for k in ("col_name", "col_claimed", "col_expected", "col_verdict", "col_note")
         )
+        classes = tuple(f"verdict-{r.verdict}" for r in self.results)
+        table = Table(header, rows, style="feedback", marks=classes)
         overview = Section(
             "summary",
             words["summary_heading"],
-            (paragraph(summary(self.results, self.lang)), Table(header, rows, style="feedback")),
+            (paragraph(summary(self.results, self.lang)), table),
         )
         lines = []
         for r in self.results:
             claimed, expected = _minus(r.claimed), _minus(r.expected)
             said = paragraph(
                 f"{words['col_claimed']}: {claimed} · {words['col_expected']}: {expected}"
-                f" · {note(r, self.lang)}"
+                f" · {note(r, self.lang, printed=True)}"
             )
-            lines.append(
-                Group(f"{r.name.label} · {words[r.verdict]}", (said, *builder.worked(r.name)))
-            )
+            title = f"{MARKS[r.verdict]} {r.name.label} · {words[r.verdict]}"
+            blocks = (said, *builder.worked(r.name))
+            lines.append(Group(title, blocks, mark=f"verdict-{r.verdict}"))
         details = Section("lines", words["lines_heading"], tuple(lines))
-        footer = builder.document(self.solution.verification).footer
-        return Document(self.lang, words["title"], words["subtitle"], (overview, details), footer)
+        return Document(
+            self.lang, words["title"], words["subtitle"], (overview, details), self._footer()
+        )
+
+    def _footer(self) -> tuple[str, ...]:
+        """check's own footer: what was graded against what, and how to get this sheet again."""
+        words, spec = strings(self.lang)["check"], self.solution.derivation.network.spec
+        return (
+            fill(words["footer_made_by"], version=__version__),
+            fill(words["footer_answers"], answers=self.answers),
+            fill(
+                words["footer_spec"],
+                source=shown_source(spec.source),
+                digest=spec_digest(spec)[:16],
+            ),
+            fill(words["footer_options"], lang=self.lang),
+        )
 
     @functools.cached_property
     def _typeset(self) -> Formulas:

@@ -30,6 +30,7 @@ class Table:
     header: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     style: str = "numbers"  # numbers: right-aligned after the first column; facts: label, text
+    marks: tuple[str, ...] = ()  # a class per row (a feedback sheet's verdicts), or none
     kind: ClassVar[str] = "table"
 
 
@@ -46,6 +47,7 @@ class Group:
 
     title: str
     blocks: tuple
+    mark: str = ""  # a class (a feedback sheet's verdict), or none
     kind: ClassVar[str] = "group"
 
 

@@ -28,6 +28,7 @@ SYMBOL_RANGES = (
     (0x2070, 0x209F),
     (0x2190, 0x21FF),
     (0x2200, 0x22FF),
+    (0x2713, 0x2713),  # ✓ (a feedback sheet's verdict; NanumGothic has none)
 )
 UNICODE_RANGE = ", ".join(
     f"U+{lo:04X}" if lo == hi else f"U+{lo:04X}-{hi:04X}" for lo, hi in SYMBOL_RANGES
