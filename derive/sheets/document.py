@@ -43,11 +43,12 @@ class Figure:
 
 @dataclass(frozen=True)
 class Group:
-    """Blocks kept together on one page, under an optional small heading."""
+    """Blocks kept together on one page (unless breakable), under an optional small heading."""
 
     title: str
     blocks: tuple
     mark: str = ""  # a class (a feedback sheet's verdict), or none
+    breakable: bool = False  # a long table may run on to the next page (its header repeats)
     kind: ClassVar[str] = "group"
 
 

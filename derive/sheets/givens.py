@@ -55,7 +55,7 @@ def givens(ctx: Context) -> Section:
             figure,
             facts,
             numbering,
-            Group(words["parameters"], (params,)),
+            Group(words["parameters"], (params,), breakable=True),
             paragraph(words[carry], places=ctx.places),
         ),
     )

@@ -1,0 +1,55 @@
+"""Rendered sheets waste no paper: no page before the last is more than a quarter blank, for
+the kinds of network an instructor writes (the example specs)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pypdf
+import pytest
+
+from derive.engine.spec import load_spec
+from derive.sheet import sheets
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+KINDS = ("seed", "tanh_2-3-2", "classifier_3-4-3", "bce_2-3-3-1", "linear_by_target")
+MM = 72 / 25.4
+TOP, BOTTOM = 18 * MM, 20 * MM  # the page margins of templates/sheet.css
+
+
+def lowest_text(page: pypdf.PageObject) -> float:
+    """The y of the page's lowest line of text, in points from the bottom edge."""
+    lows: list[float] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], *_: object) -> None:
+        # text in the page's own coordinates (WeasyPrint flips y); the page number sits in
+        # the bottom margin and does not count
+        y = cm[5] + cm[3] * tm[5]
+        if text.strip() and cm[3] < 0 and y > BOTTOM - 2:
+            lows.append(y)
+
+    page.extract_text(visitor_text=visit)
+    return min(lows)
+
+
+def blank_below(pdf: bytes) -> list[float]:
+    """Per page, the share of the text area left blank under its lowest line of text."""
+    pages = pypdf.PdfReader(io.BytesIO(pdf)).pages
+    return [
+        (lowest_text(page) - BOTTOM) / (float(page.mediabox.height) - TOP - BOTTOM)
+        for page in pages
+    ]
+
+
+@pytest.fixture(scope="module")
+def pdfs() -> dict[str, bytes]:
+    specs = [load_spec(EXAMPLES / f"{kind}.toml") for kind in KINDS]
+    return {sheet.spec.name: sheet.pdf for sheet in sheets(specs, ("en",))}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_no_page_before_the_last_is_a_quarter_blank(pdfs, kind):
+    shares = blank_below(pdfs[kind])
+    assert len(shares) >= 2
+    assert max(shares[:-1]) <= 0.25, [round(s, 2) for s in shares]
