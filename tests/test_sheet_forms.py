@@ -124,3 +124,15 @@ def test_a_line_wider_than_the_column_wraps():
     )
     line = builder.worked(Name("C", "w3"))[0].latex
     assert line.startswith(r"\begin{aligned}") and r"\\ &= 0.226 \times 0.6 = 0.136" in line
+
+
+def test_a_negative_exponent_needs_no_brackets():
+    builder = _builder(
+        layers=[2, 3],
+        activation="softmax",
+        loss="cross_entropy",
+        targets=[0, 1, 0],
+        weights=[0.1, -0.3, 0.5, 0.7, 0.2, -0.4],
+    )
+    line = builder.worked(Name("o2"))[0].latex
+    assert "e^{{-0.0900}}" in line and r"e^{\left(" not in line

@@ -30,6 +30,13 @@ class _Printer(LatexPrinter):
             return rf"\left({number}\right)" if number.startswith("{-") else number
         return node_latex(expr.name)
 
+    def _print_exp(self, expr: sp.exp, exp: str | None = None) -> str:
+        # a number in an exponent needs no brackets: e^{−0.06}, not e^{(−0.06)}
+        arg = expr.args[0]
+        inner = self.numbers[arg] if arg in self.numbers else self._print(arg)
+        tex = f"e^{{{inner}}}"
+        return rf"\left({tex}\right)^{{{exp}}}" if exp else tex
+
     def _print_log(self, expr: sp.log, exp: str | None = None) -> str:
         inner = self._print(expr.args[0])
         power = f"^{{{exp}}}" if exp else ""
