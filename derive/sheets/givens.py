@@ -6,15 +6,22 @@ from derive.engine.names import node_label
 from derive.engine.operations import ACTIVATIONS, LOSSES
 from derive.sheets import numbers
 from derive.sheets.context import Context
-from derive.sheets.diagram import layout
-from derive.sheets.document import Figure, Group, Section, Table
+from derive.sheets.diagram import Diagram, layout
+from derive.sheets.document import Figure, Group, Paragraph, Section, Table
+from derive.sheets.labels import text_width
 from derive.sheets.locale import fill, paragraph
+
+MATRIX_FONT = 12.0  # px: table.matrix's font size in templates/sheet.css
+MATRIX_CELL = 14.0  # px: a matrix cell's padding and rule
+MATRIX_WIDTH = 630.0  # px: the sheet's column; a wider matrix is split into blocks of columns
+SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def givens(ctx: Context) -> Section:
     words, net, spec = ctx.words["givens"], ctx.net, ctx.net.spec
     shown = {name: ctx.num.text(name) for name in net.given}
-    figure = Figure(layout(net, shown), words["diagram_caption"])
+    diagram = layout(net, shown)
+    figure = Figure(diagram, _caption(words, diagram, len(net.layers), spec.bias == "layer"))
     hidden = len(spec.layers) - 2
     sizes = "–".join(map(str, spec.layers))
     acts = [ACTIVATIONS[a] for a in dict.fromkeys(spec.activations)]
@@ -53,9 +60,75 @@ def givens(ctx: Context) -> Section:
         words["heading"],
         (
             figure,
+            *_matrices(ctx, diagram.matrices, shown),
             facts,
             numbering,
             Group(words["parameters"], (params,)),
             paragraph(words[carry], places=ctx.places),
         ),
+    )
+
+
+def _caption(words: dict, diagram: Diagram, layers: int, shared: bool) -> str:
+    """What the diagram shows: which weights sit on edges, where the biases are, the ⋮."""
+    kinds = {label.kind for label in diagram.labels}
+    if not diagram.matrices:
+        weights = words["caption_weights"]
+    elif len(diagram.matrices) < layers:
+        weights = words["caption_some_matrices"]
+    else:
+        weights = words["caption_all_matrices"]
+    parts = [words["diagram_caption"], weights]
+    if "bias" in kinds:
+        parts.append(words["caption_shared_biases" if shared else "caption_biases"])
+    parts += [words["caption_more"]] if "more" in kinds else []
+    return " ".join(parts)
+
+
+def _matrices(ctx: Context, layers: tuple[int, ...], shown: dict[str, str]) -> list:
+    """The weights of the layers drawn unlabelled, as matrices W: row = source, column =
+    target, as in a W (and a row of biases)."""
+    if not layers:
+        return []
+    words, net = ctx.words["givens"], ctx.net
+    biased = any(net.layers[l - 1][0].bias for l in layers)
+    blocks: list[Paragraph | Group] = [
+        paragraph(words["matrix_note"] + (" " + words["matrix_biases"] if biased else ""))
+    ]
+    names = [words["layer_input"]]
+    names += [fill(words["layer_hidden"], index=l) for l in range(1, len(net.layers))]
+    names.append(words["layer_output"])
+    for l in layers:
+        layer = net.layers[l - 1]
+        rows = [
+            (node_label(source), *(_cell(n.terms[i][1], shown) for n in layer))
+            for i, (source, _) in enumerate(layer[0].terms)
+        ]
+        if layer[0].bias:
+            rows.append(("b", *(_cell(n.bias, shown) for n in layer)))
+        header = ("", *(node_label(n.a) for n in layer))
+        matrix = f"W⁽{str(l).translate(SUPERSCRIPT)}⁾"
+        title = fill(words["matrix_title"], matrix=matrix, sources=names[l - 1], targets=names[l])
+        blocks.append(Group(title, _blocks(header, rows)))
+    return blocks
+
+
+def _cell(param: str, shown: dict[str, str]) -> str:
+    return f"{node_label(param)} = {shown[param]}"
+
+
+def _blocks(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> tuple[Table, ...]:
+    """The matrix as tables of as many columns as the sheet's width holds (rows repeated)."""
+    columns = list(zip(header, *rows))
+    widths = [max(text_width(c, MATRIX_FONT) for c in column) + MATRIX_CELL for column in columns]
+    blocks, start, used = [], 1, widths[0]
+    for j in range(1, len(columns)):
+        if used + widths[j] > MATRIX_WIDTH and j > start:
+            blocks.append((start, j))
+            start, used = j, widths[0]
+        used += widths[j]
+    blocks.append((start, len(columns)))
+    return tuple(
+        Table((header[0], *header[a:b]), tuple((r[0], *r[a:b]) for r in rows), style="matrix")
+        for a, b in blocks
     )
