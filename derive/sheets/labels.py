@@ -131,9 +131,10 @@ def place(
         free = []
         for option in options:
             box = option.box
-            if not (frame[0] <= box[0] and box[2] <= frame[2] and frame[1] <= box[1]):
+            inside = frame[0] <= box[0] and frame[1] <= box[1]
+            if not (inside and box[2] <= frame[2] and box[3] <= frame[3]):
                 continue
-            if box[3] > frame[3] or any(_overlap(box, b) for b in taken):
+            if any(_overlap(box, b) for b in taken):
                 continue
             near = [e for k, e in enumerate(edges) if k != option.edge and _near(e, box)]
             if any(_crosses(e, box) for e in near):
@@ -171,7 +172,7 @@ class _Search:
             if self.tries > BUDGET:
                 return False
             pruned = [
-                [s for s in d if not _overlap(s[1].box, option.box)] if i != k else d
+                [s for s in d if not _overlap(s[1].box, option.box)] if i in open_ and i != k else d
                 for i, d in enumerate(domains)
             ]
             if any(not pruned[i] for i in open_):
