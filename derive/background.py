@@ -74,11 +74,15 @@ class Service(Generic[Q, T]):
                 if request == _DONE:
                     return
                 try:
-                    theirs.send(("ok", serve(request)))
+                    answer = ("ok", serve(request))
                 except DeriveError as exc:
-                    theirs.send(("error", (type(exc), exc.args)))
+                    answer = ("error", (type(exc), exc.args))
                 except BaseException as exc:  # reported to the parent, which raises it
-                    theirs.send(("crash", repr(exc)))
+                    answer = ("crash", repr(exc))
+                try:
+                    theirs.send(answer)
+                except OSError:  # the parent no longer wants it (it is ending): nothing to say
+                    return
 
         self.child = context.Process(target=run, daemon=True)
         # Ctrl-C in the middle of fork would raise in Python's at-fork hooks, which swallow

@@ -62,22 +62,30 @@ class Sheet:
         return self.solving.derivation
 
     @functools.cached_property
-    def _built(self) -> tuple[Document, Formulas, Callable[[], str]]:
-        solving, renderer = self.solving, self.renderer
+    def _builder(self) -> DocumentBuilder:
+        solving = self.solving
         if self.carry == "exact":
             shown, update = solving.derivation, solving.update
         else:
             shown = derive(solving.derivation.network, self.precision)
             update = descend(shown)
-        builder = DocumentBuilder(shown, update, self.lang, self.precision, self.carry, self.detail)
-        # the verification, the HTML file's fonts and WeasyPrint's import run in other
-        # processes while the formulas are typeset here
+        return DocumentBuilder(shown, update, self.lang, self.precision, self.carry, self.detail)
+
+    @functools.cached_property
+    def _fonts(self) -> Callable[[], str]:
+        """The HTML file's fonts, cut down to its words in a helper (only HTML needs them)."""
+        return self.renderer.word_fonts(self._builder.words())
+
+    @functools.cached_property
+    def _built(self) -> tuple[Document, Formulas]:
+        solving, renderer, builder = self.solving, self.renderer, self._builder
+        # the verification, the fonts and WeasyPrint's import run in other processes while
+        # the formulas are typeset here
         solving.start()
         renderer.pdf_renderer.prepare()
-        fonts = renderer.word_fonts(builder.words())
         renderer.formulas(builder.document(None))
         document = builder.document(solving.solution.verification)  # raises if a check failed
-        return document, renderer.formulas(document), fonts
+        return document, renderer.formulas(document)
 
     @property
     def document(self) -> Document:
@@ -86,12 +94,13 @@ class Sheet:
     @functools.cached_property
     def html(self) -> str:
         """One self-contained file: fonts inlined, cut down to what the sheet uses."""
-        document, typeset, fonts = self._built
+        fonts = self._fonts
+        document, typeset = self._built
         return self.renderer.html(document, typeset, fonts())
 
     @functools.cached_property
     def _pdf(self) -> Callable[[], bytes]:
-        document, typeset, _ = self._built
+        document, typeset = self._built
         return self.renderer.pdf(document, typeset)
 
     @functools.cached_property
@@ -108,6 +117,8 @@ class Sheet:
     ) -> Callable[[], dict[Path, bytes]]:
         """Build the sheet and start its PDF; the returned function finishes the files:
         {path: contents} of each format. A run renders the next sheet in between."""
+        if "html" in formats:
+            self._fonts  # noqa: B018 - starts the helper on them
         if "pdf" in formats:
             self._pdf  # noqa: B018 - starts the helper on it
         else:

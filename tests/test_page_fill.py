@@ -1,5 +1,5 @@
 """Rendered sheets waste no paper: no page before the last is more than a quarter blank, for
-the kinds of network an instructor writes (the example specs)."""
+the kinds of network an instructor writes (the example specs), in both languages."""
 
 from __future__ import annotations
 
@@ -13,7 +13,14 @@ from derive.engine.spec import load_spec
 from derive.sheet import sheets
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-KINDS = ("seed", "tanh_2-3-2", "classifier_3-4-3", "bce_2-3-3-1", "linear_by_target")
+KINDS = (
+    "seed",
+    "tanh_2-3-2",
+    "classifier_3-4-3",
+    "bce_2-3-3-1",
+    "linear_by_target",
+    "layer_bias_2-2-2",
+)
 MM = 72 / 25.4
 TOP, BOTTOM = 18 * MM, 20 * MM  # the page margins of templates/sheet.css
 
@@ -43,13 +50,14 @@ def blank_below(pdf: bytes) -> list[float]:
 
 
 @pytest.fixture(scope="module")
-def pdfs() -> dict[str, bytes]:
+def pdfs() -> dict[tuple[str, str], bytes]:
     specs = [load_spec(EXAMPLES / f"{kind}.toml") for kind in KINDS]
-    return {sheet.spec.name: sheet.pdf for sheet in sheets(specs, ("en",))}
+    return {(sheet.spec.name, sheet.lang): sheet.pdf for sheet in sheets(specs, ("en", "ko"))}
 
 
+@pytest.mark.parametrize("lang", ["en", "ko"])
 @pytest.mark.parametrize("kind", KINDS)
-def test_no_page_before_the_last_is_a_quarter_blank(pdfs, kind):
-    shares = blank_below(pdfs[kind])
+def test_no_page_before_the_last_is_a_quarter_blank(pdfs, kind, lang):
+    shares = blank_below(pdfs[(kind, lang)])
     assert len(shares) >= 2
     assert max(shares[:-1]) <= 0.25, [round(s, 2) for s in shares]

@@ -20,6 +20,10 @@ from derive.sheets.locale import paragraph
 
 PATH_LIMIT = 2  # chain-rule paths written out as products of partials
 
+# a neuron's error signal of more lines (softmax: one local derivative per output) may run on
+# to the next page rather than leave a blank; it keeps its first and last two lines together
+KEEP_WHOLE = 5
+
 
 def backward(ctx: Context) -> Section:
     words = ctx.words["backward"]
@@ -54,7 +58,8 @@ def signals(ctx: Context, layer: tuple[Neuron, ...]) -> list:
         lines.append(delta_line(ctx, n.z))
         if shortcut is not None and n.a in ctx.net.outputs:
             lines.append(shortcut_line(ctx, n, shortcut))
-        out.append(Group(f"{words['signals']}: {node_label(n.a)}", tuple(lines)))
+        title = f"{words['signals']}: {node_label(n.a)}"
+        out.append(Group(title, tuple(lines), breakable=len(lines) > KEEP_WHOLE))
     if rest:
         rows = tuple(
             (

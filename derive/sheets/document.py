@@ -48,7 +48,7 @@ class Group:
     title: str
     blocks: tuple
     mark: str = ""  # a class (a feedback sheet's verdict), or none
-    breakable: bool = False  # a long table may run on to the next page (its header repeats)
+    breakable: bool = False  # may run on to the next page (a long table, a long derivation)
     kind: ClassVar[str] = "group"
 
 

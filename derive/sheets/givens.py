@@ -6,15 +6,23 @@ from derive.engine.names import node_label
 from derive.engine.operations import ACTIVATIONS, LOSSES
 from derive.sheets import numbers
 from derive.sheets.context import Context
-from derive.sheets.diagram import layout
+from derive.sheets.diagram import Diagram, layout
 from derive.sheets.document import Figure, Group, Section, Table
+from derive.sheets.labels import text_width
 from derive.sheets.locale import fill, paragraph
+
+MATRIX_FONT = 12.0  # px: table.matrix's font size in templates/sheet.css
+MATRIX_CELL = 14.0  # px: a matrix cell's padding and rule
+MATRIX_WIDTH = 630.0  # px: the sheet's column; a wider matrix is split into blocks of columns
+SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+COLUMN_LIMIT = 24  # more parameters read better as weight matrices than as one long column
 
 
 def givens(ctx: Context) -> Section:
     words, net, spec = ctx.words["givens"], ctx.net, ctx.net.spec
     shown = {name: ctx.num.text(name) for name in net.given}
-    figure = Figure(layout(net, shown), words["diagram_caption"])
+    diagram = layout(net, shown)
+    figure = Figure(diagram, _caption(words, diagram, len(net.layers), spec.bias == "layer"))
     hidden = len(spec.layers) - 2
     sizes = "–".join(map(str, spec.layers))
     acts = [ACTIVATIONS[a] for a in dict.fromkeys(spec.activations)]
@@ -37,10 +45,15 @@ def givens(ctx: Context) -> Section:
         ),
         style="facts",
     )
-    params = Table(
-        (words["col_name"], words["col_connects"], words["col_value"]),
-        tuple((node_label(p), ctx.connects(p), shown[p]) for p in net.params),
-    )
+    if diagram.matrices or len(net.params) > COLUMN_LIMIT:
+        params = _matrices(ctx, shown)
+    else:
+        params = [
+            Table(
+                (words["col_name"], words["col_connects"], words["col_value"]),
+                tuple((node_label(p), ctx.connects(p), shown[p]) for p in net.params),
+            )
+        ]
     first, second = (
         (ctx.connects(w) for w in net.weights[:2])
         if len(net.weights) > 1
@@ -55,7 +68,70 @@ def givens(ctx: Context) -> Section:
             figure,
             facts,
             numbering,
-            Group(words["parameters"], (params,), breakable=True),
+            Group(words["parameters"], tuple(params), breakable=True),
             paragraph(words[carry], places=ctx.places),
         ),
+    )
+
+
+def _caption(words: dict, diagram: Diagram, layers: int, shared: bool) -> str:
+    """What the diagram shows: which weights sit on edges, where the biases are, the ⋮."""
+    kinds = {label.kind for label in diagram.labels}
+    if not diagram.matrices:
+        weights = words["caption_weights"]
+    elif len(diagram.matrices) < layers:
+        weights = words["caption_some_matrices"]
+    else:
+        weights = words["caption_all_matrices"]
+    parts = [words["diagram_caption"], weights]
+    if "bias" in kinds:
+        parts.append(words["caption_shared_biases" if shared else "caption_biases"])
+    parts += [words["caption_more"]] if "more" in kinds else []
+    return " ".join(parts)
+
+
+def _matrices(ctx: Context, shown: dict[str, str]) -> list[Group]:
+    """Every layer's weights as a matrix W: row = source, column = target, as in a W (and a
+    row of biases): the parameters of a network whose diagram cannot carry them all, or too
+    many for one column."""
+    words, net = ctx.words["givens"], ctx.net
+    biased = any(layer[0].bias for layer in net.layers)
+    note = paragraph(words["matrix_note"] + (" " + words["matrix_biases"] if biased else ""))
+    blocks: list[Group] = []
+    names = [words["layer_input"]]
+    names += [fill(words["layer_hidden"], index=l) for l in range(1, len(net.layers))]
+    names.append(words["layer_output"])
+    for l, layer in enumerate(net.layers, start=1):
+        rows = [
+            (node_label(source), *(_cell(n.terms[i][1], shown) for n in layer))
+            for i, (source, _) in enumerate(layer[0].terms)
+        ]
+        if layer[0].bias:
+            rows.append(("b", *(_cell(n.bias, shown) for n in layer)))
+        header = ("", *(node_label(n.a) for n in layer))
+        matrix = f"W⁽{str(l).translate(SUPERSCRIPT)}⁾"
+        title = fill(words["matrix_title"], matrix=matrix, sources=names[l - 1], targets=names[l])
+        # a page break may fall between a matrix's blocks (each kept whole), not a blank
+        blocks.append(Group(title, _blocks(header, rows), breakable=True))
+    return [Group("", (note, blocks[0]), breakable=True), *blocks[1:]]
+
+
+def _cell(param: str, shown: dict[str, str]) -> str:
+    return f"{node_label(param)} = {shown[param]}"
+
+
+def _blocks(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> tuple[Table, ...]:
+    """The matrix as tables of as many columns as the sheet's width holds (the row names
+    repeated), in the fewest blocks, of even widths: 8 columns as 4 + 4, not 7 + 1."""
+    columns = list(zip(header, *rows))
+    widths = [max(text_width(c, MATRIX_FONT) for c in column) + MATRIX_CELL for column in columns]
+    count = len(columns) - 1
+    for parts in range(1, count + 1):
+        size = -(-count // parts)
+        spans = [(a, min(a + size, count + 1)) for a in range(1, count + 1, size)]
+        if all(widths[0] + sum(widths[a:b]) <= MATRIX_WIDTH for a, b in spans) or size == 1:
+            break
+    return tuple(
+        Table((header[0], *header[a:b]), tuple((r[0], *r[a:b]) for r in rows), style="matrix")
+        for a, b in spans
     )
