@@ -139,6 +139,23 @@ def test_a_helper_that_dies_is_one_error():
     assert result.stdout.startswith("1 a helper process ended without an answer (exit code 3)")
 
 
+def test_a_helper_whose_answer_is_no_longer_wanted_ends_quietly():
+    # the parent hangs up before the answer comes (it is ending): no traceback, exit code 0
+    script = (
+        "import time\n"
+        "from derive.background import Service\n"
+        "service = Service(lambda: None, lambda request: time.sleep(0.3) or request * 100_000)\n"
+        "service.ask('x')\n"
+        "service.connection.close()\n"
+        "service.child.join(30)\n"
+        "print(service.child.exitcode)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=ENV, capture_output=True, text=True, timeout=60
+    )
+    assert (result.stdout, result.stderr) == ("0\n", "")
+
+
 def test_directory_in_the_way_is_one_line_and_writes_nothing(tmp_path, capsys):
     (tmp_path / "seed.en.pdf").mkdir()
     start = time.perf_counter()
