@@ -49,6 +49,17 @@ def test_bce_brackets_grow_and_factors_read_in_order():
     assert r"\left(1 - y_{1}\right) \ln\left(1 - o_{1}\right)" in _lines(builder)
 
 
+def test_a_loss_over_two_outputs_reads_as_a_factor_then_a_bracket_output_by_output():
+    builder = _builder(loss="bce", layers=[2, 2, 2], targets=[1.0, 0.0], weights=[0.1] * 8)
+    assert builder.worked(Name("C", "o1"))[0].latex.startswith(
+        r"\frac{\partial C}{\partial o_{1}} = {-}\frac{1}{2} \left(\frac{y_{1}}{o_{1}} - "
+    )
+    assert (
+        r"C &= {-}\frac{1}{2} \left(y_{1} \ln\left(o_{1}\right) + \left(1 - y_{1}\right) "
+        r"\ln\left(1 - o_{1}\right) + y_{2} \ln\left(o_{2}\right) + "
+    ) in _lines(builder)
+
+
 def test_exact_zero_and_one_read_alike():
     builder = _builder(activation=["relu", "linear"], weights=[0.7, -0.3, -0.4, -0.6, 0.5, 0.5])
     assert builder.worked(Name("h2", "z2"))[0].latex.endswith("= 0.000")

@@ -323,8 +323,10 @@ def _squared_loss(
 
 
 def _bce(outs: Sequence[sp.Symbol], ys: Sequence[sp.Symbol]) -> sp.Expr:
-    terms = (y * sp.log(o) + (1 - y) * sp.log(1 - o) for o, y in zip(outs, ys, strict=True))
-    return _unevaluated(-sp.Rational(1, len(outs)), sp.Add(*terms))
+    # output by output, as written by hand: y₁ ln o₁ + (1 − y₁) ln(1 − o₁) + y₂ ln o₂ + …
+    pairs = zip(outs, ys, strict=True)
+    terms = [t for o, y in pairs for t in (y * sp.log(o), (1 - y) * sp.log(1 - o))]
+    return _unevaluated(-sp.Rational(1, len(outs)), sp.Add(*terms, evaluate=False))
 
 
 def _bce_form(o: sp.Symbol, y: sp.Symbol, m: int) -> sp.Expr:

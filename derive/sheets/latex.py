@@ -48,6 +48,12 @@ class _Printer(LatexPrinter):
         coefficient, factors = expr.as_coeff_mul()
         ordered = sorted(factors, key=_factor_rank)
         fraction = any(f.is_Pow and f.exp.is_negative for f in ordered)
+        if coefficient.q != 1 and len(ordered) == 1 and isinstance(ordered[0], sp.Add):
+            # ½(…), −½(y/o − (1 − y)/(1 − o)): the factor before its bracket, not a fraction
+            # over a fraction
+            sign = "-" if coefficient < 0 else ""
+            half = rf"\frac{{{abs(coefficient.p)}}}{{{coefficient.q}}}"
+            return rf"{sign}{half} \left({self._print(ordered[0])}\right)"
         if not self.numbers or fraction or coefficient.q != 1:
             if coefficient != 1:
                 ordered.insert(0, coefficient)

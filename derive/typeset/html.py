@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from derive.background import Service
 from derive.sheets.document import Document, formulas
@@ -32,10 +32,14 @@ KEEP_WORDS = ("ko",)  # languages whose lines break only between words, as a rea
 
 def keep_words(text: str, lang: str) -> Markup:
     """Text whose words never break inside: each in a no-wrap span. Without it a Korean line
-    breaks between any two syllables (손실/이), and WeasyPrint has no word-break: keep-all."""
-    if lang not in KEEP_WORDS:
-        return Markup.escape(text)
-    return Markup(" ").join(Markup('<span class="w">{}</span>').format(w) for w in text.split(" "))
+    breaks between any two syllables (손실/이), and WeasyPrint has no word-break: keep-all.
+    In every language a name with a slash (∂C/∂w₅) is one word, not broken after the slash."""
+    every = lang in KEEP_WORDS
+
+    def word(w: str) -> Markup:
+        return Markup('<span class="w">{}</span>').format(w) if every or "/" in w else escape(w)
+
+    return Markup(" ").join(word(w) for w in text.split(" "))
 
 
 class HtmlRenderer:
