@@ -287,12 +287,12 @@ def test_feedback_footer_names_check_and_no_absolute_path(feedback_pages):
         assert str(folder) not in _visible(html)
     assert footer["en"] == (
         "<span>Checked by derive 0.1.0</span> · <span>answers kim.toml</span> · "
-        f"<span>spec net.toml, sha256 {digest}</span> · <span>options: --lang en</span>"
+        f"<span>spec net.toml, sha256 {digest}</span> · <span>options: --lang\u00a0en</span>"
     )
     assert "derive sheet" not in footer["en"] and "--precision" not in footer["en"]
     assert footer["ko"] == (
         "<span>채점 도구: derive 0.1.0</span> · <span>답안 파일 kim.toml</span> · "
-        f"<span>명세 net.toml, sha256 {digest}</span> · <span>옵션: --lang ko</span>"
+        f"<span>명세 net.toml, sha256 {digest}</span> · <span>옵션: --lang\u00a0ko</span>"
     )
 
 
@@ -303,7 +303,7 @@ def test_feedback_footer_paths_relative_to_the_working_directory(seed):
     assert sheet.document.footer[1:] == (
         "answers examples/answers_seed.toml",
         f"spec <built-in seed>, sha256 {spec_digest(load_spec(None))[:16]}",
-        "options: --lang en",
+        "options: --lang\u00a0en",
     )
     # without the file (as `name` alone), the footer names the answers by that name
     assert FeedbackSheet(seed, results, "en", "kim").document.footer[1] == "answers kim"

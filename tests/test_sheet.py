@@ -217,6 +217,26 @@ def test_every_language_has_every_string():
         assert keys(strings(lang)) == english, lang
 
 
+def test_inline_math_in_the_locales_uses_only_what_the_math_font_has():
+    # a Korean word inside $…$ would print as empty boxes (the math font has no Hangul)
+    from fontTools.ttLib import TTFont
+
+    from derive.sheets.locale import LANGUAGES, strings
+    from derive.typeset.mathsvg import font_path
+
+    cmap = TTFont(font_path()).getBestCmap()
+
+    def texts(table: dict) -> list[str]:
+        return [t for v in table.values() for t in (texts(v) if isinstance(v, dict) else [v])]
+
+    for lang in LANGUAGES:
+        for text in texts(strings(lang)):
+            for math in str(text).split("$")[1::2]:
+                bare = re.sub(r"\\[a-zA-Z]+|[{}_^\s]|\{\w+\}", "", math)
+                missing = [c for c in bare if ord(c) not in cmap]
+                assert not missing, (lang, math)
+
+
 def test_a_run_of_sheets_renders_each_as_if_alone(tmp_path):
     # one process: sheets rendered alone first, then again in a run that shares one renderer
     # (its formula cache) and one derivation and verification per spec, in another order
@@ -278,7 +298,7 @@ def test_kinked_derivatives_print_as_cases():
     )
     builder = DocumentBuilder(derivation, descend(derivation), "en", 3, "exact")
     local = builder.worked(Name("o1", "z1"))[0].latex
-    assert r"\begin{cases} 1 & z_{1} > 0 \\ 0.2 & z_{1} \le 0 \end{cases}" in local
+    assert r"\begin{cases} 1, & \quad z_{1} > 0 \\ 0.2, & \quad z_{1} \le 0 \end{cases}" in local
     assert local.endswith("= 0.200")
 
 
@@ -286,7 +306,7 @@ def test_korean_lines_break_between_words(seed_ko, seed_en):
     assert '<span class="w">경로의</span>' in seed_ko.html  # never 경로/의 across two lines
     # in English only a name with a slash is kept whole: never ∂C/ at a line's end, ∂w₅ after
     spans = re.findall(r'<span class="w">([^<]*)</span>', seed_en.html)
-    assert all("/" in span for span in spans)
+    assert all("/" in span or span.startswith("--") for span in spans)
     assert keep_words("uses ∂C/∂w₅ <here>", "en") == (
         'uses <span class="w">∂C/∂w₅</span> &lt;here&gt;'
     )

@@ -76,7 +76,10 @@ def test_softmax_with_cross_entropy_states_its_shortcut():
     )
     lines = _lines(builder)
     assert r"\delta_{2} = o_{2} - y_{2} = " in lines
-    assert "shortcut" in "".join(document_strings(builder.document(None)))
+    text = "".join(document_strings(builder.document(None)))
+    assert "With softmax outputs and the cross-entropy, an output's error signal simplifies to" in (
+        text
+    )
 
 
 def test_small_updated_values_keep_their_significant_digits():
@@ -117,7 +120,7 @@ def test_detail_all_works_every_parameter_in_full():
     assert not any(
         getattr(b, "kind", "") == "table" for b in every.document(None).sections[1].blocks
     )
-    assert "--detail all" in every.document(None).footer[-1]
+    assert "--detail\u00a0all" in every.document(None).footer[-1]
 
 
 def test_a_line_wider_than_the_column_wraps():

@@ -57,9 +57,13 @@ def math_function(
 
 
 def _cases(positive: str, otherwise: str, z: str) -> str:
-    """A kinked unit's derivative as textbooks write it: 1 if z > 0, the other value if z ≤ 0
-    (no words, so it reads the same in every language)."""
-    return rf"\begin{{cases}} {positive} & {z} > 0 \\ {otherwise} & {z} \le 0 \end{{cases}}"
+    """A kinked unit's derivative as textbooks write it: "1,  z > 0" over "0,  z ≤ 0" (no
+    words, so it reads the same in every language; the comma and the space keep a value
+    from reading as a factor of its condition)."""
+    return (
+        rf"\begin{{cases}} {positive}, & \quad {z} > 0 \\ "
+        rf"{otherwise}, & \quad {z} \le 0 \end{{cases}}"
+    )
 
 
 def _sigmoid(z: Decimal) -> Decimal:
@@ -335,7 +339,9 @@ def _bce_form(o: sp.Symbol, y: sp.Symbol, m: int) -> sp.Expr:
 
 
 def _cross_entropy(outs: Sequence[sp.Symbol], ys: Sequence[sp.Symbol]) -> sp.Expr:
-    return -sp.Add(*(y * sp.log(o) for o, y in zip(outs, ys, strict=True)))
+    # −(y₁ ln o₁ + y₂ ln o₂ + …): no "−0 × ln(0.395)" once the numbers are in
+    terms = (y * sp.log(o) for o, y in zip(outs, ys, strict=True))
+    return _unevaluated(sp.Integer(-1), sp.Add(*terms, evaluate=False))
 
 
 UNIT = (Decimal(0), Decimal(1))

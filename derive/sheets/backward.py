@@ -9,14 +9,22 @@ from collections.abc import Callable
 import sympy as sp
 
 from derive.engine.derivation import Local
-from derive.engine.names import LOSS, Name, delta_latex, node_label, node_latex, partial_latex
+from derive.engine.names import (
+    LOSS,
+    Name,
+    delta_latex,
+    node_label,
+    node_latex,
+    partial_latex,
+    split,
+)
 from derive.engine.network import Neuron
 from derive.engine.operations import ACTIVATIONS, LOSSES
 from derive.sheets import latex, numbers
 from derive.sheets.context import Context
 from derive.sheets.document import Formula, Group, Section, Table
-from derive.sheets.lines import equation, product
-from derive.sheets.locale import paragraph
+from derive.sheets.lines import TERM_LIMIT, abbreviated, equation, product
+from derive.sheets.locale import fill, paragraph
 
 PATH_LIMIT = 2  # chain-rule paths written out as products of partials
 
@@ -30,7 +38,10 @@ def backward(ctx: Context) -> Section:
     blocks: list = [paragraph(words["intro"]), paragraph(words["delta"])]
     blocks.append(paragraph(words["update"]))
     for layer in reversed(ctx.net.layers):
-        blocks.append(Group(ctx.layer_title("backward", layer[0].layer), ()))
+        hidden = layer[0].a not in ctx.net.outputs
+        wide = hidden and len(ctx.children[layer[0].a]) > TERM_LIMIT  # said once per layer
+        sums = (paragraph(words["more_terms"], limit=TERM_LIMIT),) if wide else ()
+        blocks.append(Group(ctx.layer_title("backward", layer[0].layer), sums, leads=True))
         blocks += signals(ctx, layer)
         blocks += gradients(ctx, layer)
     return Section("backward", words["heading"], tuple(blocks))
@@ -46,7 +57,15 @@ def signals(ctx: Context, layer: tuple[Neuron, ...]) -> list:
     shortcut = loss.delta_shortcut if ctx.net.activation(layer[0].layer) == loss.needs else None
     out = []
     if shortcut is not None and layer[0].a in ctx.net.outputs:
-        out.append(paragraph(words["shortcut"], loss=loss.names[ctx.lang]))
+        o, y = sp.symbols("o y")
+        out.append(
+            paragraph(
+                words["shortcut"],
+                activation=ACTIVATIONS[loss.needs].names[ctx.lang],
+                loss=loss.names[ctx.lang],
+                formula=r"\delta = " + latex.formula(shortcut(o, y, len(ctx.net.outputs))),
+            )
+        )
     full, rest = ctx.in_full(layer)
     for n in full:
         lines = [upstream(ctx, n.a)]
@@ -70,7 +89,9 @@ def signals(ctx: Context, layer: tuple[Neuron, ...]) -> list:
             )
             for n in rest
         )
-        header = (words["col_neuron"], words["col_upstream"], words["col_local"], "δ")
+        a = split(layer[0].a)[0]  # h or o, as in the worked lines
+        upstream_col, local_col = (fill(words[k], a=a) for k in ("col_upstream", "col_local"))
+        header = (words["col_neuron"], upstream_col, local_col, "δ")
         out += [paragraph(words["signal_table_note"]), Table(header, rows)]
     return out
 
@@ -100,19 +121,18 @@ def upstream(ctx: Context, node: str) -> Formula:
             num.substituted(local),
             num.tex(local.value),
         )
-    partials, symbolic, numeric = [], [], []
+    terms = []
     for z in ctx.children[node]:
         local = ctx.d.locals[(z, node)]
-        partials.append(partial_latex(LOSS, z) + partial_latex(z, node))
-        symbolic.append(delta_latex(z) + " " + latex.formula(local.simplified))
-        numeric.append(
-            product(
-                [
-                    num.factor(num.tex(ctx.d.adjoints[z].value)),
-                    num.factor(num.substituted(local)),
-                ]
+        delta = num.factor(num.tex(ctx.d.adjoints[z].value))
+        terms.append(
+            (
+                partial_latex(LOSS, z) + partial_latex(z, node),
+                delta_latex(z) + " " + latex.formula(local.simplified),
+                product([delta, num.factor(num.substituted(local))]),
             )
         )
+    partials, symbolic, numeric = zip(*abbreviated(terms), strict=True)
     return equation(
         partial_latex(LOSS, node),
         " + ".join(partials),
@@ -168,7 +188,7 @@ def gradients(ctx: Context, layer: tuple[Neuron, ...]) -> list:
         for p in rest:
             g = ctx.d.gradients[p]
             deltas = ", ".join(ctx.num.text_of(ctx.d.adjoints[z].value) for z in g.uses)
-            inputs = ", ".join(ctx.num.text_of(ctx.d.locals[(z, p)].value) for z in g.uses)
+            inputs = ", ".join(_input_text(ctx, ctx.d.locals[(z, p)]) for z in g.uses)
             rows.append(
                 (
                     node_label(p),
@@ -194,6 +214,11 @@ def gradients(ctx: Context, layer: tuple[Neuron, ...]) -> list:
         )
         out += [paragraph(words["param_table_note"]), Table(header, tuple(rows))]
     return out
+
+
+def _input_text(ctx: Context, local: Local) -> str:
+    """What a parameter multiplies: a bias's 1 as in its worked line, not 1.000."""
+    return "1" if local.simplified == 1 else ctx.num.text_of(local.value)
 
 
 def gradient_line(ctx: Context, param: str) -> Formula:

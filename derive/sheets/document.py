@@ -49,6 +49,7 @@ class Group:
     blocks: tuple
     mark: str = ""  # a class (a feedback sheet's verdict), or none
     breakable: bool = False  # may run on to the next page (a long table, a long derivation)
+    leads: bool = False  # a heading and its notes: stays on the page of what follows
     kind: ClassVar[str] = "group"
 
 

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from derive.engine.names import LOSS, node_label, node_latex
+from derive.engine.names import LOSS, node_label, node_latex, split
 from derive.engine.network import Neuron
 from derive.engine.operations import ACTIVATIONS, LOSSES
 from derive.sheets import latex
 from derive.sheets.context import Context
 from derive.sheets.document import Formula, Group, Section, Table
-from derive.sheets.lines import equation, plus, product
+from derive.sheets.lines import TERM_LIMIT, abbreviated, equation, plus, product
 from derive.sheets.locale import paragraph
-
-TERM_LIMIT = 6  # terms of a weighted sum written out before it is abbreviated
 
 
 def forward(ctx: Context) -> Section:
@@ -24,18 +22,22 @@ def forward(ctx: Context) -> Section:
             activation=act.names[ctx.lang],
             definition=act.define(ctx.net.spec.settings),
         )
-        blocks.append(Group(ctx.layer_title("forward", layer[0].layer), (note,)))
+        notes = [note]
+        if len(layer[0].terms) + bool(layer[0].bias) > TERM_LIMIT:  # said once per layer
+            notes.append(paragraph(words["more_terms"], limit=TERM_LIMIT))
+        title = ctx.layer_title("forward", layer[0].layer)
+        blocks.append(Group(title, tuple(notes), leads=True))
         full, rest = ctx.in_full(layer)
         for n in full:
             blocks.append(Group("", (weighted_sum(ctx, n), activation(ctx, n))))
         if rest:
             rows = tuple((node_label(n.a), ctx.num.text(n.z), ctx.num.text(n.a)) for n in rest)
             blocks.append(paragraph(words["table_note"]))
-            blocks.append(Table((words["col_neuron"], "z", "a"), rows))
+            blocks.append(Table((words["col_neuron"], "z", split(layer[0].a)[0]), rows))
     return Section("forward", words["heading"], tuple(blocks))
 
 
-def weighted_sum(ctx: Context, n: Neuron) -> Formula | Group:
+def weighted_sum(ctx: Context, n: Neuron) -> Formula:
     num = ctx.num
     terms = [
         (
@@ -46,15 +48,10 @@ def weighted_sum(ctx: Context, n: Neuron) -> Formula | Group:
     ]
     if n.bias:
         terms.append((node_latex(n.bias), num.node(n.bias)))
-    if len(terms) > TERM_LIMIT:
-        terms = [*terms[:2], (r"\cdots", r"\cdots"), terms[-1]]
+    terms = abbreviated(terms)
     names = " + ".join(t[0] for t in terms)
     values = plus([t[1] for t in terms])
-    formula = equation(node_latex(n.z), names, values, num.node(n.z))
-    if len(n.terms) + bool(n.bias) > TERM_LIMIT:
-        note = paragraph(ctx.words["forward"]["more_terms"], count=len(n.terms))
-        return Group("", (formula, note))
-    return formula
+    return equation(node_latex(n.z), names, values, num.node(n.z))
 
 
 def activation(ctx: Context, n: Neuron) -> Formula:
@@ -69,7 +66,9 @@ def activation(ctx: Context, n: Neuron) -> Formula:
 def loss(ctx: Context) -> Section:
     words, net = ctx.words["loss"], ctx.net
     entry = LOSSES[net.spec.loss]
-    intro = paragraph(words["intro"], name=entry.names[ctx.lang], m=len(net.outputs))
+    m = len(net.outputs)
+    outputs = words["output" if m == 1 else "outputs"]
+    intro = paragraph(words["intro"], name=entry.names[ctx.lang], m=m, outputs=outputs)
     return Section("loss", words["heading"], (intro, Formula(entry.formula), loss_line(ctx)))
 
 

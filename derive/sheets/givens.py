@@ -22,7 +22,9 @@ def givens(ctx: Context) -> Section:
     words, net, spec = ctx.words["givens"], ctx.net, ctx.net.spec
     shown = {name: ctx.num.text(name) for name in net.given}
     diagram = layout(net, shown)
-    figure = Figure(diagram, _caption(words, diagram, len(net.layers), spec.bias == "layer"))
+    unlabelled = any(net.layers[l - 1][0].bias for l in diagram.matrices)
+    caption = _caption(words, diagram, len(net.layers), spec.bias == "layer", unlabelled)
+    figure = Figure(diagram, caption)
     hidden = len(spec.layers) - 2
     sizes = "–".join(map(str, spec.layers))
     acts = [ACTIVATIONS[a] for a in dict.fromkeys(spec.activations)]
@@ -74,8 +76,11 @@ def givens(ctx: Context) -> Section:
     )
 
 
-def _caption(words: dict, diagram: Diagram, layers: int, shared: bool) -> str:
-    """What the diagram shows: which weights sit on edges, where the biases are, the ⋮."""
+def _caption(
+    words: dict, diagram: Diagram, layers: int, shared: bool, unlabelled_biases: bool
+) -> str:
+    """What the diagram shows: which weights sit on edges, where the biases are (beside
+    their neurons, or only in a matrix), the ⋮."""
     kinds = {label.kind for label in diagram.labels}
     if not diagram.matrices:
         weights = words["caption_weights"]
@@ -86,6 +91,8 @@ def _caption(words: dict, diagram: Diagram, layers: int, shared: bool) -> str:
     parts = [words["diagram_caption"], weights]
     if "bias" in kinds:
         parts.append(words["caption_shared_biases" if shared else "caption_biases"])
+        if unlabelled_biases:
+            parts.append(words["caption_matrix_biases"])
     parts += [words["caption_more"]] if "more" in kinds else []
     return " ".join(parts)
 

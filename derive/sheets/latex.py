@@ -14,6 +14,7 @@ from sympy.printing.latex import LatexPrinter
 from derive.engine.names import node_latex
 
 _DOUBLE = re.compile(r"\\left\(\\left\((\{-[^{}]*\})\\right\)\\right\)")
+_LEADING = re.compile(r"^\\left\((\{-[^{}]*\})\\right\)")
 
 
 class _Printer(LatexPrinter):
@@ -41,6 +42,11 @@ class _Printer(LatexPrinter):
         inner = self._print(expr.args[0])
         power = f"^{{{exp}}}" if exp else ""
         return rf"\ln{power}\left({inner}\right)"
+
+    def _print_Add(self, expr: sp.Add, order: str | None = None) -> str:
+        # a negative number that starts a sum needs no brackets: (−0.2 − 0.005), not
+        # ((−0.2) − 0.005)
+        return _LEADING.sub(r"\1", super()._print_Add(expr, order))
 
     def _print_Mul(self, expr: sp.Mul) -> str:
         # σ(z)(1 − σ(z)), o1(1 − o1), (1 − y1) ln(1 − o1): plain factors, then parenthesised

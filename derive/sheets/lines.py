@@ -11,6 +11,8 @@ from derive.sheets import latex, numbers
 from derive.sheets.document import Formula
 
 LINE_WIDTH = 72  # about the characters a formula line holds on A4 (see width)
+TERM_LIMIT = 6  # terms of a sum written out before it is abbreviated
+ELLIPSIS = r"\cdots"
 
 _FRACTION = re.compile(r"\\frac\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}")
 _COMMAND = re.compile(r"\\(left|right|cdot|times|,|[a-zA-Z]+)")
@@ -29,6 +31,14 @@ def width(tex: str) -> int:
     tex = _OPERATOR.sub("xx", tex)
     tex = _COMMAND.sub("x", tex)
     return len(re.sub(r"[{}_^\s]", "", tex)) + tex.count(" = ") * 2
+
+
+def abbreviated(terms: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """A sum of more than TERM_LIMIT terms as its first two, ⋯ and its last (each term given
+    in several forms: names, numbers)."""
+    if len(terms) <= TERM_LIMIT:
+        return terms
+    return [*terms[:2], (ELLIPSIS,) * len(terms[0]), terms[-1]]
 
 
 def product(factors: list[str]) -> str:

@@ -49,30 +49,36 @@ def _cell(value: float | None, missing: str) -> str:
     return missing if value is None else f"{value:.10g}".replace("-", numbers.MINUS)
 
 
+def _gap(value: float) -> str:
+    """A relative disagreement: 0 when none, else two digits and an exponent."""
+    return "0" if value == 0 else f"{value:.1e}".replace("-", numbers.MINUS)
+
+
 def verification(ctx: Context, v: Verification) -> Section:
     words = ctx.words["verification"]
-    blocks: list = [paragraph(words["intro"])]
+    if v.sympy_skipped:  # three ways, and why not the fourth, before the table
+        count, parts, budget = (f"{n:,}" for n in (len(v.checks), v.sympy_parts, BUDGET))
+        skipped = fill(words["sympy_skipped"], count=count, parts=parts, budget=budget)
+        blocks: list = [paragraph(words["intro_without_sympy"] + " " + skipped)]
+    else:
+        blocks = [paragraph(words["intro"])]
+    keys = ("col_param", "col_chain", "col_sympy", "col_autograd", "col_fd", "col_gap")
+    columns = [k for k in keys if k != "col_sympy" or not v.sympy_skipped]
     rows = tuple(
-        (
-            node_label(p) + ("*" if c.kink else ""),
-            _cell(c.chain_rule, ""),
-            _cell(c.sympy, words["skipped"]),
-            _cell(c.autograd, ""),
-            _cell(c.finite_difference, ""),
-            f"{c.largest_disagreement:.1e}".replace("-", numbers.MINUS),
+        tuple(
+            {
+                "col_param": node_label(p) + ("*" if c.kink else ""),
+                "col_chain": _cell(c.chain_rule, ""),
+                "col_sympy": _cell(c.sympy, words["skipped"]),
+                "col_autograd": _cell(c.autograd, ""),
+                "col_fd": _cell(c.finite_difference, ""),
+                "col_gap": _gap(c.largest_disagreement),
+            }[k]
+            for k in columns
         )
         for p, c in v.checks.items()
     )
-    header = tuple(
-        words[k] for k in ("col_param", "col_chain", "col_sympy", "col_autograd", "col_fd")
-    )
-    blocks.append(Table((*header, words["col_gap"]), rows))
-    if v.sympy_skipped:
-        budget = f"{BUDGET:,}"
-        count = len(v.checks)
-        blocks.append(
-            paragraph(words["sympy_skipped"], count=count, parts=v.sympy_parts, budget=budget)
-        )
+    blocks.append(Table(tuple(words[k] for k in columns), rows, style="numbers verification"))
     if v.sympy_unevaluable:
         names = ", ".join(map(node_label, v.sympy_unevaluable))
         blocks.append(paragraph(words["sympy_unevaluable"], names=names))

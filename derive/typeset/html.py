@@ -33,11 +33,13 @@ KEEP_WORDS = ("ko",)  # languages whose lines break only between words, as a rea
 def keep_words(text: str, lang: str) -> Markup:
     """Text whose words never break inside: each in a no-wrap span. Without it a Korean line
     breaks between any two syllables (손실/이), and WeasyPrint has no word-break: keep-all.
-    In every language a name with a slash (∂C/∂w₅) is one word, not broken after the slash."""
+    In every language a name with a slash (∂C/∂w₅) and an option with its value (--carry exact,
+    joined by a no-break space) are one word, not broken after the slash or a hyphen."""
     every = lang in KEEP_WORDS
 
     def word(w: str) -> Markup:
-        return Markup('<span class="w">{}</span>').format(w) if every or "/" in w else escape(w)
+        whole = every or "/" in w or w.startswith("--")
+        return Markup('<span class="w">{}</span>').format(w) if whole else escape(w)
 
     return Markup(" ").join(word(w) for w in text.split(" "))
 
