@@ -56,6 +56,7 @@ NETWORKS: dict[str, dict[str, Any]] = {
     "2-3-2 biases": _spec_values([2, 3, 2], "neuron"),
     "3-4-3 biases": _spec_values([3, 4, 3], "neuron", numbering="by_target"),
     "2-3-3-1": _spec_values([2, 3, 3, 1], "none"),
+    "2-3-3-1 biases": _spec_values([2, 3, 3, 1], "neuron"),
     "2-2-2 layer bias": _spec_values([2, 2, 2], "layer"),
     "2-4-2 biases": _spec_values([2, 4, 2], "neuron"),
     "4-2-1 biases": _spec_values([4, 2, 1], "neuron", numbering="by_target"),
@@ -237,6 +238,10 @@ def test_captions_say_what_the_diagram_shows():
     )
     mixed = _givens("2-3-3-1").blocks[0].caption
     assert "except between layers with too many edges to label" in mixed
+    # biases beside their neurons, except in the pair drawn without labels: the caption says
+    biased = _givens("2-3-3-1 biases").blocks[0].caption
+    assert "Biases are written beside their neurons." in biased
+    assert "The biases of layers drawn without labels are in their matrix's row b." in biased
 
 
 def test_parameters_are_one_column_for_small_networks_matrices_for_the_rest():

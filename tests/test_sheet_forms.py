@@ -4,6 +4,7 @@ documents, without typesetting)."""
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from decimal import Decimal
 
 import pytest
@@ -150,3 +151,54 @@ def test_a_negative_exponent_needs_no_brackets():
     )
     line = builder.worked(Name("o2"))[0].latex
     assert "e^{{-0.0900}}" in line and r"e^{\left(" not in line
+
+
+def _wide(layers: tuple[int, ...] = (2, 8, 1), **overrides) -> DocumentBuilder:
+    """A wide hidden layer with a bias per neuron: sums over 8 neurons, more than 6
+    parameters per layer."""
+    count = sum(a * b for a, b in itertools.pairwise(layers))
+    weights = [round(0.1 * ((k * 7) % 11 - 5), 1) for k in range(count)]
+    biases = [round(0.1 * (k % 3) - 0.1, 1) for k in range(sum(layers[1:]))]
+    return _builder(layers=list(layers), bias="neuron", weights=weights, biases=biases, **overrides)
+
+
+def test_a_sum_over_many_neurons_is_abbreviated_and_said_once_per_layer():
+    builder = _wide((2, 8, 8, 1))  # h₁ feeds the 8 neurons of the second hidden layer
+    upstream = builder.worked(Name("C", "h1"))[0].latex
+    assert upstream.count(r"\cdots") == 3  # in the partials, the δ·w form and the numbers
+    assert upstream.count(r"\delta_{") == 3  # δ₉, δ₁₀, ⋯, δ₁₆
+    text = "".join(document_strings(builder.document(None)))
+    # said once per layer: the forward sums of the two layers fed by 8 neurons, and the one
+    # backward sum over 8 neurons
+    assert text.count("A sum of more than 6 terms is written as") == 2
+    assert text.count("A sum over more than 6 neurons of the next layer") == 1
+
+
+def test_a_bias_multiplies_one_in_the_tables_as_in_its_line():
+    document = _wide().document(None)
+    backward = next(s for s in document.sections if s.key == "backward")
+    tables = [b for b in backward.blocks if getattr(b, "kind", "") == "table"]
+    rows = [row for t in tables if t.header[0] == "parameter" for row in t.rows]
+    biases = [row[3] for row in rows if row[0].startswith("b")]
+    assert biases and set(biases) == {"1"}
+    # the table of the other neurons' signals names them as the worked lines do: h, not a
+    (signals,) = [t for t in tables if t.header[0] == "neuron"]
+    assert signals.header == ("neuron", "∂C/∂h", "∂h/∂z", "δ")
+
+
+def test_a_negative_number_starting_a_sum_has_no_brackets_of_its_own():
+    builder = _builder(layers=[2, 2, 2], loss="half_sse", targets=[0.5, -0.2], weights=[0.1] * 8)
+    lines = _lines(builder)
+    assert r"\left({-0.2} - " in lines and r"\left(\left({-0.2}\right)" not in lines
+
+
+def test_cross_entropy_reads_as_minus_a_sum():
+    builder = _builder(
+        layers=[2, 3],
+        activation="softmax",
+        loss="cross_entropy",
+        targets=[0, 1, 0],
+        weights=[0.1, -0.3, 0.5, 0.7, 0.2, -0.4],
+    )
+    lines = _lines(builder)
+    assert r"{-}\left(0 \times \ln\left(" in lines and r"{-}0 \times" not in lines

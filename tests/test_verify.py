@@ -13,6 +13,8 @@ from derive.engine.derivation import derive
 from derive.engine.network import build_network
 from derive.engine.update import descend
 from derive.errors import VerificationError
+from derive.sheets.context import Context
+from derive.sheets.summary import verification
 from derive.solution import solve
 from derive.verify.sympy_check import BUDGET
 from derive.verify.verification import verify
@@ -75,6 +77,14 @@ def test_sympy_is_skipped_over_its_budget_and_says_why():
     assert v.sympy_parts * count > BUDGET
     assert f"{count} parameters" in v.sympy_skipped and f"{BUDGET:,}" in v.sympy_skipped
     assert all(c.sympy is None for c in v.checks.values())
+    # the sheet says three ways, and why not the fourth, and has no column of "skipped"
+    derivation = derive(build_network(spec))
+    section = verification(Context(derivation, descend(derivation), 3, "en", "some"), v)
+    intro, table = section.blocks[:2]
+    text = "".join(part for _, part in intro.parts)
+    assert text.startswith("Every gradient was computed three independent ways")
+    assert f"{count} parameters × {v.sympy_parts:,} expression parts" in text
+    assert table.header == ("parameter", "chain rule", "autograd", "finite diff.", "largest gap")
 
 
 def test_sympy_checks_stacked_relus():
