@@ -202,3 +202,13 @@ def test_cross_entropy_reads_as_minus_a_sum():
     )
     lines = _lines(builder)
     assert r"{-}\left(0 \times \ln\left(" in lines and r"{-}0 \times" not in lines
+
+
+def test_a_long_summary_is_set_in_two_columns():
+    def summary_table(builder: DocumentBuilder):
+        section = next(s for s in builder.document(None).sections if s.key == "summary")
+        return section.blocks[0]
+
+    assert summary_table(_builder()).columns == 1  # the seed's 6 parameters
+    wide = summary_table(_wide())  # 2-8-1 with biases: 33 parameters
+    assert len(wide.rows) == 33 and wide.columns == 2

@@ -31,6 +31,7 @@ class Table:
     rows: tuple[tuple[str, ...], ...]
     style: str = "numbers"  # numbers: right-aligned after the first column; facts: label, text
     marks: tuple[str, ...] = ()  # a class per row (a feedback sheet's verdicts), or none
+    columns: int = 1  # a long narrow table set in this many columns side by side on the page
     kind: ClassVar[str] = "table"
 
 

@@ -16,6 +16,8 @@ from derive.sheets.locale import fill, paragraph
 from derive.verify.sympy_check import BUDGET
 from derive.verify.verification import Verification
 
+TWO_COLUMNS = 24  # a longer summary table is set in two columns side by side
+
 
 def summary(ctx: Context) -> Section:
     words = ctx.words["summary"]
@@ -29,7 +31,9 @@ def summary(ctx: Context) -> Section:
         for p, step in ctx.u.params.items()
     )
     header = (words["col_param"], words["col_old"], words["col_gradient"], words["col_new"])
-    return Section("summary", words["heading"], (Table(header, rows), *loss_change(ctx)))
+    columns = 2 if len(rows) > TWO_COLUMNS else 1  # 139 rows take two pages, not four
+    table = Table(header, rows, columns=columns)
+    return Section("summary", words["heading"], (table, *loss_change(ctx)))
 
 
 def loss_change(ctx: Context) -> tuple:
@@ -46,7 +50,11 @@ def loss_change(ctx: Context) -> tuple:
 
 
 def _cell(value: float | None, missing: str) -> str:
-    return missing if value is None else f"{value:.10g}".replace("-", numbers.MINUS)
+    """A verified value to 10 significant digits, trailing zeros kept so that the columns'
+    digits line up (0 alone)."""
+    if value is None:
+        return missing
+    return "0" if value == 0 else f"{value:#.10g}".replace("-", numbers.MINUS)
 
 
 def _gap(value: float) -> str:
