@@ -145,13 +145,18 @@ def upstream(ctx: Context, node: str) -> Formula:
 def local_line(ctx: Context, local: Local) -> Formula:
     layers = [n.layer for n in ctx.net.neurons if n.a == local.of]
     elementwise = not layers or _elementwise(ctx, layers[0])
-    return equation(
+    sides = [
         partial_latex(local.of, local.wrt),
         # softmax's derivative as SymPy writes it is a page wide: its o-form says it all
         latex.formula(local.generic) if elementwise else latex.formula(local.simplified),
         latex.formula(local.simplified),
         ctx.num.substituted(local),
-        ctx.num.tex(local.value),
+    ]
+    # a constant derivative (a linear unit's 1) is its own value: not "1 = 1.000"
+    return (
+        equation(*sides)
+        if local.simplified.is_Number
+        else equation(*sides, ctx.num.tex(local.value))
     )
 
 

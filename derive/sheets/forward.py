@@ -69,7 +69,9 @@ def loss(ctx: Context) -> Section:
     m = len(net.outputs)
     outputs = words["output" if m == 1 else "outputs"]
     intro = paragraph(words["intro"], name=entry.names[ctx.lang], m=m, outputs=outputs)
-    return Section("loss", words["heading"], (intro, Formula(entry.formula), loss_line(ctx)))
+    # the definition and the worked line on one page
+    worked = Group("", (Formula(entry.formula), loss_line(ctx)))
+    return Section("loss", words["heading"], (intro, worked))
 
 
 def loss_line(ctx: Context) -> Formula:

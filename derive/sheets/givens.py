@@ -47,7 +47,8 @@ def givens(ctx: Context) -> Section:
         ),
         style="facts",
     )
-    if diagram.matrices or len(net.params) > COLUMN_LIMIT:
+    matrices = bool(diagram.matrices) or len(net.params) > COLUMN_LIMIT
+    if matrices:
         params = _matrices(ctx, shown)
     else:
         params = [
@@ -62,15 +63,19 @@ def givens(ctx: Context) -> Section:
         else (ctx.connects(net.weights[0]), "…")
     )
     numbering = paragraph(words[f"numbering_{spec.numbering}"], first=first, second=second)
+    parameters = Group(words["parameters"], tuple(params), breakable=True)
     carry = "carry_rounded" if ctx.d.places is not None else "carry_exact"
     return Section(
         "givens",
         words["heading"],
         (
             figure,
+            # matrices right under the diagram whose caption points to them; a short
+            # column of parameters after the facts it continues
+            *([parameters] if matrices else []),
             facts,
             numbering,
-            Group(words["parameters"], tuple(params), breakable=True),
+            *([] if matrices else [parameters]),
             paragraph(words[carry], places=ctx.places),
         ),
     )
