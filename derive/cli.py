@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from derive import __version__
-from derive.errors import DeriveError, one_line
+from derive.errors import DeriveError, InputError, one_line
 from derive.files import check_writable, reason, write_all
 
 INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command ended by Ctrl-C
@@ -22,6 +22,11 @@ FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
 try:  # importing SymPy takes a moment: Ctrl-C then still ends in one line
     from derive.engine.spec import load_spec
+    from derive.exercises import exercise_set
+    from derive.exercises.exercise_set import MAX_COUNT
+    from derive.exercises.generator import GenerationError, variant_ids
+    from derive.exercises.levels import LEVELS
+    from derive.exercises.questions import KINDS
     from derive.grading import feedback
     from derive.grading.answers import check_names, load_answers
     from derive.grading.checker import check
@@ -61,7 +66,7 @@ def _usage_error(prog: str, message: str) -> NoReturn:
     raise SystemExit(2)
 
 
-COMMANDS = ("solve", "sheet", "check")
+COMMANDS = ("solve", "sheet", "check", "exercises")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -152,7 +157,75 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "-o", "--output", default="output", metavar="DIR", help="output directory (default: output)"
     )
+    exercises = commands.add_parser(
+        "exercises",
+        help="a variant per student: question sheets, answer keys, JSON",
+        description="SPEC alone: that network with its own numbers, as a question sheet and "
+        "an answer key. With --count N: N variants with new numbers (SPEC's network, or a "
+        "level's when no SPEC), never degenerate and never two alike, the same kinds of "
+        "question for every student. Writes DIR/exercises.json (every answer, the answer "
+        "carrying rounded values gives, and the tolerance of full credit). Same arguments, "
+        "same files.",
+    )
+    exercises.add_argument("spec", nargs="?", metavar="SPEC", help="spec file (optional)")
+    exercises.add_argument(
+        "--count", type=_count, metavar="N", help=f"variants with new numbers (1 to {MAX_COUNT})"
+    )
+    exercises.add_argument(
+        "--seed", type=_seed, default=1, metavar="S", help="random seed (default: 1)"
+    )
+    exercises.add_argument(
+        "--level",
+        type=int,
+        choices=LEVELS,
+        default=1,
+        help="without SPEC: 1 the seed's 2-2-1 sigmoid MSE network; 2 biases, two outputs, "
+        "½Σ loss; 3 tanh or ReLU with softmax and cross-entropy, up to 3-3-2 (default: 1)",
+    )
+    exercises.add_argument(
+        "--variant", metavar="ID", help="only this variant of the set (e.g. V07), as in the set"
+    )
+    exercises.add_argument(
+        "--precision",
+        default=3,
+        type=_precision,
+        metavar="N",
+        help="decimals asked (default: 3; small values N significant digits)",
+    )
+    exercises.add_argument(
+        "--ask",
+        default=KINDS,
+        type=_kinds,
+        metavar="KINDS",
+        help=f"comma-separated kinds of question: {', '.join(KINDS)} (default: all)",
+    )
+    exercises.add_argument(
+        "-o", "--output", default="output", metavar="DIR", help="output directory (default: output)"
+    )
     return parser
+
+
+def _count(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= MAX_COUNT:
+        raise argparse.ArgumentTypeError(f"a whole number from 1 to {MAX_COUNT}")
+    return int(value)
+
+
+def _seed(value: str) -> int:
+    if not value.isdigit() or len(value) > 18:
+        raise argparse.ArgumentTypeError("a whole number from 0 to 10^18")
+    return int(value)
+
+
+def _kinds(value: str) -> tuple[str, ...]:
+    kinds = tuple(dict.fromkeys(k.strip() for k in value.split(",") if k.strip()))
+    unknown = [k for k in kinds if k not in KINDS]
+    if unknown or not kinds:
+        given = f"unknown kind {unknown[0]!r} " if unknown else ""
+        raise argparse.ArgumentTypeError(
+            f"{given}(choose from {', '.join(KINDS)}, comma-separated)"
+        )
+    return kinds
 
 
 def _languages(value: str) -> tuple[str, ...]:
@@ -224,6 +297,27 @@ def _check(args: argparse.Namespace) -> int:
     return 1 if any(r.verdict in ("wrong", "carried") for r in results) else 0
 
 
+def _exercises(args: argparse.Namespace) -> None:
+    spec = load_spec(args.spec) if args.spec else None
+    if args.variant is not None:
+        ids = variant_ids(args.count or 1)
+        if args.variant not in ids:
+            shown = f"{ids[0]}…{ids[-1]}" if len(ids) > 1 else ids[0]
+            raise InputError("--variant", "", f"no variant {args.variant!r} in this set ({shown})")
+    try:
+        built = exercise_set.build_set(
+            spec, args.count, args.seed, args.level, args.precision, args.ask, args.variant
+        )
+    except GenerationError as exc:
+        raise InputError(args.spec or f"--level {args.level}", "", str(exc)) from None
+    directory = Path(args.output)
+    data = json.dumps(exercise_set.to_json(built), ensure_ascii=False, indent=1) + "\n"
+    outputs = {directory / "exercises.json": data.encode("utf-8")}
+    check_writable(list(outputs))
+    for path in write_all(outputs):
+        print(path)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command. Exit 0 done, 1 a failed check, 2 bad input or usage, 130 Ctrl-C;
     a closed pipe (`derive solve | head -1`) ends quietly, as for coreutils."""
@@ -232,7 +326,7 @@ def main(argv: list[str] | None = None) -> int:
         if extra:
             plural = "s" if len(extra) > 1 else ""
             _usage_error(f"derive {args.command}", f"unknown argument{plural}: {' '.join(extra)}")
-        commands = {"solve": _solve, "sheet": _sheet, "check": _check}
+        commands = {"solve": _solve, "sheet": _sheet, "check": _check, "exercises": _exercises}
         code = commands[args.command](args) or 0
         sys.stdout.flush()  # here, where a closed pipe or a full disk can still be caught
         return code

@@ -1,0 +1,71 @@
+"""What a set asks: the same kinds of quantity for every student, each with its exact answer,
+the answer carrying hand-rounded values gives, and the tolerance of full credit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from derive.engine.derivation import Derivation, derive
+from derive.engine.exact import round_fixed, update_places
+from derive.engine.names import LOSS, Name
+from derive.engine.network import Network
+from derive.engine.update import descend
+from derive.grading.quantities import solution_values
+
+# forward: a hidden activation and an output; loss; the gradient of an output-layer weight
+# and of a first-layer weight; that output-layer weight after the step
+KINDS = ("forward", "loss", "output_gradient", "hidden_gradient", "update")
+
+
+@dataclass(frozen=True)
+class Question:
+    name: Name
+    kind: str
+    answer: Decimal  # exact
+    rounded: Decimal  # what carrying values rounded to the precision gives
+    decimals: int  # asked for: as the worked solution shows it (small values keep digits)
+
+    @property
+    def tolerance(self) -> Decimal:
+        """Full credit within half a unit of the last asked digit, around `answer` and
+        around `rounded`."""
+        return Decimal(5).scaleb(-(self.decimals + 1))
+
+    @property
+    def shown(self) -> Decimal:
+        """The answer to the asked decimals."""
+        return round_fixed(self.answer, self.decimals)
+
+
+def asked_names(network: Network, kinds: Sequence[str]) -> list[tuple[str, Name]]:
+    """(kind, name) of each question, in the order a worked solution meets them."""
+    net = network
+    output_weight = net.layers[-1][0].terms[0][1]
+    first_weight = net.layers[0][0].terms[0][1]
+    deep = len(net.layers) > 1
+    by_kind = {
+        "forward": ([Name(net.layers[0][0].a)] if deep else []) + [Name(net.outputs[0])],
+        "loss": [Name(LOSS)],
+        "output_gradient": [Name(LOSS, output_weight)],
+        "hidden_gradient": [Name(LOSS, first_weight)] if deep else [],
+        "update": [Name(output_weight, updated=True)],
+    }
+    return [(kind, name) for kind in KINDS if kind in kinds for name in by_kind[kind]]
+
+
+def questions(derivation: Derivation, precision: int, kinds: Sequence[str]) -> tuple[Question, ...]:
+    update = descend(derivation)
+    exact = solution_values(derivation, update)
+    twin = derive(derivation.network, precision)
+    rounded = solution_values(twin, descend(twin))
+    out = []
+    for kind, name in asked_names(derivation.network, kinds):
+        value = exact[name]
+        if name.updated:  # as many decimals as show the step (0.3009), as the sheet does
+            decimals = update_places(update.params[name.of].change, precision, value)
+        else:  # N decimals, N significant digits below 0.1 (0.0927)
+            decimals = max(precision, precision - value.adjusted() - 1) if value else precision
+        out.append(Question(name, kind, value, rounded[name], decimals))
+    return tuple(out)
