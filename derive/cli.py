@@ -23,6 +23,7 @@ FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 try:  # importing SymPy takes a moment: Ctrl-C then still ends in one line
     from derive.engine.spec import load_spec
     from derive.exercises import exercise_set
+    from derive.exercises import output as exercise_files
     from derive.exercises.exercise_set import MAX_COUNT
     from derive.exercises.generator import GenerationError, variant_ids
     from derive.exercises.levels import LEVELS
@@ -163,9 +164,12 @@ def _parser() -> argparse.ArgumentParser:
         description="SPEC alone: that network with its own numbers, as a question sheet and "
         "an answer key. With --count N: N variants with new numbers (SPEC's network, or a "
         "level's when no SPEC), never degenerate and never two alike, the same kinds of "
-        "question for every student. Writes DIR/exercises.json (every answer, the answer "
-        "carrying rounded values gives, and the tolerance of full credit). Same arguments, "
-        "same files.",
+        "question for every student. Writes DIR/questions.<lang>.html/.pdf (per variant: "
+        "name and student-id lines, the givens, numbered questions with answer boxes), "
+        "DIR/answers.<lang>.html/.pdf (per variant: the answers, then the full worked "
+        "solution) and DIR/exercises.json (every answer, the answer carrying rounded values "
+        "gives, and the tolerance of full credit); every variant is verified first. Same "
+        "arguments, same files.",
     )
     exercises.add_argument("spec", nargs="?", metavar="SPEC", help="spec file (optional)")
     exercises.add_argument(
@@ -198,6 +202,18 @@ def _parser() -> argparse.ArgumentParser:
         type=_kinds,
         metavar="KINDS",
         help=f"comma-separated kinds of question: {', '.join(KINDS)} (default: all)",
+    )
+    exercises.add_argument(
+        "--lang",
+        default=("en",),
+        type=_languages,
+        help="comma-separated: en, ko (default: en)",
+    )
+    exercises.add_argument(
+        "--format",
+        default="html,pdf",
+        type=_formats,
+        help="question booklets and answer keys: comma-separated html, pdf (default: html,pdf)",
     )
     exercises.add_argument(
         "-o", "--output", default="output", metavar="DIR", help="output directory (default: output)"
@@ -311,10 +327,8 @@ def _exercises(args: argparse.Namespace) -> None:
     except GenerationError as exc:
         raise InputError(args.spec or f"--level {args.level}", "", str(exc)) from None
     directory = Path(args.output)
-    data = json.dumps(exercise_set.to_json(built), ensure_ascii=False, indent=1) + "\n"
-    outputs = {directory / "exercises.json": data.encode("utf-8")}
-    check_writable(list(outputs))
-    for path in write_all(outputs):
+    check_writable(exercise_files.paths(directory, args.lang, args.format))
+    for path in write_all(exercise_files.outputs(built, args.lang, args.format, directory)):
         print(path)
 
 

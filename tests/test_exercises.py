@@ -98,3 +98,79 @@ def test_json_holds_every_answer_and_tolerance():
     question = data["variants"][0]["questions"][0]
     assert set(question) == {"name", "kind", "answer", "rounded", "decimals", "tolerance"}
     assert Name.parse(question["name"]) == Name("h1")
+
+
+def _run(tmp_path, name: str, *args: str) -> dict[str, bytes]:
+    from derive.cli import main
+
+    out = tmp_path / name
+    assert main(["exercises", *args, "-o", str(out)]) == 0
+    return {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+
+
+def test_the_command_writes_booklets_keys_and_json_the_same_every_time(tmp_path):
+    import io
+
+    import pypdf
+
+    args = ("--count", "2", "--level", "3", "--seed", "4", "--lang", "en,ko")
+    first = _run(tmp_path, "a", *args)
+    assert sorted(first) == [
+        "answers.en.html",
+        "answers.en.pdf",
+        "answers.ko.html",
+        "answers.ko.pdf",
+        "exercises.json",
+        "questions.en.html",
+        "questions.en.pdf",
+        "questions.ko.html",
+        "questions.ko.pdf",
+    ]
+    assert _run(tmp_path, "b", *args) == first  # byte for byte
+    # one page per variant, with its id, the name line and every question's text
+    for lang in ("en", "ko"):
+        pages = pypdf.PdfReader(io.BytesIO(first[f"questions.{lang}.pdf"])).pages
+        assert len(pages) == 2
+        text = [page.extract_text() for page in pages]
+        assert "V01" in text[0] and "V02" in text[1]
+    html = first["questions.en.html"].decode()
+    assert html.count("Student ID") == 2 and "(3 decimals)" in html
+    key = first["answers.en.html"].decode()
+    data = json.loads(first["exercises.json"])
+    for variant in data["variants"]:  # the key shows every answer to its asked decimals
+        for q in variant["questions"]:
+            shown = f"{Decimal(str(q['answer'])):.{q['decimals']}f}".replace("-", "−")
+            assert shown in key
+
+
+def test_one_variant_of_a_set_alone(tmp_path):
+    whole = json.loads(_run(tmp_path, "a", "--count", "3", "--format", "html")["exercises.json"])
+    alone = _run(tmp_path, "b", "--count", "3", "--variant", "V02", "--format", "html")
+    assert json.loads(alone["exercises.json"])["variants"] == [whole["variants"][1]]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--count", "0"], "--count: a whole number from 1 to 500"),
+        (["--count", "501"], "--count: a whole number from 1 to 500"),
+        (["--level", "4"], "--level: invalid choice: 4"),
+        (["--count", "3", "--variant", "V09"], "no variant 'V09' in this set (V01…V03)"),
+        (["--ask", "gradients"], "unknown kind 'gradients'"),
+    ],
+)
+def test_bad_arguments_are_one_line(tmp_path, capsys, args, message):
+    from derive.cli import main
+
+    with pytest.raises(SystemExit) if "--variant" not in args else _nothing():
+        code = main(["exercises", *args, "-o", str(tmp_path)])
+        assert code == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert not list(tmp_path.iterdir())
+
+
+def _nothing():
+    import contextlib
+
+    return contextlib.nullcontext()

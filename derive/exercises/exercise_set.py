@@ -26,6 +26,7 @@ class ExerciseSet:
     kinds: tuple[str, ...]
     variants: tuple[Variant, ...]
     name: str  # the set's name: its spec's, or "level<L>"
+    count: int | None  # the whole set's size (--count); None: a spec with its own numbers
 
 
 def build_set(
@@ -45,7 +46,7 @@ def build_set(
         derivation = derive(build_network(spec))
         own = Variant("V01", spec, derivation, questions(derivation, precision, kinds))
         chosen: tuple[Variant, ...] = (own,)
-        return ExerciseSet(seed, None, precision, kinds, _keep(chosen, only), spec.name)
+        return ExerciseSet(seed, None, precision, kinds, _keep(chosen, only), spec.name, None)
     count = count or 1
     if spec is None:
         source, key, name, shown_level = level_of(level), f"level{level}", f"level{level}", level
@@ -58,7 +59,7 @@ def build_set(
         Variant(ident, v.spec, v.derivation, v.questions)
         for ident, v in zip(variant_ids(count), drawn, strict=False)
     )
-    return ExerciseSet(seed, shown_level, precision, kinds, _keep(drawn, only), name)
+    return ExerciseSet(seed, shown_level, precision, kinds, _keep(drawn, only), name, count)
 
 
 def _keep(drawn: tuple[Variant, ...], only: str | None) -> tuple[Variant, ...]:

@@ -59,6 +59,7 @@ class Section:
     key: str
     heading: str
     blocks: tuple
+    new_page: bool = False  # starts a page (a variant of an exercise set)
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class Document:
     subtitle: str
     sections: tuple[Section, ...]
     footer: tuple[str, ...]
+    kind: str = "sheet"  # sheet | questions (an exercise's one page per variant) | …
 
 
 def document_strings(value: object) -> list[str]:

@@ -18,7 +18,10 @@ SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 COLUMN_LIMIT = 24  # more parameters read better as weight matrices than as one long column
 
 
-def givens(ctx: Context) -> Section:
+def givens(ctx: Context, carry_note: bool = True, table_if_needed: bool = False) -> Section:
+    """`carry_note`: say how the worked solution rounds (not on an exercise's question page);
+    `table_if_needed`: list and number the parameters only where the diagram does not carry
+    them all (an exercise's question page fits one sheet of paper)."""
     words, net, spec = ctx.words["givens"], ctx.net, ctx.net.spec
     shown = {name: ctx.num.text(name) for name in net.given}
     diagram = layout(net, shown)
@@ -64,6 +67,7 @@ def givens(ctx: Context) -> Section:
     )
     numbering = paragraph(words[f"numbering_{spec.numbering}"], first=first, second=second)
     parameters = Group(words["parameters"], tuple(params), breakable=True)
+    drawn = table_if_needed and _all_drawn(diagram)
     carry = "carry_rounded" if ctx.d.places is not None else "carry_exact"
     return Section(
         "givens",
@@ -74,11 +78,18 @@ def givens(ctx: Context) -> Section:
             # column of parameters after the facts it continues
             *([parameters] if matrices else []),
             facts,
-            numbering,
-            *([] if matrices else [parameters]),
-            paragraph(words[carry], places=ctx.places),
+            # a diagram that names and gives every parameter says all the table would
+            *([] if drawn else [numbering]),
+            *([] if matrices or drawn else [parameters]),
+            *([paragraph(words[carry], places=ctx.places)] if carry_note else []),
         ),
     )
+
+
+def _all_drawn(diagram: Diagram) -> bool:
+    """Every weight and bias is written on the diagram (no matrix, no neuron left out)."""
+    kinds = {label.kind for label in diagram.labels}
+    return not diagram.matrices and "more" not in kinds
 
 
 def _caption(

@@ -1,0 +1,79 @@
+"""An exercise set's files: exercises.json, and per language the question booklet and the
+answer key as HTML and PDF. Nothing is returned (so nothing is written) until every variant
+has passed the verification; the PDFs render in helpers while the next booklet is typeset."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from derive.exercises.documents import answer_key, question_booklet
+from derive.exercises.exercise_set import ExerciseSet, to_json
+from derive.exercises.verified import verifying
+from derive.sheets.document import Document, document_strings
+from derive.typeset.html import HtmlRenderer
+
+DIGITS = "0123456789.e+-−*±"  # what the verification and answers tables may add
+
+
+def paths(directory: Path, langs: Sequence[str], formats: Sequence[str]) -> list[Path]:
+    files = [directory / "exercises.json"]
+    for lang in langs:
+        files += [
+            directory / f"{kind}.{lang}.{fmt}"
+            for kind in ("questions", "answers")
+            for fmt in formats
+        ]
+    return files
+
+
+def outputs(
+    exercises: ExerciseSet, langs: Sequence[str], formats: Sequence[str], directory: Path
+) -> dict[Path, bytes]:
+    """{path: contents} of every file of the set."""
+    wait = verifying(exercises.variants)
+    workers = min(2 * len(langs), os.cpu_count() or 1)
+    renderer = HtmlRenderer(pdf_workers=workers)
+    renderer.pdf_renderer.prepare()
+    finishing: list[Callable[[], dict[Path, bytes]]] = []
+    for lang in langs:
+        booklet = question_booklet(exercises, lang)
+        finishing.append(_render(renderer, booklet, directory / f"questions.{lang}", formats))
+    verifications = wait()  # raises before anything is written if a check failed
+    for lang in langs:
+        key = answer_key(exercises, lang, verifications)
+        finishing.append(_render(renderer, key, directory / f"answers.{lang}", formats))
+    data = json.dumps(to_json(exercises), ensure_ascii=False, indent=1) + "\n"
+    files = {directory / "exercises.json": data.encode("utf-8")}
+    for finish in finishing:
+        files.update(finish())
+    return files
+
+
+def _render(
+    renderer: HtmlRenderer, document: Document, stem: Path, formats: Sequence[str]
+) -> Callable[[], dict[Path, bytes]]:
+    """Typeset the document here, start its PDF (and the HTML's fonts) in helpers; the
+    returned function finishes its files."""
+    fonts = (
+        renderer.word_fonts("".join(document_strings(document)) + DIGITS)
+        if "html" in formats
+        else None
+    )
+    typeset = renderer.formulas(document)
+    pdf = renderer.pdf(document, typeset) if "pdf" in formats else None
+
+    def finish() -> dict[Path, bytes]:
+        out = {}
+        for fmt in formats:
+            if fmt == "html" and fonts is not None:
+                out[stem.with_name(f"{stem.name}.html")] = renderer.html(
+                    document, typeset, fonts()
+                ).encode("utf-8")
+            if fmt == "pdf" and pdf is not None:
+                out[stem.with_name(f"{stem.name}.pdf")] = pdf()
+        return out
+
+    return finish

@@ -1,0 +1,51 @@
+"""Every variant verified before its answers are printed, in one helper process that imports
+PyTorch once (a set of 30 does not pay the import 30 times), while this one typesets."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from derive.background import Service
+from derive.engine.derivation import derive
+from derive.engine.network import build_network
+from derive.engine.spec import Spec
+from derive.engine.update import descend
+from derive.errors import VerificationError
+from derive.exercises.generator import Variant
+from derive.grading.quantities import solution_values
+from derive.verify.verification import Verification, verify
+
+
+def _import_torch() -> None:
+    import torch  # noqa: F401 - imported once, before the first request
+
+
+def _fingerprint(values: dict) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((str(name), str(value)) for name, value in values.items()))
+
+
+def _verify(spec: Spec) -> tuple[Verification, tuple[tuple[str, str], ...]]:
+    """The helper's work: the spec's derivation, verified, and what it computed."""
+    derivation = derive(build_network(spec))
+    update = descend(derivation)
+    return verify(derivation, update), _fingerprint(solution_values(derivation, update))
+
+
+def verifying(variants: Sequence[Variant]) -> Callable[[], list[Verification]]:
+    """Start verifying; the returned function waits, and raises VerificationError if a check
+    failed or the helper's derivation is not the one this process holds (it never is)."""
+    service: Service[Spec, tuple[Verification, tuple]] = Service(_import_torch, _verify)
+    answers = [service.ask(v.spec) for v in variants]
+    service.close()
+
+    def wait() -> list[Verification]:
+        out = []
+        for v, answer in zip(variants, answers, strict=True):
+            verification, fingerprint = answer()
+            own = _fingerprint(solution_values(v.derivation, descend(v.derivation)))
+            if fingerprint != own:
+                raise VerificationError(f"variant {v.id}: the verified derivation differs")
+            out.append(verification)
+        return out
+
+    return wait
