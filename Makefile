@@ -29,6 +29,7 @@ lint: install
 bench: install
 	$(BIN)/python benchmarks/engine.py
 	$(BIN)/python benchmarks/sheet.py
+	$(BIN)/python benchmarks/exercises.py
 
 fuzz: install
 	$(BIN)/python benchmarks/fuzz.py

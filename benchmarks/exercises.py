@@ -1,0 +1,93 @@
+"""Exercise-set benchmark (issue 9's targets): 30 variants with question booklets and answer
+keys in HTML and PDF, against one default `derive sheet` measured in the same run.
+
+Prints a Markdown table: the wall time of `derive exercises --count 30 --level 2` (fresh
+process, files written) and of `derive sheet` (alternating, RUNS times each), their ratio
+(target ≤ 6×), and, in one process after start-up, the time per variant of the question
+booklet (target ≤ 0.15 s) and of the answer key (≤ 0.5 s), each split into typesetting the
+formulas and rendering the PDF (the helper's wall time while this process waits).
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+RUNS = 3
+COUNT = 30
+SET = ["--count", str(COUNT), "--level", "2", "--seed", "2026"]
+
+
+def wall(command: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def derive(*arguments: str) -> float:
+    with tempfile.TemporaryDirectory() as out:
+        return wall([sys.executable, "-m", "derive", *arguments, "-o", out])
+
+
+def phases() -> dict[str, float]:
+    """Seconds of each phase of one set's files, after start-up (imports, the set drawn)."""
+    from derive.exercises.documents import answer_key, question_booklet
+    from derive.exercises.exercise_set import build_set
+    from derive.exercises.verified import verifying
+    from derive.typeset.html import HtmlRenderer
+
+    exercises = build_set(None, COUNT, seed=2026, level=2)
+    wait = verifying(exercises.variants)
+    renderer = HtmlRenderer()
+    renderer.pdf_renderer.prepare()
+    out: dict[str, float] = {}
+
+    def timed(name: str, work):
+        start = time.perf_counter()
+        result = work()
+        out[name] = time.perf_counter() - start
+        return result
+
+    booklet = timed("questions: document", lambda: question_booklet(exercises, "en"))
+    typeset = timed("questions: formulas", lambda: renderer.formulas(booklet))
+    timed("questions: PDF", lambda: renderer.pdf(booklet, typeset)())
+    verifications = timed("verification (waited for)", wait)
+    key = timed("answers: document", lambda: answer_key(exercises, "en", verifications))
+    typeset = timed("answers: formulas", lambda: renderer.formulas(key))
+    timed("answers: PDF", lambda: renderer.pdf(key, typeset)())
+    return out
+
+
+def main() -> None:
+    sheets, sets = [], []
+    for _ in range(RUNS):
+        sheets.append(derive("sheet"))
+        sets.append(derive("exercises", *SET))
+    sheet, whole = statistics.median(sheets), statistics.median(sets)
+    print(f"{RUNS} runs each, fresh process per run, alternating\n")
+    print("| run | median s | best s | × one sheet |")
+    print("|---|---:|---:|---:|")
+    print(f"| `derive sheet` (seed, en, HTML + PDF) | {sheet:.2f} | {min(sheets):.2f} | 1.00 |")
+    print(
+        f"| `derive exercises {' '.join(SET)}` (en, HTML + PDF) | {whole:.2f} "
+        f"| {min(sets):.2f} | {whole / sheet:.2f} |"
+    )
+    times = phases()
+    print(f"\nOne process after start-up, {COUNT} variants:\n")
+    print("| phase | s | s per variant |")
+    print("|---|---:|---:|")
+    for name, seconds in times.items():
+        print(f"| {name} | {seconds:.2f} | {seconds / COUNT:.3f} |")
+    questions = sum(s for n, s in times.items() if n.startswith("questions"))
+    answers = sum(s for n, s in times.items() if n.startswith("answers"))
+    print(
+        f"| **questions** (target ≤ 0.15 s a variant) | {questions:.2f} | {questions / COUNT:.3f} |"
+    )
+    print(f"| **answer keys** (target ≤ 0.5 s a variant) | {answers:.2f} | {answers / COUNT:.3f} |")
+
+
+if __name__ == "__main__":
+    main()
