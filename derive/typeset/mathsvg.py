@@ -16,10 +16,12 @@ from __future__ import annotations
 import functools
 import re
 import xml.etree.ElementTree as ET
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
+from derive.background import Service
 from derive.typeset import ziamath_patches
 
 EM = 16.0  # ziamath's size in SVG units per em; the SVG is rescaled to CSS em
@@ -107,15 +109,44 @@ def typeset(tex: str, display: bool = True) -> Typeset:
     return Typeset(ET.tostring(element, encoding="unicode"), characters)
 
 
+Key = tuple[str, bool]  # LaTeX, display
+SHARED = 300  # new formulas beyond which a helper process typesets half (an answer key: 1,400)
+
+
+def _typeset_all(keys: list[Key]) -> list[Typeset]:
+    return [typeset(*key) for key in keys]
+
+
 class MathTypesetter:
-    """Typesets formulas, remembering the last `cache_size` (one course's sheets repeat many)."""
+    """Typesets formulas, remembering the last `cache_size` (one course's sheets repeat many).
+    A document with many new formulas is typeset on two cores: a forked helper (ziamath
+    already loaded) takes the second half; typesetting is a pure function, so the bytes are
+    the same either way."""
 
     def __init__(self, cache_size: int = 4096) -> None:
-        self.typeset = functools.lru_cache(maxsize=cache_size)(typeset)
+        self.cache_size = cache_size
+        self._cache: OrderedDict[Key, Typeset] = OrderedDict()
 
-    def document(self, formulas: list[tuple[str, bool]]) -> dict[tuple[str, bool], Typeset]:
+    def document(self, formulas: list[Key]) -> dict[Key, Typeset]:
         """Every formula of a document, typeset (in order, each once)."""
-        return {key: self.typeset(*key) for key in dict.fromkeys(formulas)}
+        keys = list(dict.fromkeys(formulas))
+        found = {key: self._cache[key] for key in keys if key in self._cache}
+        missing = [key for key in keys if key not in found]
+        if len(missing) >= SHARED:
+            half = len(missing) // 2
+            service: Service[list[Key], list[Typeset]] = Service(lambda: None, _typeset_all)
+            theirs = service.ask(missing[half:])
+            service.close()
+            made = _typeset_all(missing[:half]) + theirs()
+        else:
+            made = _typeset_all(missing)
+        found.update(zip(missing, made, strict=True))
+        for key in keys:  # most recently used last; the oldest go first
+            self._cache[key] = found[key]
+            self._cache.move_to_end(key)
+        while len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
+        return {key: found[key] for key in keys}
 
 
 def characters(formulas: dict[tuple[str, bool], Typeset]) -> str:
