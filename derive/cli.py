@@ -27,6 +27,8 @@ try:  # importing SymPy takes a moment: Ctrl-C then still ends in one line
     from derive.exercises.exercise_set import MAX_COUNT
     from derive.exercises.generator import GenerationError, variant_ids
     from derive.exercises.levels import LEVELS
+    from derive.exercises.moodle import moodle_xml
+    from derive.exercises.qti import qti_zip
     from derive.exercises.questions import KINDS
     from derive.grading import feedback
     from derive.grading.answers import check_names, load_answers
@@ -218,6 +220,16 @@ def _parser() -> argparse.ArgumentParser:
     exercises.add_argument(
         "-o", "--output", default="output", metavar="DIR", help="output directory (default: output)"
     )
+    exercises.add_argument(
+        "--moodle",
+        action="store_true",
+        help="also write DIR/moodle.xml: a question category with one cloze question per variant",
+    )
+    exercises.add_argument(
+        "--qti",
+        action="store_true",
+        help="also write DIR/qti.zip: a QTI 1.2 package (Canvas) with a question group per variant",
+    )
     return parser
 
 
@@ -327,9 +339,27 @@ def _exercises(args: argparse.Namespace) -> None:
     except GenerationError as exc:
         raise InputError(args.spec or f"--level {args.level}", "", str(exc)) from None
     directory = Path(args.output)
-    check_writable(exercise_files.paths(directory, args.lang, args.format))
-    for path in write_all(exercise_files.outputs(built, args.lang, args.format, directory)):
+    lms = {"moodle.xml": args.moodle, "qti.zip": args.qti}
+    extra = [directory / name for name, wanted in lms.items() if wanted]
+    check_writable([*exercise_files.paths(directory, args.lang, args.format), *extra])
+    # the LMS files after the verification, which outputs() waits for
+    outputs = exercise_files.outputs(built, args.lang, args.format, directory)
+    outputs |= _lms_files(built, directory, args)
+    for path in write_all(outputs):
         print(path)
+
+
+def _lms_files(
+    built: exercise_set.ExerciseSet, directory: Path, args: argparse.Namespace
+) -> dict[Path, bytes]:
+    """--moodle and --qti: the set for an LMS, in the first language asked."""
+    lang = args.lang[0]
+    files = {}
+    if args.moodle:
+        files[directory / "moodle.xml"] = moodle_xml(built, lang)
+    if args.qti:
+        files[directory / "qti.zip"] = qti_zip(built, lang)
+    return files
 
 
 def main(argv: list[str] | None = None) -> int:
