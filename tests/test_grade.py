@@ -21,6 +21,7 @@ from derive.engine.spec import load_spec
 from derive.engine.update import descend
 from derive.exercises.exercise_set import ExerciseSet, build_set, to_json
 from derive.exercises.generator import Variant
+from derive.grading.checker import check
 from derive.grading.exercise_file import ExerciseFile
 from derive.grading.grades import DEFAULT_MARKS, NOT_SLIPS, SYMBOLS, grade_class, parse_marks
 from derive.grading.quantities import compute_all, quantities
@@ -567,3 +568,14 @@ def test_a_missing_set_is_one_line(klass, capsys):
         "derive: nowhere: no such directory or file (--set: the directory derive exercises "
         "wrote, or its exercises.json)\n"
     )
+
+
+def test_sharing_the_checker_work_changes_no_verdict(klass, level1):
+    exercises = ExerciseFile(klass[1])
+    responses = read_responses(str(klass[2]), exercises)
+    graded = grade_class(exercises, responses, DEFAULT_MARKS)
+    for response, grade in zip(responses.rows, graded.grades):
+        solution = exercises.solved(response.variant).solution
+        claims = [c for c in response.claims if c is not None]
+        alone = {r.name: r for r in check(solution.derivation, solution.update, claims)}
+        assert {v.name: v.result for v in grade.verdicts if v.result} == alone
