@@ -30,16 +30,20 @@ try:  # importing SymPy takes a moment: Ctrl-C then still ends in one line
     from derive.exercises.moodle import moodle_xml
     from derive.exercises.qti import qti_zip
     from derive.exercises.questions import KINDS
-    from derive.grading import feedback
+    from derive.grading import feedback, grades
     from derive.grading.answers import check_names, load_answers
     from derive.grading.checker import check
+    from derive.grading.class_report import ClassReport
+    from derive.grading.exercise_file import ExerciseFile
     from derive.grading.feedback_sheet import FeedbackSheet
     from derive.grading.quantities import quantities
+    from derive.grading.responses import read_responses
     from derive.report import to_json, to_text
     from derive.sheet import CARRIES, FORMATS, MAX_PRECISION, sheets
     from derive.sheets.context import DETAILS
     from derive.sheets.locale import LANGUAGES
     from derive.solution import solve
+    from derive.typeset.html import HtmlRenderer
 except KeyboardInterrupt:
     sys.stderr.write("derive: interrupted\n")
     raise SystemExit(INTERRUPTED) from None
@@ -69,7 +73,7 @@ def _usage_error(prog: str, message: str) -> NoReturn:
     raise SystemExit(2)
 
 
-COMMANDS = ("solve", "sheet", "check", "exercises")
+COMMANDS = ("solve", "sheet", "check", "exercises", "grade")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -230,6 +234,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also write DIR/qti.zip: a QTI 1.2 package (Canvas) with a question group per variant",
     )
+    _grade_parser(commands)
     return parser
 
 
@@ -362,6 +367,90 @@ def _lms_files(
     return files
 
 
+def _grade_parser(commands: argparse._SubParsersAction) -> None:
+    marks = grades.marks_text(grades.DEFAULT_MARKS)
+    grade = commands.add_parser(
+        "grade",
+        help="grade a class: each student's numbers against their variant of an exercise set",
+        description="Grade RESPONSES.csv (a header student,variant, then a column per asked "
+        "quantity, named as students write them; a row per student; an empty cell is not "
+        "answered) against the set DIR/exercises.json that derive exercises wrote: each "
+        "variant derived and verified once, and held against the set's answers. Verdicts as "
+        "derive check gives them, and empty. Prints a table (or --json); with -o DIR writes "
+        "DIR/grades.csv and the class report DIR/report.<lang>.html and .pdf, all or none. A "
+        "row that cannot be graded (an unknown variant, a cell that is not a number, a wrong "
+        "number of cells) is named by line and column on stderr, and the other rows are "
+        "graded. Exit 0 if every row was graded, 1 if some rows were not, 2 on a bad "
+        "RESPONSES.csv header, set or option (one line, nothing written).",
+    )
+    grade.add_argument("responses", metavar="RESPONSES.csv", help="the class's answers (CSV)")
+    grade.add_argument(
+        "--set",
+        required=True,
+        metavar="DIR",
+        help="the exercise set: the directory derive exercises wrote, or its exercises.json",
+    )
+    grade.add_argument(
+        "-o", "--output", metavar="DIR", help="write grades.csv and the class report here"
+    )
+    grade.add_argument(
+        "--json",
+        action="store_true",
+        help='print a JSON list of {"student", "variant", "score", "max", "verdicts"}',
+    )
+    grade.add_argument(
+        "--lang",
+        default=("en",),
+        type=_languages,
+        help="comma-separated: en, ko: a report per language; the first for the notes of "
+        "--json and the table (default: en)",
+    )
+    grade.add_argument(
+        "--format",
+        default=("html", "pdf"),
+        type=_formats,
+        help="the class report's formats: comma-separated html, pdf (default: html,pdf)",
+    )
+    grade.add_argument(
+        "--marks",
+        default=grades.DEFAULT_MARKS,
+        type=_marks,
+        help=f"marks per verdict, each from 0 to correct's (default: {marks}; "
+        "an empty answer always 0)",
+    )
+
+
+def _marks(value: str) -> dict:
+    try:
+        return grades.parse_marks(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _grade(args: argparse.Namespace) -> int:
+    exercises = ExerciseFile(args.set)
+    responses = read_responses(args.responses, exercises)
+    directory = Path(args.output) if args.output else None
+    if directory is not None:
+        names = ["grades.csv"] + [f"report.{lang}.{f}" for lang in args.lang for f in args.format]
+        check_writable([directory / name for name in names])
+    graded = grades.grade_class(exercises, responses, args.marks)
+    for message in responses.messages():
+        print(f"derive: {one_line(message)}", file=sys.stderr)
+    if directory is not None:
+        outputs = {directory / "grades.csv": grades.grades_csv(graded)}
+        renderer = HtmlRenderer()
+        for lang in args.lang:
+            outputs.update(ClassReport(graded, lang, renderer).outputs(directory, args.format))
+        for path in write_all(outputs):
+            print(path, file=sys.stderr if args.json else sys.stdout)
+    if args.json:
+        print(json.dumps(grades.to_json(graded, args.lang[0]), ensure_ascii=False))
+    else:
+        print(grades.to_text(graded, args.lang[0]))
+    return 1 if responses.problems else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command. Exit 0 done, 1 a failed check, 2 bad input or usage, 130 Ctrl-C;
     a closed pipe (`derive solve | head -1`) ends quietly, as for coreutils."""
@@ -370,7 +459,13 @@ def main(argv: list[str] | None = None) -> int:
         if extra:
             plural = "s" if len(extra) > 1 else ""
             _usage_error(f"derive {args.command}", f"unknown argument{plural}: {' '.join(extra)}")
-        commands = {"solve": _solve, "sheet": _sheet, "check": _check, "exercises": _exercises}
+        commands = {
+            "solve": _solve,
+            "sheet": _sheet,
+            "check": _check,
+            "exercises": _exercises,
+            "grade": _grade,
+        }
         code = commands[args.command](args) or 0
         sys.stdout.flush()  # here, where a closed pipe or a full disk can still be caught
         return code

@@ -233,8 +233,11 @@ USAGE = [
     (["sheet", "--precision", "11"], "derive: sheet: --precision: a whole number from 1 to 10"),
     (["sheet", "--lang", "fr"], "derive: sheet: --lang: unknown language 'fr'"),
     (["sheet", "--format", "docx"], "derive: sheet: --format: choose from html, pdf"),
-    (["slove"], "derive: unknown command 'slove' (choose from: solve, sheet, check, exercises)"),
-    ([], "derive: missing command (choose from: solve, sheet, check, exercises)"),
+    (
+        ["slove"],
+        "derive: unknown command 'slove' (choose from: solve, sheet, check, exercises, grade)",
+    ),
+    ([], "derive: missing command (choose from: solve, sheet, check, exercises, grade)"),
     (["check"], "derive: check: the following arguments are required: ANSWERS"),
     (["solve", "--frobnicate"], "derive: solve: unknown argument: --frobnicate"),
     (["solve", "a\nb", "c"], "derive: solve: unknown argument: c"),

@@ -255,10 +255,12 @@ def test_the_standalone_diagram_is_the_sheets_diagram():
 
 def test_cli_writes_moodle_and_qti_files(tmp_path, capsys):
     out = tmp_path / "set"
-    args = ["exercises", "--count", "2", "--level", "2", "--seed", "4", "-o", str(out)]
+    args = ["exercises", "--count", "2", "--level", "2", "--seed", "4", "--format", "html"]
+    args += ["-o", str(out)]
+    booklets = ["exercises.json", "questions.en.html", "answers.en.html"]
     assert main([*args, "--moodle", "--qti"]) == 0
     printed = capsys.readouterr().out.split()
-    assert printed == [str(out / n) for n in ("exercises.json", "moodle.xml", "qti.zip")]
+    assert printed == [str(out / n) for n in (*booklets, "moodle.xml", "qti.zip")]
     assert ET.fromstring((out / "moodle.xml").read_bytes()).tag == "quiz"
-    assert main(args) == 0  # without the flags: the key alone
-    assert capsys.readouterr().out.split() == [str(out / "exercises.json")]
+    assert main(args) == 0  # without the flags: no LMS files
+    assert capsys.readouterr().out.split() == [str(out / n) for n in booklets]

@@ -60,12 +60,12 @@ def read_document(path: str | Path) -> dict[str, Any]:
     )
 
 
-def read_bytes(path: str | Path) -> bytes:
-    """The file's bytes, at most MAX_FILE_BYTES: /dev/zero or a 10 GB file is refused, not read."""
+def read_bytes(path: str | Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The file's bytes, at most `limit`: /dev/zero or a 10 GB file is refused, not read."""
     source = str(path)
     try:
         with open(path, "rb") as file:
-            data = file.read(MAX_FILE_BYTES + 1)
+            data = file.read(limit + 1)
     except FileNotFoundError:
         raise InputError(source, "", "no such file") from None
     except IsADirectoryError:
@@ -76,8 +76,8 @@ def read_bytes(path: str | Path) -> bytes:
         raise InputError(source, "", f"cannot read: {(exc.strerror or str(exc)).lower()}") from None
     except ValueError:  # a NUL byte in the name
         raise InputError(source, "", "not a valid file name") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise InputError(source, "", f"too large (at most {MAX_FILE_BYTES:,} bytes)")
+    if len(data) > limit:
+        raise InputError(source, "", f"too large (at most {limit:,} bytes)")
     return data
 
 

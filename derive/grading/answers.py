@@ -46,7 +46,7 @@ def load_answers(path: str | Path, spec_path: str | Path | None = None) -> tuple
     answers = data.get("answers")
     if not isinstance(answers, dict) or not answers:
         raise InputError(source, "answers", "missing: a table of name = value")
-    claims = [_claim(source, name, value) for name, value in answers.items()]
+    claims = [read_claim(source, name, value) for name, value in answers.items()]
     seen: dict[Name, str] = {}
     for name, claim in zip(answers, claims):
         if claim.name in seen:  # "dC/dw1" and "∂C/∂w1" are one name
@@ -64,9 +64,10 @@ def _is_file(path: Path) -> bool:
         return False
 
 
-def _claim(source: str, name: str, value: object) -> Claim:
-    """A claimed number as written, within MAX_SIGNIFICANT digits, MAX_DECIMALS decimals and
-    MAX_SIZE; anything beyond is refused before any arithmetic sees it."""
+def read_claim(source: str, name: str, value: object) -> Claim:
+    """A claimed number as written (a number, or its text), within MAX_SIGNIFICANT digits,
+    MAX_DECIMALS decimals and MAX_SIZE; anything beyond is refused before any arithmetic
+    sees it."""
     key = f"answers.{name}"
     written = shown(value)
     if isinstance(value, str) and _DECIMAL.fullmatch(value.strip()):

@@ -125,15 +125,28 @@ def _slips(
     return worlds
 
 
-def check(derivation: Derivation, update: Update, claims: list[Claim]) -> list[Result]:
-    """A verdict for every claim, in the order the worked solution computes them."""
-    table = quantities(derivation.network, update.rule)
+def check(
+    derivation: Derivation, update: Update, claims: list[Claim], shared: dict | None = None
+) -> list[Result]:
+    """A verdict for every claim, in the order the worked solution computes them.
+
+    `shared`: a dict the caller keeps for one derivation and update (a variant that a whole
+    class answers), in which what depends on them alone (the quantities, their true values,
+    the slips' worlds, the solution reworked at each precision) is worked out once."""
+    if not shared:
+        shared = {} if shared is None else shared
+        table = quantities(derivation.network, update.rule)
+        shared.update(
+            table=table,
+            true=solution_values(derivation, update),
+            worlds=_slips(derivation, update, table),
+            rounded={},
+        )
+    table, true, worlds = shared["table"], shared["true"], shared["worlds"]
+    rounded: dict[int, dict[Name, Decimal]] = shared["rounded"]
     by_name = {c.name: c for c in claims}
-    true = solution_values(derivation, update)
     student = compute_all(table, {c.name: c.value for c in claims})
-    worlds = _slips(derivation, update, table)
     results: dict[Name, Result] = {}
-    rounded: dict[int, dict[Name, Decimal]] = {}
     for name in (n for n in table if n in by_name):
         claim = by_name[name]
         upstream = _upstream_claims(table, name, by_name)
