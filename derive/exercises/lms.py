@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-import jinja2
 from markupsafe import Markup
 
 from derive.engine.exact import round_fixed
@@ -29,7 +28,7 @@ from derive.sheets.builder import DocumentBuilder
 from derive.sheets.diagram import layout
 from derive.sheets.locale import fill, strings
 from derive.sheets.numbers import given_text
-from derive.typeset.html import templates_dir
+from derive.typeset.html import environment
 from derive.typeset.svg import DiagramFiles
 
 EXTRA_PLACES = 6  # an answer is written to the asked digits and this many more: far inside
@@ -183,14 +182,8 @@ class Html:
     """The HTML of LMS questions: templates/lms.html.j2 (Jinja2, autoescape) lays out pages."""
 
     def __init__(self) -> None:
-        environment = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(templates_dir()),
-            autoescape=True,
-            undefined=jinja2.StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
-        self.macros = environment.get_template("lms.html.j2").module
+        templates = environment()
+        self.macros = templates.get_template("lms.html.j2").module
 
     def cloze(self, page: Page, src: str, boxes: Sequence[Markup]) -> str:
         """The givens, then the numbered questions with `boxes` (Moodle's cloze answers)."""

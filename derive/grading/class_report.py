@@ -27,16 +27,15 @@ from derive.grading.grades import (
     slip_counts,
     verdict_counts,
 )
-from derive.sheets.document import Document, Group, Section, Table, document_strings
+from derive.sheets.document import Document, Group, Section, Table
 from derive.sheets.locale import fill, paragraph, strings
 from derive.sheets.summary import shown_source
-from derive.typeset.fonts import words_css
-from derive.typeset.html import Formulas, HtmlRenderer
+from derive.typeset.html import HtmlRenderer, RenderedDocument
 
 MAX_SLIPS = 12  # rows of the slips table
 
 
-class ClassReport:
+class ClassReport(RenderedDocument):
     def __init__(
         self, grades: ClassGrades, lang: str, renderer: HtmlRenderer | None = None
     ) -> None:
@@ -140,19 +139,6 @@ class ClassReport:
             ),
             fill(words["footer_options"], lang=self.lang, marks=marks_text(grades.marks)),
         )
-
-    @functools.cached_property
-    def _typeset(self) -> Formulas:
-        return self.renderer.formulas(self.document)
-
-    @functools.cached_property
-    def html(self) -> str:
-        words = words_css("".join(document_strings(self.document)))
-        return self.renderer.html(self.document, self._typeset, words)
-
-    @functools.cached_property
-    def pdf(self) -> bytes:
-        return self.renderer.pdf(self.document, self._typeset)()
 
     def outputs(self, directory: Path, formats: tuple[str, ...]) -> dict[Path, bytes]:
         """DIR/report.<lang>.<format> → its bytes, every format rendered."""

@@ -14,13 +14,12 @@ from derive.files import write_documents
 from derive.grading.checker import Result
 from derive.grading.feedback import note, summary
 from derive.sheets.builder import DocumentBuilder
-from derive.sheets.document import Document, Group, Section, Table, document_strings
+from derive.sheets.document import Document, Group, Section, Table
 from derive.sheets.locale import fill, paragraph, strings
 from derive.sheets.numbers import MINUS
 from derive.sheets.summary import shown_source, spec_digest
 from derive.solution import Solution
-from derive.typeset.fonts import words_css
-from derive.typeset.html import Formulas, HtmlRenderer
+from derive.typeset.html import HtmlRenderer, RenderedDocument
 
 # one symbol per verdict, each in the sheet's fonts (✓ ≈ ⇒ from STIX Two Math, ✖ NanumGothic):
 # ⇒ for carried, "follows from an earlier error", the boldest arrow STIX has
@@ -31,7 +30,7 @@ def _minus(number: str) -> str:
     return number.replace("-", MINUS)
 
 
-class FeedbackSheet:
+class FeedbackSheet(RenderedDocument):
     def __init__(
         self,
         solution: Solution,
@@ -101,19 +100,6 @@ class FeedbackSheet:
             ),
             fill(words["footer_options"], lang=self.lang),
         )
-
-    @functools.cached_property
-    def _typeset(self) -> Formulas:
-        return self.renderer.formulas(self.document)
-
-    @functools.cached_property
-    def html(self) -> str:
-        words = words_css("".join(document_strings(self.document)))
-        return self.renderer.html(self.document, self._typeset, words)
-
-    @functools.cached_property
-    def pdf(self) -> bytes:
-        return self.renderer.pdf(self.document, self._typeset)()
 
     def write(self, directory: Path, formats: tuple[str, ...]) -> list[Path]:
         """Write DIR/<answers name>.feedback.<lang>.<format>; returns the paths."""

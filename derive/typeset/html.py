@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from derive.background import Service
-from derive.sheets.document import Document, formulas
+from derive.sheets.document import Document, document_strings, formulas
 from derive.typeset.fonts import linked_css, math_css, words_css
 from derive.typeset.mathsvg import MathTypesetter, Typeset, characters
 from derive.typeset.pdf import PdfRenderer
@@ -44,6 +45,39 @@ def keep_words(text: str, lang: str) -> Markup:
     return Markup(" ").join(word(w) for w in text.split(" "))
 
 
+def environment() -> jinja2.Environment:
+    """derive's templates, autoescaped: every text from a spec is text, never markup."""
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir()),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+class RenderedDocument:
+    """A document's HTML (fonts inlined, cut to its words) and PDF, each made once: for
+    documents built whole (a feedback sheet, a class report), with `document` and
+    `renderer` set by the subclass."""
+
+    document: Document
+    renderer: HtmlRenderer
+
+    @functools.cached_property
+    def _typeset(self) -> Formulas:
+        return self.renderer.formulas(self.document)
+
+    @functools.cached_property
+    def html(self) -> str:
+        words = words_css("".join(document_strings(self.document)))
+        return self.renderer.html(self.document, self._typeset, words)
+
+    @functools.cached_property
+    def pdf(self) -> bytes:
+        return self.renderer.pdf(self.document, self._typeset)()
+
+
 class HtmlRenderer:
     """Renders documents to HTML. Its state (the Jinja2 environment, the formula cache) is a
     cache of pure functions: a page depends on its document alone, never on what this renderer
@@ -53,16 +87,9 @@ class HtmlRenderer:
         self.math = math or MathTypesetter()
         self.pdf_renderer = PdfRenderer(pdf_workers)
         self._fonts: Service[str, str] | None = None
-        directory = templates_dir()
-        self.environment = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(directory),
-            autoescape=True,
-            undefined=jinja2.StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
+        self.environment = environment()
         self.environment.filters["words"] = keep_words
-        self.css = Markup((directory / "sheet.css").read_text("utf-8"))
+        self.css = Markup((templates_dir() / "sheet.css").read_text("utf-8"))
 
     def formulas(self, document: Document) -> Formulas:
         """Every formula of the document, typeset: the slow part, done once per document."""

@@ -7,10 +7,8 @@ same diagram; the file adds the SVG namespace and a generic font after the sheet
 
 from __future__ import annotations
 
-import jinja2
-
 from derive.sheets.diagram import Diagram
-from derive.typeset.html import templates_dir
+from derive.typeset.html import environment
 
 DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 
@@ -20,14 +18,8 @@ class DiagramFiles:
     functions: a file depends on its diagram and label alone)."""
 
     def __init__(self) -> None:
-        environment = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(templates_dir()),
-            autoescape=True,
-            undefined=jinja2.StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
-        self._draw = environment.get_template("diagram.svg.j2").module.diagram
+        templates = environment()
+        self._draw = templates.get_template("diagram.svg.j2").module.diagram
 
     def svg(self, diagram: Diagram, label: str) -> bytes:
         """The standalone SVG file: `<svg xmlns=…>`, `label` its accessible name."""
