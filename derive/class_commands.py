@@ -24,6 +24,7 @@ from derive.grading import grades
 from derive.grading.class_report import ClassReport
 from derive.grading.exercise_file import ExerciseFile
 from derive.grading.responses import read_responses
+from derive.progress import Progress
 from derive.typeset.html import HtmlRenderer
 
 
@@ -123,7 +124,9 @@ def exercises(args: argparse.Namespace) -> None:
     extra = [directory / name for name, wanted in lms.items() if wanted]
     check_writable([*exercise_files.paths(directory, args.lang, args.format), *extra])
     # the LMS files after the verification, which outputs() waits for
-    outputs = exercise_files.outputs(built, args.lang, args.format, directory)
+    progress = Progress(exercise_files.steps(built, args.lang), sys.stderr)
+    outputs = exercise_files.outputs(built, args.lang, args.format, directory, progress)
+    progress.finish()
     outputs |= _lms_files(built, directory, args)
     for path in write_all(outputs):
         print(path)

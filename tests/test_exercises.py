@@ -36,10 +36,10 @@ def test_variant_ids_are_padded_to_the_set():
 
 
 @pytest.mark.parametrize("level", [1, 2, 3])
-def test_hundreds_of_variants_are_distinct_and_never_degenerate(level):
-    # 4 seeds × 60 variants per level: 720 variants in all
+def test_thousands_of_variants_are_distinct_and_never_degenerate(level):
+    # 4 seeds × 175 variants per level: 2,100 variants in all
     for seed in range(4):
-        exercises = build_set(None, 60, seed=seed, level=level)
+        exercises = build_set(None, 175, seed=seed, level=level)
         shapes = {v.spec.layers + v.spec.activations for v in exercises.variants}
         assert len(shapes) == 1  # one shape per set: every student answers the same names
         forms = [canonical_form(v.spec) for v in exercises.variants]
@@ -174,3 +174,22 @@ def _nothing():
     import contextlib
 
     return contextlib.nullcontext()
+
+
+def test_progress_shows_on_a_terminal_only():
+    import io
+
+    from derive.progress import Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    log, terminal = io.StringIO(), Terminal()
+    for stream in (log, terminal):
+        progress = Progress(4, stream)
+        progress.step("verifying", 2)
+        progress.step("answer keys (en)", 2)
+        progress.finish()
+    assert log.getvalue() == ""
+    assert terminal.getvalue().split("\r")[-1].startswith("derive: [" + "#" * 24 + "] 4/4 answer")

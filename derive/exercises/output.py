@@ -4,6 +4,7 @@ has passed the verification; the PDFs render in helpers while the next booklet i
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from collections.abc import Callable, Sequence
@@ -12,6 +13,7 @@ from pathlib import Path
 from derive.exercises.documents import answer_key, question_booklet
 from derive.exercises.exercise_set import ExerciseSet, to_json
 from derive.exercises.verified import verifying
+from derive.progress import Progress
 from derive.sheets.document import Document, document_strings
 from derive.typeset.html import HtmlRenderer
 
@@ -30,26 +32,49 @@ def paths(directory: Path, langs: Sequence[str], formats: Sequence[str]) -> list
 
 
 def outputs(
-    exercises: ExerciseSet, langs: Sequence[str], formats: Sequence[str], directory: Path
+    exercises: ExerciseSet,
+    langs: Sequence[str],
+    formats: Sequence[str],
+    directory: Path,
+    progress: Progress | None = None,
 ) -> dict[Path, bytes]:
-    """{path: contents} of every file of the set."""
+    """{path: contents} of every file of the set; `progress` counts the steps: the
+    verification, then each booklet and key typeset, then each file finished."""
+    n = len(exercises.variants)
+    progress = progress or Progress(1, io.StringIO())
     wait = verifying(exercises.variants)
     workers = min(2 * len(langs), os.cpu_count() or 1)
     renderer = HtmlRenderer(pdf_workers=workers)
     renderer.pdf_renderer.prepare()
-    finishing: list[Callable[[], dict[Path, bytes]]] = []
+    finishing: list[tuple[str, Callable[[], dict[Path, bytes]]]] = []
     for lang in langs:
+        progress.step(f"questions ({lang})", 0)
         booklet = question_booklet(exercises, lang)
-        finishing.append(_render(renderer, booklet, directory / f"questions.{lang}", formats))
+        stem = directory / f"questions.{lang}"
+        finishing.append((f"questions.{lang}", _render(renderer, booklet, stem, formats)))
+        progress.step(f"questions ({lang})", n)
+    progress.step("verifying", 0)
     verifications = wait()  # raises before anything is written if a check failed
+    progress.step("verified", n)
     for lang in langs:
+        progress.step(f"answer keys ({lang})", 0)
         key = answer_key(exercises, lang, verifications)
-        finishing.append(_render(renderer, key, directory / f"answers.{lang}", formats))
+        stem = directory / f"answers.{lang}"
+        finishing.append((f"answers.{lang}", _render(renderer, key, stem, formats)))
+        progress.step(f"answer keys ({lang})", n)
     data = json.dumps(to_json(exercises), ensure_ascii=False, indent=1) + "\n"
     files = {directory / "exercises.json": data.encode("utf-8")}
-    for finish in finishing:
+    for name, finish in finishing:
+        progress.step(f"{name} files", 0)
         files.update(finish())
+        progress.step(f"{name} files", n)
     return files
+
+
+def steps(exercises: ExerciseSet, langs: Sequence[str]) -> int:
+    """The units outputs() counts: per variant, its verification, its question page and
+    answer key in each language, and each of those finished."""
+    return len(exercises.variants) * (1 + 4 * len(langs))
 
 
 def _render(
