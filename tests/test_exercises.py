@@ -193,3 +193,13 @@ def test_progress_shows_on_a_terminal_only():
         progress.finish()
     assert log.getvalue() == ""
     assert terminal.getvalue().split("\r")[-1].startswith("derive: [" + "#" * 24 + "] 4/4 answer")
+
+
+def test_a_network_too_big_to_work_by_hand_is_refused_in_one_line():
+    from derive.errors import InputError
+    from tests.conftest import make_spec
+
+    big = make_spec(layers=[4, 8, 2], inputs=[0.1] * 4, targets=[0.5, 0.5], weights=[0.1] * 48)
+    with pytest.raises(InputError, match="48 parameters is too many to vary for a hand exercise"):
+        build_set(big, 3)
+    assert len(build_set(big, None).variants) == 1  # its own numbers: nothing to vary
