@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from decimal import Decimal
 
 from derive import __version__
+from derive.engine.exact import round_fixed
 from derive.engine.names import node_label
 from derive.engine.update import descend
 from derive.exercises.exercise_set import ExerciseSet
@@ -59,9 +61,9 @@ def answer_key(
         rows = tuple(
             (
                 q.name.label,
-                numbers.text(q.shown, q.decimals),
+                _fixed(q.shown, q.decimals),
                 f"{q.answer:.10g}".replace("-", numbers.MINUS),
-                numbers.text(q.rounded, q.decimals),
+                _fixed(q.rounded, q.decimals),
                 numbers.given_text(q.tolerance),
             )
             for q in v.questions
@@ -79,10 +81,20 @@ def answer_key(
 def _document(
     lang: str, title: str, exercises: ExerciseSet, sections: list, kind: str = "sheet"
 ) -> Document:
+    """A question booklet (kind "questions") names no seed and no command: students must not
+    be able to regenerate the key; the key names both."""
     words = strings(lang)["booklet"]
-    subtitle = _subtitle(words, exercises)
-    footer = _footer(lang, exercises)
+    if kind == "questions":
+        subtitle = _public_subtitle(lang, exercises)
+        footer: tuple[str, ...] = (fill(strings(lang)["footer"]["made_by"], version=__version__),)
+    else:
+        subtitle, footer = _subtitle(lang, exercises), _footer(lang, exercises)
     return Document(lang, words[title], subtitle, tuple(sections), footer, kind)
+
+
+def _fixed(value: Decimal, decimals: int) -> str:
+    """Exactly the asked decimals (a question asks 4 decimals of 0.0927: 0.0927, not 0.09270)."""
+    return f"{round_fixed(value, decimals):f}".replace("-", numbers.MINUS)
 
 
 def _keyed(section: Section, v: Variant) -> Section:
@@ -100,9 +112,17 @@ def _question_text(words: dict, q: Question, v: Variant) -> str:
     return fill(words["decimals"], question=text, decimals=q.decimals)
 
 
-def _subtitle(words: dict, exercises: ExerciseSet) -> str:
+def _public_subtitle(lang: str, exercises: ExerciseSet) -> str:
+    """What students may see: the level, or the network's title."""
+    if exercises.level is not None:
+        return fill(strings(lang)["booklet"]["level"], level=exercises.level)
+    return exercises.variants[0].spec.title_for(lang) or ""
+
+
+def _subtitle(lang: str, exercises: ExerciseSet) -> str:
+    words = strings(lang)["booklet"]
     if exercises.count is None:
-        return fill(words["own_numbers"], name=exercises.name)
+        return _public_subtitle(lang, exercises) or exercises.name
     count = exercises.count
     counted = fill(words["variants"], count=count) if count > 1 else words["variant"]
     if exercises.level is not None:

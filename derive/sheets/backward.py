@@ -67,12 +67,15 @@ def signals(ctx: Context, layer: tuple[Neuron, ...]) -> list:
             )
         )
     full, rest = ctx.in_full(layer)
+    elementwise = _elementwise(ctx, layer[0].layer)
+    if not elementwise:  # softmax: each δ needs every ∂C/∂o of its layer, so those come first
+        out.append(Group(words["upstreams"], tuple(upstream(ctx, n.a) for n in full)))
     for n in full:
-        lines = [upstream(ctx, n.a)]
+        lines = [upstream(ctx, n.a)] if elementwise else []
         lines += [
             local_line(ctx, ctx.d.locals[(a, n.z)])
             for a in ctx.children[n.z]
-            if a == n.a or not _elementwise(ctx, n.layer)
+            if a == n.a or not elementwise
         ]
         lines.append(delta_line(ctx, n.z))
         if shortcut is not None and n.a in ctx.net.outputs:

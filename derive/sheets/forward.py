@@ -28,8 +28,11 @@ def forward(ctx: Context) -> Section:
         title = ctx.layer_title("forward", layer[0].layer)
         blocks.append(Group(title, tuple(notes), leads=True))
         full, rest = ctx.in_full(layer)
-        for n in full:
-            blocks.append(Group("", (weighted_sum(ctx, n), activation(ctx, n))))
+        if act.elementwise:
+            blocks += [Group("", (weighted_sum(ctx, n), activation(ctx, n))) for n in full]
+        else:  # softmax: each output needs every z of its layer, so all z come first
+            blocks.append(Group("", tuple(weighted_sum(ctx, n) for n in full)))
+            blocks.append(Group("", tuple(activation(ctx, n) for n in full)))
         if rest:
             rows = tuple((node_label(n.a), ctx.num.text(n.z), ctx.num.text(n.a)) for n in rest)
             blocks.append(paragraph(words["table_note"]))

@@ -30,7 +30,6 @@ def givens(ctx: Context, carry_note: bool = True, table_if_needed: bool = False)
     figure = Figure(diagram, caption)
     hidden = len(spec.layers) - 2
     sizes = "–".join(map(str, spec.layers))
-    acts = [ACTIVATIONS[a] for a in dict.fromkeys(spec.activations)]
     facts = Table(
         ("", ""),
         (
@@ -42,8 +41,9 @@ def givens(ctx: Context, carry_note: bool = True, table_if_needed: bool = False)
                     hidden=fill(words["hidden_count"], count=hidden) if hidden else "",
                 ),
             ),
-            (words["activation"], ", ".join(a.names[ctx.lang] for a in acts)),
+            (words["activation"], _activations(ctx, words)),
             (words["loss"], LOSSES[spec.loss].names[ctx.lang]),
+            (words["biases"], words[f"bias_{spec.bias}"]),
             (words["learning_rate"], f"η = {numbers.given_text(spec.learning_rate)}"),
             (words["inputs"], ", ".join(f"{node_label(x)} = {shown[x]}" for x in net.inputs)),
             (words["targets"], ", ".join(f"{node_label(y)} = {shown[y]}" for y in net.targets)),
@@ -65,9 +65,11 @@ def givens(ctx: Context, carry_note: bool = True, table_if_needed: bool = False)
         if len(net.weights) > 1
         else (ctx.connects(net.weights[0]), "…")
     )
+    first, second = (text.replace(" ", "\u00a0") for text in (first, second))  # one piece
     numbering = paragraph(words[f"numbering_{spec.numbering}"], first=first, second=second)
     parameters = Group(words["parameters"], tuple(params), breakable=True)
     drawn = table_if_needed and _all_drawn(diagram)
+    definition = LOSSES[spec.loss].formula
     carry = "carry_rounded" if ctx.d.places is not None else "carry_exact"
     return Section(
         "givens",
@@ -78,12 +80,27 @@ def givens(ctx: Context, carry_note: bool = True, table_if_needed: bool = False)
             # column of parameters after the facts it continues
             *([parameters] if matrices else []),
             facts,
+            # an exercise page defines the loss (courses differ: ½ or not, mean or sum)
+            *([paragraph(words["loss_is"], formula=definition)] if table_if_needed else []),
             # a diagram that names and gives every parameter says all the table would
             *([] if drawn else [numbering]),
             *([] if matrices or drawn else [parameters]),
             *([paragraph(words[carry], places=ctx.places)] if carry_note else []),
         ),
     )
+
+
+def _activations(ctx: Context, words: dict) -> str:
+    """'sigmoid', or each layer's where they differ: 'tanh (hidden), softmax (output)'."""
+    names = [ACTIVATIONS[a].names[ctx.lang] for a in ctx.net.spec.activations]
+    if len(set(names)) == 1:
+        return names[0]
+    last = len(names)
+    layers = [
+        words["layer_output"] if k == last else fill(words["layer_hidden"], index=k)
+        for k in range(1, last + 1)
+    ]
+    return ", ".join(fill(words["per_layer"], name=n, layer=l) for n, l in zip(names, layers))
 
 
 def _all_drawn(diagram: Diagram) -> bool:
