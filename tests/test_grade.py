@@ -282,7 +282,10 @@ def test_the_class_report_counts(graded):
     assert histogram["3"] == ("1", "■") and histogram["2"] == ("1", "■")
     assert histogram["4.5"] == ("0", "")
     facts = dict(_cells(html, "facts"))
-    assert facts["students graded"] == "5" and facts["rows not graded"] == "2"
+    assert facts["students graded"] == "5"
+    assert facts["rows not graded (each named, with its reason, on stderr)"] == "2"
+    assert facts["set"] == "level 1, seed 4"
+    assert facts["marks"].startswith("✓ correct 1 · ≈ accepted 1 · ⇒ carried 0.5")
     assert facts["mean score"] == "4.4 / 6" and facts["median score"] == "5 / 6"
     ko = files["report.ko.html"].decode("utf-8")
     assert _cells(ko, "class-verdicts")[0][1:] == [

@@ -62,9 +62,17 @@ class ClassReport(RenderedDocument):
         top = number(grades.max)
         bad_rows = len({p.line for p in grades.responses.problems})
         used = len({g.variant for g in grades.grades})
-        marks = " · ".join(f"{SYMBOLS[v]} {number(grades.marks.get(v, 0))}" for v in ALL_VERDICTS)
+        named = self._verdict_words()  # "✓ correct 1 · ≈ accepted 1 · ⇒ carried 0.5 · …"
+        marks = " · ".join(f"{named[v]} {number(grades.marks.get(v, 0))}" for v in ALL_VERDICTS)
+        exercises = grades.exercises
+        scope = (
+            fill(words["set_level"], level=exercises.level, seed=exercises.seed)
+            if exercises.level is not None
+            else fill(words["set_spec"], seed=exercises.seed)
+        )
         average, middle = mean(grades), median(grades)
         rows = [
+            (words["fact_set"], scope),
             (words["fact_students"], str(len(grades.grades))),
             (words["fact_not_graded"], str(bad_rows)),
             (
