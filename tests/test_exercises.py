@@ -135,6 +135,9 @@ def test_the_command_writes_booklets_keys_and_json_the_same_every_time(tmp_path)
         assert "V01" in text[0] and "V02" in text[1]
     html = first["questions.en.html"].decode()
     assert html.count("Student ID") == 2 and "(3 decimals)" in html
+    # students see the level, not what regenerates the key; the key names it
+    assert "Level 3" in html and "seed" not in html.lower() and "--count" not in html
+    assert "--seed\u00a04" in first["answers.en.html"].decode()
     key = first["answers.en.html"].decode()
     data = json.loads(first["exercises.json"])
     for variant in data["variants"]:  # the key shows every answer to its asked decimals

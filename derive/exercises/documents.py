@@ -5,6 +5,7 @@ key (per variant: the answers, then the worked solution as `derive sheet` render
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -148,4 +149,5 @@ def _footer(lang: str, exercises: ExerciseSet) -> tuple[str, ...]:
         precision=exercises.precision,
         ask=",".join(exercises.kinds),
     )
-    return (fill(words["footer"]["made_by"], version=__version__), " ".join(arguments.split()))
+    compact = re.sub(" +", " ", arguments).strip()  # an empty scope; no-break spaces stay
+    return (fill(words["footer"]["made_by"], version=__version__), compact)
