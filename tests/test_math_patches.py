@@ -123,3 +123,20 @@ def test_many_formulas_typeset_on_two_cores_give_the_same_bytes():
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
     )
     assert result.stdout == "True\n", result.stderr
+
+
+@pytest.mark.parametrize(
+    ("tex", "laid_out"),
+    [
+        (r"\sigma\left(z_{1}\right) = \sigma\left(0.470\right)", r"\sigma(z_{1}) = \sigma(0.470)"),
+        (r"\left(\frac{y}{o} - \left(1 - y\right)\right)", r"\left(\frac{y}{o} - (1 - y)\right)"),
+        # a bracket around one that grows grows too
+        (
+            r"\left(a + \left(\frac{1}{2}\right)\right)",
+            r"\left(a + \left(\frac{1}{2}\right)\right)",
+        ),
+        (r"\left(\left({-0.2} - 0.005\right)^{2}\right)", r"(({-0.2} - 0.005)^{2})"),
+    ],
+)
+def test_only_brackets_around_something_tall_grow(tex, laid_out):
+    assert mathsvg.plain_brackets(tex) == laid_out

@@ -76,12 +76,29 @@ class Typeset:
     characters: frozenset[str]  # set as text in the math font (none when glyphs are outlines)
 
 
+_INNERMOST = re.compile(r"\\left\(((?:(?!\\left\(|\\right\)).)*)\\right\)", re.S)
+_TALL = ("\\frac", "\\sum", "\\begin", "\\displaystyle", "\0")  # \0: a grown pair inside
+
+
+def plain_brackets(tex: str) -> str:
+    """\\left( … \\right) kept only around what is taller than a line (a fraction, a sum,
+    cases, a bracket that grows): elsewhere plain ( ), the height of the text. Every bracket
+    of a line then has one size (σ(z₁) and σ(0.470) alike), and ziamath lays a formula out
+    once instead of twice per stretchy pair (the answer keys' formulas: a third faster)."""
+    while (match := _INNERMOST.search(tex)) is not None:
+        inner = match.group(1)
+        tall = any(mark in inner for mark in _TALL)
+        pair = f"\0({inner}\0)" if tall else f"({inner})"
+        tex = tex[: match.start()] + pair + tex[match.end() :]
+    return tex.replace("\0(", "\\left(").replace("\0)", "\\right)")
+
+
 def typeset(tex: str, display: bool = True) -> Typeset:
     """One formula as an <svg> element string, and the characters it sets as text."""
     zm = _ziamath()
     from ziamath.tex import tex2mml
 
-    mml = tex2mml(tex, inline=not display)
+    mml = tex2mml(plain_brackets(tex), inline=not display)
     # TeX's spacing around ×, which ziamath draws cramped; room between aligned rows
     mml = mml.replace(_TIMES, _SPACED_TIMES)
     mml = _ROWSPACING.sub(r'\g<1>0.6em"', mml)
