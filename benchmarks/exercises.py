@@ -10,6 +10,8 @@ formulas and rendering the PDF (the helper's wall time while this process waits)
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import statistics
 import subprocess
 import sys
@@ -38,10 +40,11 @@ def phases() -> dict[str, float]:
     from derive.exercises.exercise_set import build_set
     from derive.exercises.verified import verifying
     from derive.typeset.html import HtmlRenderer
+    from derive.typeset.pdf import join_pdfs
 
     exercises = build_set(None, COUNT, seed=2026, level=2)
     wait = verifying(exercises.variants)
-    renderer = HtmlRenderer()
+    renderer = HtmlRenderer(pdf_workers=os.cpu_count() or 1)  # as derive exercises does
     renderer.pdf_renderer.prepare()
     out: dict[str, float] = {}
 
@@ -57,7 +60,16 @@ def phases() -> dict[str, float]:
     verifications = timed("verification (waited for)", wait)
     key = timed("answers: document", lambda: answer_key(exercises, "en", verifications))
     typeset = timed("answers: formulas", lambda: renderer.formulas(key))
-    timed("answers: PDF", lambda: renderer.pdf(key, typeset)())
+    parts = [
+        answer_key(dataclasses.replace(exercises, variants=(v,)), "en", (verification,))
+        for v, verification in zip(exercises.variants, verifications, strict=True)
+    ]
+
+    def key_pdf() -> bytes:  # variant by variant on every core, joined
+        pending = [renderer.pdf(part, renderer.formulas(part)) for part in parts]
+        return join_pdfs([wait() for wait in pending])
+
+    timed("answers: PDF (parts on every core, joined)", key_pdf)
     return out
 
 

@@ -4,6 +4,7 @@ has passed the verification; the PDFs render in helpers while the next booklet i
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import os
@@ -16,6 +17,7 @@ from derive.exercises.verified import verifying
 from derive.progress import Progress
 from derive.sheets.document import Document, document_strings
 from derive.typeset.html import HtmlRenderer
+from derive.typeset.pdf import join_pdfs
 
 DIGITS = "0123456789.e+-−*±"  # what the verification and answers tables may add
 
@@ -59,8 +61,13 @@ def outputs(
     for lang in langs:
         progress.step(f"answer keys ({lang})", 0)
         key = answer_key(exercises, lang, verifications)
+        # the PDF variant by variant on every core, joined (pages numbered per variant)
+        parts = [
+            answer_key(dataclasses.replace(exercises, variants=(v,)), lang, (verification,))
+            for v, verification in zip(exercises.variants, verifications, strict=True)
+        ]
         stem = directory / f"answers.{lang}"
-        finishing.append((f"answers.{lang}", _render(renderer, key, stem, formats)))
+        finishing.append((f"answers.{lang}", _render(renderer, key, stem, formats, parts)))
         progress.step(f"answer keys ({lang})", n)
     data = json.dumps(to_json(exercises), ensure_ascii=False, indent=1) + "\n"
     files = {directory / "exercises.json": data.encode("utf-8")}
@@ -78,17 +85,27 @@ def steps(exercises: ExerciseSet, langs: Sequence[str]) -> int:
 
 
 def _render(
-    renderer: HtmlRenderer, document: Document, stem: Path, formats: Sequence[str]
+    renderer: HtmlRenderer,
+    document: Document,
+    stem: Path,
+    formats: Sequence[str],
+    parts: Sequence[Document] = (),
 ) -> Callable[[], dict[Path, bytes]]:
     """Typeset the document here, start its PDF (and the HTML's fonts) in helpers; the
-    returned function finishes its files."""
+    returned function finishes its files. With `parts`, the PDF is theirs, joined: each
+    rendered by the next PDF helper, side by side."""
     fonts = (
         renderer.word_fonts("".join(document_strings(document)) + DIGITS)
         if "html" in formats
         else None
     )
     typeset = renderer.formulas(document)
-    pdf = renderer.pdf(document, typeset) if "pdf" in formats else None
+    pdf: Callable[[], bytes] | None = None
+    if "pdf" in formats and parts:
+        pending = [renderer.pdf(part, renderer.formulas(part)) for part in parts]
+        pdf = lambda: join_pdfs([wait() for wait in pending])  # noqa: E731
+    elif "pdf" in formats:
+        pdf = renderer.pdf(document, typeset)
 
     def finish() -> dict[Path, bytes]:
         out = {}

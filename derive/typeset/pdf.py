@@ -7,8 +7,9 @@ next is being built.
 
 from __future__ import annotations
 
+import io
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from derive.background import Service
 
@@ -54,3 +55,16 @@ class PdfRenderer:
         service = self._services[self._asked % self.workers]
         self._asked += 1
         return service.ask(html)
+
+
+def join_pdfs(parts: Sequence[bytes]) -> bytes:
+    """PDFs one after another in one file (pypdf: no dates, no random ID, so the same parts
+    give the same bytes)."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for part in parts:
+        writer.append(PdfReader(io.BytesIO(part)))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
