@@ -38,9 +38,9 @@ def phases() -> dict[str, float]:
     """Seconds of each phase of one set's files, after start-up (imports, the set drawn)."""
     from derive.exercises.documents import answer_key, question_booklet
     from derive.exercises.exercise_set import build_set
+    from derive.exercises.output import joined_pdf
     from derive.exercises.verified import verifying
     from derive.typeset.html import HtmlRenderer
-    from derive.typeset.pdf import join_pdfs
 
     exercises = build_set(None, COUNT, seed=2026, level=2)
     wait = verifying(exercises.variants)
@@ -65,11 +65,7 @@ def phases() -> dict[str, float]:
         for v, verification in zip(exercises.variants, verifications, strict=True)
     ]
 
-    def key_pdf() -> bytes:  # variant by variant on every core, joined
-        pending = [renderer.pdf(part, renderer.formulas(part)) for part in parts]
-        return join_pdfs([wait() for wait in pending])
-
-    timed("answers: PDF (parts on every core, joined)", key_pdf)
+    timed("answers: PDF (parts on every core, joined)", lambda: joined_pdf(renderer, parts))
     return out
 
 

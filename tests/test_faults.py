@@ -257,3 +257,15 @@ def test_real_full_disk(tmp_path):
         == f"derive: {disk}/out/seed.en.pdf: cannot write: no space left on the disk\n"
     )
     assert result.stdout == ""  # no path printed, and nothing left on the disk
+
+
+def test_an_answer_key_in_parts_on_every_helper_never_stalls(tmp_path):
+    # a fresh process, as a user runs it: the helpers are forked (in this test process, with
+    # torch loaded, they run inline); more parts than helpers, each bigger than a pipe's
+    # buffer, must not leave both sides waiting on each other
+    command = [sys.executable, "-m", "derive", "exercises", "--count", "12", "--format", "pdf"]
+    result = subprocess.run(
+        [*command, "-o", str(tmp_path)], env=ENV, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "answers.en.pdf").read_bytes().startswith(b"%PDF")

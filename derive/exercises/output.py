@@ -5,9 +5,11 @@ has passed the verification; the PDFs render in helpers while the next booklet i
 from __future__ import annotations
 
 import dataclasses
+import functools
 import io
 import json
 import os
+from collections import deque
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -84,6 +86,21 @@ def steps(exercises: ExerciseSet, langs: Sequence[str]) -> int:
     return len(exercises.variants) * (1 + 4 * len(langs))
 
 
+def joined_pdf(renderer: HtmlRenderer, parts: Sequence[Document]) -> bytes:
+    """The parts' PDFs, joined; each part goes to the next PDF helper, with at most one
+    waiting per helper: a helper whose answer is not read yet reads no more requests, so more
+    in flight would leave both sides writing to full pipes."""
+    workers = renderer.pdf_renderer.workers
+    pending: deque[Callable[[], bytes]] = deque()
+    done: list[bytes] = []
+    for part in parts:
+        if len(pending) == workers:
+            done.append(pending.popleft()())
+        pending.append(renderer.pdf(part, renderer.formulas(part)))
+    done += [wait() for wait in pending]
+    return join_pdfs(done)
+
+
 def _render(
     renderer: HtmlRenderer,
     document: Document,
@@ -102,8 +119,7 @@ def _render(
     typeset = renderer.formulas(document)
     pdf: Callable[[], bytes] | None = None
     if "pdf" in formats and parts:
-        pending = [renderer.pdf(part, renderer.formulas(part)) for part in parts]
-        pdf = lambda: join_pdfs([wait() for wait in pending])  # noqa: E731
+        pdf = functools.partial(joined_pdf, renderer, parts)  # when finished: helpers free
     elif "pdf" in formats:
         pdf = renderer.pdf(document, typeset)
 
