@@ -10,7 +10,6 @@ formulas and rendering the PDF (the helper's wall time while this process waits)
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import statistics
 import subprocess
@@ -36,7 +35,7 @@ def derive(*arguments: str) -> float:
 
 def phases() -> dict[str, float]:
     """Seconds of each phase of one set's files, after start-up (imports, the set drawn)."""
-    from derive.exercises.documents import answer_key, question_booklet
+    from derive.exercises.documents import answer_keys, question_booklet
     from derive.exercises.exercise_set import build_set
     from derive.exercises.output import joined_pdf
     from derive.exercises.verified import verifying
@@ -58,12 +57,8 @@ def phases() -> dict[str, float]:
     typeset = timed("questions: formulas", lambda: renderer.formulas(booklet))
     timed("questions: PDF", lambda: renderer.pdf(booklet, typeset)())
     verifications = timed("verification (waited for)", wait)
-    key = timed("answers: document", lambda: answer_key(exercises, "en", verifications))
+    key, parts = timed("answers: documents", lambda: answer_keys(exercises, "en", verifications))
     typeset = timed("answers: formulas", lambda: renderer.formulas(key))
-    parts = [
-        answer_key(dataclasses.replace(exercises, variants=(v,)), "en", (verification,))
-        for v, verification in zip(exercises.variants, verifications, strict=True)
-    ]
 
     timed("answers: PDF (parts on every core, joined)", lambda: joined_pdf(renderer, parts))
     return out

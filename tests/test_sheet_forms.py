@@ -26,6 +26,17 @@ def _builder(lang: str = "en", **overrides) -> DocumentBuilder:
     return DocumentBuilder(derivation, descend(derivation), lang, 3, "exact")
 
 
+def _softmax() -> DocumentBuilder:
+    """2-3, softmax outputs with cross-entropy."""
+    return _builder(
+        layers=[2, 3],
+        activation="softmax",
+        loss="cross_entropy",
+        targets=[0, 1, 0],
+        weights=[0.1, -0.3, 0.5, 0.7, 0.2, -0.4],
+    )
+
+
 def _lines(builder: DocumentBuilder) -> str:
     return "\n".join(tex for tex, _ in formulas(builder.document(None)))
 
@@ -68,13 +79,7 @@ def test_exact_zero_and_one_read_alike():
 
 
 def test_softmax_with_cross_entropy_states_its_shortcut():
-    builder = _builder(
-        layers=[2, 3],
-        activation="softmax",
-        loss="cross_entropy",
-        targets=[0, 1, 0],
-        weights=[0.1, -0.3, 0.5, 0.7, 0.2, -0.4],
-    )
+    builder = _softmax()
     lines = _lines(builder)
     assert r"\delta_{2} = o_{2} - y_{2} = " in lines
     text = "".join(document_strings(builder.document(None)))
@@ -142,13 +147,7 @@ def test_a_line_wider_than_the_column_wraps():
 
 
 def test_a_negative_exponent_needs_no_brackets():
-    builder = _builder(
-        layers=[2, 3],
-        activation="softmax",
-        loss="cross_entropy",
-        targets=[0, 1, 0],
-        weights=[0.1, -0.3, 0.5, 0.7, 0.2, -0.4],
-    )
+    builder = _softmax()
     line = builder.worked(Name("o2"))[0].latex
     assert "e^{{-0.0900}}" in line and r"e^{\left(" not in line
 
@@ -193,13 +192,7 @@ def test_a_negative_number_starting_a_sum_has_no_brackets_of_its_own():
 
 
 def test_cross_entropy_reads_as_minus_a_sum():
-    builder = _builder(
-        layers=[2, 3],
-        activation="softmax",
-        loss="cross_entropy",
-        targets=[0, 1, 0],
-        weights=[0.1, -0.3, 0.5, 0.7, 0.2, -0.4],
-    )
+    builder = _softmax()
     lines = _lines(builder)
     assert r"{-}\left(0 \times \ln\left(" in lines and r"{-}0 \times" not in lines
 

@@ -49,16 +49,15 @@ def question_booklet(exercises: ExerciseSet, lang: str) -> Document:
     return _document(lang, "title", exercises, sections, kind="questions")
 
 
-def answer_key(
+def answer_keys(
     exercises: ExerciseSet, lang: str, verifications: Sequence[Verification]
-) -> Document:
+) -> tuple[Document, tuple[Document, ...]]:
+    """The answer key whole (the HTML file), and the same pages one document per variant
+    (the PDF, rendered in parts side by side and joined, numbered per variant)."""
     words = strings(lang)["booklet"]
-    sections: list[Section] = []
-    for k, (v, verification) in enumerate(zip(exercises.variants, verifications, strict=True)):
-        header = tuple(
-            words[c]
-            for c in ("col_quantity", "col_shown", "col_exact", "col_rounded", "col_credit")
-        )
+    header = tuple(words[c] for c in ANSWER_COLUMNS)
+    per_variant = []
+    for v, verification in zip(exercises.variants, verifications, strict=True):
         rows = tuple(
             (
                 q.name.label,
@@ -71,12 +70,21 @@ def answer_key(
         )
         answers = (paragraph(words["answers_note"]), Table(header, rows))
         heading = fill(words["answers_heading"], id=v.id)
-        sections.append(Section(f"{v.id}-answers", heading, answers, new_page=k > 0))
         builder = DocumentBuilder(
             v.derivation, descend(v.derivation), lang, exercises.precision, "exact"
         )
-        sections += [_keyed(s, v) for s in builder.document(verification).sections]
-    return _document(lang, "key_title", exercises, sections)
+        worked = [_keyed(s, v) for s in builder.document(verification).sections]
+        per_variant.append([Section(f"{v.id}-answers", heading, answers), *worked])
+    parts = tuple(
+        _document(lang, "key_title", dataclasses.replace(exercises, variants=(v,)), sections)
+        for v, sections in zip(exercises.variants, per_variant, strict=True)
+    )
+    whole = [  # each variant after the first on a new page
+        dataclasses.replace(section, new_page=k > 0 and n == 0)
+        for k, sections in enumerate(per_variant)
+        for n, section in enumerate(sections)
+    ]
+    return _document(lang, "key_title", exercises, whole), parts
 
 
 def _document(

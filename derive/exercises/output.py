@@ -4,7 +4,6 @@ has passed the verification; the PDFs render in helpers while the next booklet i
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import io
 import json
@@ -13,7 +12,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from derive.exercises.documents import answer_key, question_booklet
+from derive.exercises.documents import answer_keys, question_booklet
 from derive.exercises.exercise_set import ExerciseSet, to_json
 from derive.exercises.verified import verifying
 from derive.progress import Progress
@@ -62,12 +61,8 @@ def outputs(
     progress.step("verified", n)
     for lang in langs:
         progress.step(f"answer keys ({lang})", 0)
-        key = answer_key(exercises, lang, verifications)
         # the PDF variant by variant on every core, joined (pages numbered per variant)
-        parts = [
-            answer_key(dataclasses.replace(exercises, variants=(v,)), lang, (verification,))
-            for v, verification in zip(exercises.variants, verifications, strict=True)
-        ]
+        key, parts = answer_keys(exercises, lang, verifications)
         stem = directory / f"answers.{lang}"
         finishing.append((f"answers.{lang}", _render(renderer, key, stem, formats, parts)))
         progress.step(f"answer keys ({lang})", n)
