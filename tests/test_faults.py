@@ -240,11 +240,11 @@ def _small_disk_available() -> bool:
 
 @pytest.mark.skipif(not _small_disk_available(), reason="cannot mount a small tmpfs here")
 def test_real_full_disk(tmp_path):
-    # the HTML (about 220 kB) fits, the PDF after it does not
+    # the HTML (about 200 kB) fits, the PDF (50 kB) after it does not
     disk = tmp_path / "disk"
     disk.mkdir()
     script = (
-        f'mount -t tmpfs -o size=256k tmpfs "{disk}" && '
+        f'mount -t tmpfs -o size=224k tmpfs "{disk}" && '
         f'"{sys.executable}" -m derive sheet -o "{disk}/out"; code=$?; '
         f'ls -A "{disk}"; exit $code'
     )

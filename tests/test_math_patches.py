@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import re
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
@@ -140,3 +141,29 @@ def test_many_formulas_typeset_on_two_cores_give_the_same_bytes():
 )
 def test_only_brackets_around_something_tall_grow(tex, laid_out):
     assert mathsvg.plain_brackets(tex) == laid_out
+
+
+def _glyphs(svg: str) -> tuple[list[tuple[str, str, str, str]], int]:
+    """Every glyph set as text, (character, x, y, size) in drawing order, and the number of
+    <text> elements."""
+    texts = ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}text")
+    glyphs, count = [], 0
+    for text in texts:
+        count += 1
+        xs, ys = text.attrib["x"].split(), text.attrib["y"].split()
+        ys = ys * len(text.text) if len(ys) == 1 else ys
+        glyphs += [(c, x, y, text.attrib["font-size"]) for c, x, y in zip(text.text, xs, ys)]
+    return glyphs, count
+
+
+def test_glyphs_of_one_size_are_one_element_each_in_its_place(formulas, patched):
+    with mock.patch.object(mathsvg, "_merge_glyphs", lambda element: None):
+        apart = _typeset(formulas)
+    assert sum(_glyphs(svg)[1] for svg in apart) > 3 * sum(_glyphs(svg)[1] for svg in patched)
+    for merged, separate in zip(patched, apart, strict=True):
+        glyphs, count = _glyphs(merged)
+        assert sorted(glyphs) == sorted(_glyphs(separate)[0])
+        assert [g[0] for g in glyphs if g[3] == "16"] == [
+            g[0] for g in _glyphs(separate)[0] if g[3] == "16"
+        ]
+        assert count == len({g[3] for g in glyphs})
