@@ -189,10 +189,10 @@ def test_unwritable_directory_is_one_line(tmp_path, capsys):
 def test_a_failure_leaves_no_file(tmp_path, monkeypatch):
     sheet = Sheet(load_spec(None))
 
-    def broken(html: str) -> bytes:
+    def broken(writer: object, request: tuple[str, str]) -> bytes:
         raise RuntimeError("renderer crashed")
 
-    monkeypatch.setattr("derive.typeset.pdf.render_pdf", broken)
+    monkeypatch.setattr("derive.typeset.pdf.PdfWriter.write", broken)
     with pytest.raises(RuntimeError):
         sheet.write(tmp_path)
     assert list(tmp_path.iterdir()) == []

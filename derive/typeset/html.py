@@ -95,14 +95,22 @@ class HtmlRenderer:
         """Every formula of the document, typeset: the slow part, done once per document."""
         return self.math.document(formulas(document))
 
-    def render(self, document: Document, fonts: str, typeset: Formulas) -> str:
-        """The finished page; `fonts` is its @font-face CSS, `typeset` its formulas."""
+    def render(
+        self, document: Document, fonts: str, typeset: Formulas, css: str | None = None
+    ) -> str:
+        """The finished page; `fonts` is its @font-face CSS, `typeset` its formulas, `css` the
+        rest of its stylesheet (the sheet's own by default)."""
 
         def formula(tex: str, display: bool) -> Markup:
             return Markup(typeset[(tex, display)].svg)
 
         template = self.environment.get_template("sheet.html.j2")
-        return template.render(doc=document, css=self.css, fonts=Markup(fonts), formula=formula)
+        return template.render(
+            doc=document,
+            css=self.css if css is None else Markup(css),
+            fonts=Markup(fonts),
+            formula=formula,
+        )
 
     def word_fonts(self, text: str) -> Callable[[], str]:
         """Start cutting the words' fonts down to `text` (words_css) in a helper process, at
@@ -118,6 +126,8 @@ class HtmlRenderer:
         return self.render(document, fonts, typeset)
 
     def pdf(self, document: Document, typeset: Formulas) -> Callable[[], bytes]:
-        """The PDF file: the same page for WeasyPrint, fonts linked by file (it embeds what is
-        used), rendered in a helper process; the returned function waits for its bytes."""
-        return self.pdf_renderer.render(self.render(document, linked_css(), typeset))
+        """The PDF file: the same page for WeasyPrint, its stylesheet apart (each helper parses
+        it once) with fonts linked by file (it embeds what is used), rendered in a helper
+        process; the returned function waits for its bytes."""
+        html = self.render(document, "", typeset, css="")
+        return self.pdf_renderer.render(html, linked_css() + "\n" + str(self.css))

@@ -10,29 +10,51 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from derive.background import Service
+
+STYLESHEETS = 8  # parsed stylesheets a PdfWriter keeps
 
 
 def _import_weasyprint() -> None:
     import weasyprint  # noqa: F401
 
 
-def render_pdf(html: str) -> bytes:
-    # Without Debian's libharfbuzz-subset0 WeasyPrint subsets fonts with fontTools, which stamps
-    # the current time into them unless SOURCE_DATE_EPOCH is set. No metadata date, no
-    # attachments, no pdf/x-4 (each adds a timestamp or a random id).
-    previous = os.environ.get("SOURCE_DATE_EPOCH")
-    os.environ["SOURCE_DATE_EPOCH"] = "0"
-    try:
-        from weasyprint import HTML
+class PdfWriter:
+    """Writes PDFs in one process, each stylesheet parsed once: a sheet's CSS is the same for
+    every page of a run, and WeasyPrint spends a tenth of a short PDF compiling its selectors."""
 
-        return HTML(string=html).write_pdf()
-    finally:
-        if previous is None:
-            del os.environ["SOURCE_DATE_EPOCH"]
-        else:
-            os.environ["SOURCE_DATE_EPOCH"] = previous
+    def __init__(self) -> None:
+        self._font_config: Any = None
+        self._stylesheets: dict[str, Any] = {}
+
+    def write(self, request: tuple[str, str]) -> bytes:
+        """The PDF of (HTML without its stylesheet, the stylesheet)."""
+        html, css = request
+        # Without Debian's libharfbuzz-subset0 WeasyPrint subsets fonts with fontTools, which
+        # stamps the current time into them unless SOURCE_DATE_EPOCH is set. No metadata date,
+        # no attachments, no pdf/x-4 (each adds a timestamp or a random id).
+        previous = os.environ.get("SOURCE_DATE_EPOCH")
+        os.environ["SOURCE_DATE_EPOCH"] = "0"
+        try:
+            from weasyprint import CSS, HTML
+            from weasyprint.text.fonts import FontConfiguration
+
+            if self._font_config is None:
+                self._font_config = FontConfiguration()
+            if css not in self._stylesheets:
+                if len(self._stylesheets) >= STYLESHEETS:
+                    self._stylesheets.clear()
+                self._stylesheets[css] = CSS(string=css, font_config=self._font_config)
+            return HTML(string=html).write_pdf(
+                stylesheets=[self._stylesheets[css]], font_config=self._font_config
+            )
+        finally:
+            if previous is None:
+                del os.environ["SOURCE_DATE_EPOCH"]
+            else:
+                os.environ["SOURCE_DATE_EPOCH"] = previous
 
 
 class PdfRenderer:
@@ -47,14 +69,16 @@ class PdfRenderer:
     def prepare(self) -> None:
         """Start the helpers, which import WeasyPrint at once."""
         while len(self._services) < self.workers:
-            self._services.append(Service(_import_weasyprint, render_pdf, nice=5))
+            writer = PdfWriter()
+            self._services.append(Service(_import_weasyprint, writer.write, nice=5))
 
-    def render(self, html: str) -> Callable[[], bytes]:
-        """Start rendering `html`; the returned function waits for the PDF's bytes."""
+    def render(self, html: str, css: str) -> Callable[[], bytes]:
+        """Start rendering `html` with the stylesheet `css`; the returned function waits for
+        the PDF's bytes."""
         self.prepare()
         service = self._services[self._asked % self.workers]
         self._asked += 1
-        return service.ask(html)
+        return service.ask((html, css))
 
 
 def join_pdfs(parts: Sequence[bytes]) -> bytes:
