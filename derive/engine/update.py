@@ -27,7 +27,7 @@ class UpdateRule(Protocol):
     formula: str  # LaTeX, over p, η and ∂C/∂p
 
     @property
-    def hyperparameters(self) -> dict[str, Decimal]: ...
+    def hyperparameters(self) -> Mapping[str, object]: ...
 
     def apply(
         self,
@@ -35,6 +35,7 @@ class UpdateRule(Protocol):
         gradients: Mapping[str, Decimal],
         places: int | None = None,
         step: int = 1,
+        state: State | None = None,
     ) -> Update: ...
 
 
@@ -82,9 +83,11 @@ class GradientDescent:
         gradients: Mapping[str, Decimal],
         places: int | None = None,
         step: int = 1,
+        state: State | None = None,
     ) -> Update:
-        """One step. With `places`, p' is rounded as a student would write it: to `places`
-        decimals, or to as many as show the change (0.3 − 0.000328 = 0.3003)."""
+        """One step (gradient descent keeps no `state`). With `places`, p' is rounded as a
+        student would write it: to `places` decimals, or to as many as show the change
+        (0.3 − 0.000328 = 0.3003)."""
         steps = {}
         with exact_context():
             for param, before in params.items():

@@ -1,0 +1,126 @@
+"""Training: several steps of an optimizer, each from a fresh derivation at the parameters the
+last step left. Every number is exact (50 digits), as for one step of gradient descent; what a
+step does with the gradient is the optimizer's entry in derive.engine.optimizers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from derive.engine.derivation import Derivation, derive, forward_loss
+from derive.engine.exact import exact_context
+from derive.engine.network import Network
+from derive.engine.optimizers import OPTIMIZERS, Optimizer, Value
+from derive.engine.update import ParameterStep, State, Update
+
+MAX_STEPS = 50  # worked steps, each a derivation of its own
+
+
+@dataclass(frozen=True)
+class OptimizerRule:
+    """An optimizer with its learning rate and hyperparameters: an update rule with state."""
+
+    optimizer: Optimizer
+    learning_rate: Decimal
+    settings: dict[str, Value]  # every hyperparameter but lr, by torch's names
+
+    @classmethod
+    def named(
+        cls, name: str, learning_rate: Decimal, given: Mapping[str, Value] | None = None
+    ) -> OptimizerRule:
+        optimizer = OPTIMIZERS[name]
+        return cls(optimizer, learning_rate, optimizer.hyperparameters(given or {}))
+
+    @property
+    def name(self) -> str:
+        return self.optimizer.name
+
+    @property
+    def formula(self) -> str:
+        lines = r" \\ ".join(self.optimizer.formula(self.settings))
+        return rf"\begin{{gathered}} {lines} \end{{gathered}}"
+
+    @property
+    def hyperparameters(self) -> dict[str, Value]:
+        return {"lr": self.learning_rate, **self.settings}
+
+    @property
+    def state_names(self) -> tuple[str, ...]:
+        return self.optimizer.state(self.settings)
+
+    def initial_state(self, params: Mapping[str, Decimal]) -> State:
+        start = self.optimizer.initial(self.settings)
+        return {name: dict.fromkeys(params, value) for name, value in start.items()}
+
+    def apply(
+        self,
+        params: Mapping[str, Decimal],
+        gradients: Mapping[str, Decimal],
+        places: int | None = None,
+        step: int = 1,
+        state: State | None = None,
+    ) -> Update:
+        """Step `step` (1 for the first) from `state`, the state the last step left (None: the
+        initial state). `places` is not used: an optimizer's steps are worked exactly."""
+        before = self.initial_state(params) if state is None or step == 1 else state
+        steps: dict[str, ParameterStep] = {}
+        after: State = {name: {} for name in self.state_names}
+        with exact_context():
+            for param, value in params.items():
+                mine = {name: before[name][param] for name in before}
+                new, new_state = self.optimizer.step(
+                    self.settings, self.learning_rate, step, value, gradients[param], mine
+                )
+                steps[param] = ParameterStep(param, value, gradients[param], value - new, new)
+                for name, number in new_state.items():
+                    after[name][param] = number
+        return Update(self, step, steps, after)
+
+
+@dataclass(frozen=True)
+class TrainingStep:
+    """One step: the derivation at the parameters before it (its loss is the loss before the
+    step), and the optimizer's update."""
+
+    derivation: Derivation
+    update: Update
+
+    @property
+    def loss(self) -> Decimal:
+        return self.derivation.loss
+
+
+@dataclass(frozen=True)
+class Run:
+    """Several steps of one optimizer from the spec's parameters."""
+
+    rule: OptimizerRule
+    steps: tuple[TrainingStep, ...]
+    final_loss: Decimal  # C after the last step
+
+    @property
+    def losses(self) -> list[Decimal]:
+        """C before each step, then after the last."""
+        return [s.loss for s in self.steps] + [self.final_loss]
+
+
+def at(network: Network, params: Mapping[str, Decimal]) -> Network:
+    """The same network with other parameter values given (where a step left them)."""
+    return dataclasses.replace(network, given={**network.given, **params})
+
+
+def train(network: Network, rule: OptimizerRule, steps: int) -> Run:
+    """`steps` steps of `rule`, each from a derivation at the parameters the last one left."""
+    params = {p: network.given[p] for p in network.params}
+    state: State | None = None
+    done = []
+    for t in range(1, steps + 1):
+        derivation = derive(at(network, params))
+        gradients = {p: g.value for p, g in derivation.gradients.items()}
+        update = rule.apply(params, gradients, step=t, state=state)
+        done.append(TrainingStep(derivation, update))
+        params, state = update.after, update.state
+    return Run(rule, tuple(done), forward_loss(done[-1].derivation, params))

@@ -1,0 +1,171 @@
+"""Training runs against torch.optim: the same optimizer, run in float64 on the independent
+PyTorch model with its own gradients, must leave every parameter and every state variable
+within 1e-12 of derive's exact values at every step (relative to the largest of that quantity,
+so a value that crosses zero is held to its neighbours' scale).
+
+Where a run is ill-conditioned (a saturated unit, a gradient near ε), float64 may drift
+further than that along the way without anything being wrong. Such a step is then checked in
+two halves: derive's gradients at that step against PyTorch's (the four-way check of a single
+step, with its honest tolerances), and torch.optim's step fed with derive's own gradients and
+state against derive's step. Only if either half fails is the run refused.
+
+torch.optim's functional steps are what its classes' step() runs; constructing a class would
+import TorchDynamo (a second). tests/test_optimizers.py holds the two against each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+import torch
+
+from derive.engine.training import OptimizerRule, Run
+from derive.engine.update import descend
+from derive.errors import VerificationError
+from derive.verify.torch_model import DTYPE, TorchNetwork, single_thread
+from derive.verify.verification import verify
+
+RELATIVE = 1e-12
+
+Tensors = dict[str, torch.Tensor]
+
+
+@dataclass(frozen=True)
+class TorchStep:
+    loss: float  # C before the step
+    params: torch.Tensor  # θ after the step
+    state: Tensors  # torch's state after the step, by derive's state names
+
+
+@dataclass(frozen=True)
+class RunCheck:
+    torch_steps: tuple[TorchStep, ...]
+    max_rel_diff: float  # largest normwise relative difference over steps, params and state
+    explained_steps: tuple[int, ...]  # steps beyond 1e-12 that the step-by-step check explains
+
+
+def initial_state(rule: OptimizerRule, theta: torch.Tensor) -> Tensors:
+    """torch.optim's state before the first step, as its classes set it up."""
+    start = rule.optimizer.initial(rule.settings)
+    state = {name: torch.full_like(theta, float(value)) for name, value in start.items()}
+    state["step"] = torch.tensor(0.0)
+    return state
+
+
+def optim_step(
+    rule: OptimizerRule, theta: torch.Tensor, grad: torch.Tensor, state: Tensors
+) -> None:
+    """One step of torch.optim's functional implementation, in place on θ and the state."""
+    from torch.optim import adagrad, adam, adamw, rmsprop, sgd
+
+    h = {key: _plain(value) for key, value in rule.settings.items()}
+    lr = float(rule.learning_rate)
+    kind = rule.optimizer.torch_class
+    if kind == "SGD":
+        buffers = [state.get("momentum_buffer") if state["step"] > 0 else None]
+        sgd.sgd([theta], [grad], buffers, foreach=False, lr=lr, maximize=False, **h)
+        if h["momentum"]:
+            state["momentum_buffer"] = buffers[0]
+        state["step"] += 1
+    elif kind in ("Adam", "AdamW"):
+        step = adam.adam if kind == "Adam" else adamw.adamw
+        beta1, beta2 = h.pop("betas")
+        maxima = [state["max_exp_avg_sq"]] if h["amsgrad"] else []
+        moments = [state["exp_avg"]], [state["exp_avg_sq"]], maxima, [state["step"]]
+        step([theta], [grad], *moments, foreach=False, lr=lr, beta1=beta1, beta2=beta2,
+             maximize=False, **h)  # fmt: skip
+    elif kind == "RMSprop":
+        averages = [state["grad_avg"]] if h["centered"] else []
+        buffers = [state["momentum_buffer"]] if h["momentum"] else []
+        rmsprop.rmsprop([theta], [grad], [state["square_avg"]], averages, buffers,
+                        [state["step"]], foreach=False, lr=lr, **h)  # fmt: skip
+    elif kind == "Adagrad":
+        h.pop("initial_accumulator_value")
+        adagrad.adagrad([theta], [grad], [state["sum"]], [state["step"]], foreach=False,
+                        lr=lr, maximize=False, **h)  # fmt: skip
+    else:
+        raise ValueError(f"no torch.optim step for {kind}")
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, tuple):
+        return tuple(float(v) for v in value)
+    return value if isinstance(value, bool) else float(value)  # type: ignore[arg-type]
+
+
+def torch_run(
+    model: TorchNetwork,
+    rule: OptimizerRule,
+    steps: int,
+    gradient: Callable[[int, torch.Tensor], torch.Tensor] | None = None,
+) -> list[TorchStep]:
+    """`steps` steps of torch.optim from the spec's parameters, each with PyTorch's gradient
+    (or gradient(t, θ))."""
+    theta = model.theta.clone()
+    state = initial_state(rule, theta)
+    out = []
+    with single_thread():
+        for t in range(1, steps + 1):
+            leaf = theta.clone().requires_grad_(True)
+            loss = model.forward(leaf.unsqueeze(0)).loss.sum()
+            loss.backward()
+            grad = leaf.grad if gradient is None else gradient(t, theta)
+            with torch.no_grad():
+                optim_step(rule, theta, grad.clone(), state)
+            kept = {k: v.clone() for k, v in state.items() if k != "step"}
+            out.append(TorchStep(float(loss.detach()), theta.clone(), kept))
+    return out
+
+
+def _rel(ours: Mapping[str, Decimal], names: tuple[str, ...], theirs: torch.Tensor) -> float:
+    mine = torch.tensor([float(ours[n]) for n in names], dtype=DTYPE)
+    scale = float(torch.maximum(mine.abs().max(), theirs.abs().max()))
+    return float((mine - theirs).abs().max()) / scale if scale else 0.0
+
+
+def _step_gaps(run: Run, names: tuple[str, ...], steps: list[TorchStep]) -> list[float]:
+    gaps = []
+    for ours, theirs in zip(run.steps, steps, strict=True):
+        update = ours.update
+        found = [_rel(update.after, names, theirs.params)]
+        found += [_rel(update.state[k], names, theirs.state[k]) for k in update.state]
+        gaps.append(max(found))
+    return gaps
+
+
+def check_run(run: Run) -> RunCheck:
+    """Raise VerificationError unless torch.optim agrees with every step of `run`."""
+    network = run.steps[0].derivation.network
+    model = TorchNetwork(network)
+    names = model.names
+    steps = torch_run(model, run.rule, len(run.steps))
+    gaps = _step_gaps(run, names, steps)
+    explained = tuple(t for t, gap in enumerate(gaps, 1) if not gap <= RELATIVE)
+    if explained:
+        _check_step_by_step(run, model, explained)
+    return RunCheck(tuple(steps), max(gaps), explained)
+
+
+def _check_step_by_step(run: Run, model: TorchNetwork, steps: tuple[int, ...]) -> None:
+    """Each step's gradients four ways, and torch.optim's step fed with derive's gradients
+    and state; raises VerificationError if either disagrees."""
+    names = model.names
+
+    def ours(t: int, theta: torch.Tensor) -> torch.Tensor:
+        gradients = run.steps[t - 1].update.params
+        return torch.tensor([float(gradients[n].gradient) for n in names], dtype=DTYPE)
+
+    for t in steps:
+        derivation = run.steps[t - 1].derivation
+        verify(derivation, descend(derivation))
+    fed = torch_run(model, run.rule, len(run.steps), gradient=ours)
+    for t in steps:
+        gap = _step_gaps(run, names, fed)[t - 1]
+        if not gap <= RELATIVE:
+            raise VerificationError(
+                f"verification failed for {run.rule.name}, step {t}: derive's step differs "
+                f"from torch.optim.{run.rule.optimizer.torch_class}'s by {gap:.1e} (relative), "
+                "given the same gradients"
+            )

@@ -1,0 +1,161 @@
+"""The optimizers: derive's exact steps against torch.optim's classes (run as users run them),
+hand-derived first steps, the functional route the verifier takes against the classes, and a
+property test over random networks, optimizers and hyperparameters, several steps each."""
+
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal
+
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from derive.engine.exact import exact_context
+from derive.engine.network import build_network
+from derive.engine.optimizers import OPTIMIZERS
+from derive.engine.training import OptimizerRule, train
+from derive.verify.torch_model import DTYPE, TorchNetwork
+from derive.verify.training_check import check_run, initial_state, optim_step
+from tests.conftest import make_spec
+from tests.test_property import DETERMINISTIC, specs
+
+# hyperparameters beyond the defaults, by optimizer (torch's names)
+VARIED = {
+    "sgd": [{}, {"weight_decay": Decimal("0.1")}],
+    "momentum": [{"dampening": Decimal("0.3")}, {"weight_decay": Decimal("0.05")}],
+    "nesterov": [{}, {"momentum": Decimal("0.5"), "weight_decay": Decimal("0.2")}],
+    "adagrad": [
+        {"lr_decay": Decimal("0.1"), "initial_accumulator_value": Decimal("0.2")},
+        {"weight_decay": Decimal("0.1"), "eps": Decimal("1e-6")},
+    ],
+    "rmsprop": [
+        {"centered": True, "momentum": Decimal("0.9")},
+        {"alpha": Decimal("0.9"), "weight_decay": Decimal("0.1"), "eps": Decimal("1e-4")},
+    ],
+    "adam": [
+        {"amsgrad": True},
+        {"betas": (Decimal("0.5"), Decimal("0.6")), "weight_decay": Decimal("0.1")},
+    ],
+    "adamw": [{"amsgrad": True, "weight_decay": Decimal("0.3")}, {"eps": Decimal("0.01")}],
+}
+CASES = [(name, given) for name, variants in VARIED.items() for given in [{}, *variants]]
+
+
+def _class_run(rule: OptimizerRule, model: TorchNetwork, steps: int) -> list[torch.Tensor]:
+    """θ after each step, by torch.optim's class as a user would run it."""
+    theta = torch.nn.Parameter(model.theta.clone())
+    h = {k: tuple(map(float, v)) if isinstance(v, tuple) else v if isinstance(v, bool) else float(v)
+         for k, v in rule.settings.items()}  # fmt: skip
+    optimizer = getattr(torch.optim, rule.optimizer.torch_class)(
+        [theta], lr=float(rule.learning_rate), **h
+    )
+    out = []
+    for _ in range(steps):
+        optimizer.zero_grad()
+        model.forward(theta.unsqueeze(0)).loss.sum().backward()
+        optimizer.step()
+        out.append(theta.detach().clone())
+    return out
+
+
+@pytest.mark.parametrize(("name", "given"), CASES)
+def test_every_step_equals_torch_optim(name, given):
+    network = build_network(make_spec(bias="neuron", biases=[0.1, -0.2, 0.3]))
+    rule = OptimizerRule.named(name, Decimal("0.3"), given)
+    run = train(network, rule, 4)
+    model = TorchNetwork(network)
+    for step, theirs in zip(run.steps, _class_run(rule, model, 4), strict=True):
+        ours = torch.tensor([float(step.update.after[p]) for p in model.names], dtype=DTYPE)
+        assert torch.allclose(ours, theirs, rtol=1e-12, atol=1e-14)
+    assert check_run(run).max_rel_diff < 1e-13
+
+
+@pytest.mark.parametrize(("name", "given"), CASES)
+def test_the_functional_route_is_the_class_step(name, given):
+    """What the verifier runs (torch.optim's functional step, state set up as its classes do)
+    gives the classes' numbers, state included."""
+    rule = OptimizerRule.named(name, Decimal("0.2"), given)
+    generator = torch.Generator().manual_seed(7)
+    start = torch.randn(5, generator=generator, dtype=DTYPE)
+    grads = [torch.randn(5, generator=generator, dtype=DTYPE) for _ in range(4)]
+    theta, state = start.clone(), initial_state(rule, start)
+    param = torch.nn.Parameter(start.clone())
+    h = {k: tuple(map(float, v)) if isinstance(v, tuple) else v if isinstance(v, bool) else float(v)
+         for k, v in rule.settings.items()}  # fmt: skip
+    optimizer = getattr(torch.optim, rule.optimizer.torch_class)([param], lr=0.2, **h)
+    for grad in grads:
+        optim_step(rule, theta, grad.clone(), state)
+        param.grad = grad.clone()
+        optimizer.step()
+        assert torch.equal(theta, param.detach())
+        for key in rule.state_names:
+            assert torch.equal(state[key], optimizer.state[param][key])
+
+
+def test_first_steps_by_hand():
+    """Adam's first step is θ − γ·g/(|g| + ε) (m̂ = g, v̂ = g²); SGD with momentum μ moves by
+    γg₁, then by γ(μg₁ + g₂); Adagrad's first step is γ·g/(|g| + ε)."""
+    network = build_network(make_spec())
+    lr, tiny = Decimal("0.1"), Decimal("1e-45")
+    adam = train(network, OptimizerRule.named("adam", lr), 1).steps[0].update
+    momentum = train(network, OptimizerRule.named("momentum", lr), 2)
+    first, second = (step.update.params for step in momentum.steps)
+    adagrad = train(network, OptimizerRule.named("adagrad", lr), 1).steps[0].update
+    with exact_context():  # the test's own arithmetic at derive's 50 digits
+        for s in adam.params.values():
+            assert abs(s.change - lr * s.gradient / (abs(s.gradient) + Decimal("1e-8"))) < tiny
+        for p, s in first.items():
+            assert abs(s.change - lr * s.gradient) < tiny
+            expected = lr * (Decimal("0.9") * s.gradient + second[p].gradient)
+            assert abs(second[p].change - expected) < tiny
+        for s in adagrad.params.values():
+            assert abs(s.change - lr * s.gradient / (abs(s.gradient) + Decimal("1e-10"))) < tiny
+
+
+def test_losses_fall_on_the_seed():
+    network = build_network(make_spec())
+    for name in OPTIMIZERS:
+        run = train(network, OptimizerRule.named(name, Decimal("0.1")), 3)
+        assert run.losses[-1] < run.losses[0], name
+
+
+@settings(max_examples=40, **DETERMINISTIC)
+@given(specs(), st.sampled_from(CASES), st.sampled_from(["0.0001", "0.01", "0.5"]))
+def test_random_networks_train_as_torch_optim_does(spec, case, lr):
+    name, hyper = case
+    run = train(build_network(spec), OptimizerRule.named(name, Decimal(lr), hyper), 3)
+    check_run(run)  # raises VerificationError unless torch.optim agrees at every step
+
+
+def test_a_step_beyond_1e_12_is_checked_step_by_step(monkeypatch):
+    """PyTorch's own gradients a little off (as float64 can be at a saturated unit): each
+    step's gradients pass the four-way check and torch.optim fed derive's gradients agrees, so
+    the run passes, its drift reported. A wrong step fails, naming optimizer and step."""
+    from derive.errors import VerificationError
+    from derive.verify import training_check
+
+    own = training_check.torch_run
+
+    def drifting(model, rule, steps, gradient=None):
+        def off(t, theta):
+            leaf = theta.clone().requires_grad_(True)
+            model.forward(leaf.unsqueeze(0)).loss.sum().backward()
+            return leaf.grad * (1 + 1e-9)
+
+        return own(model, rule, steps, gradient or off)
+
+    monkeypatch.setattr(training_check, "torch_run", drifting)
+    network = build_network(make_spec())
+    run = train(network, OptimizerRule.named("momentum", Decimal("0.1")), 3)
+    checked = training_check.check_run(run)
+    assert checked.explained_steps == (1, 2, 3) and 1e-11 < checked.max_rel_diff < 1e-8
+
+    second = run.steps[1]
+    wrong = dict(second.update.params)
+    wrong["w5"] = dataclasses.replace(wrong["w5"], after=wrong["w5"].after + Decimal("1e-7"))
+    broken = dataclasses.replace(second, update=dataclasses.replace(second.update, params=wrong))
+    run = dataclasses.replace(run, steps=(run.steps[0], broken, run.steps[2]))
+    with pytest.raises(VerificationError, match="momentum, step 2"):
+        training_check.check_run(run)
