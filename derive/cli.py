@@ -1,5 +1,5 @@
-"""Command line: `derive solve`, `sheet`, `check`, and (derive/class_commands.py) `exercises`
-and `grade`; every error one line."""
+"""Command line: `derive solve`, `sheet`, `check`, (derive/class_commands.py) `exercises` and
+`grade`, and (derive/train_command.py) `train`; every error one line."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ BROKEN_PIPE = 141  # 128 + SIGPIPE: what `yes | head -1` gives for yes
 FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
 try:  # importing SymPy takes a moment: Ctrl-C then still ends in one line
-    from derive import arguments, class_commands
+    from derive import arguments, class_commands, train_command
     from derive.engine.spec import load_spec
     from derive.grading import feedback
     from derive.grading.answers import check_names, load_answers
@@ -63,7 +63,7 @@ def _usage_error(prog: str, message: str) -> NoReturn:
     raise SystemExit(2)
 
 
-COMMANDS = ("solve", "sheet", "check", "exercises", "grade")
+COMMANDS = ("solve", "sheet", "check", "exercises", "grade", "train")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -155,6 +155,7 @@ def _parser() -> argparse.ArgumentParser:
         "-o", "--output", default="output", metavar="DIR", help="output directory (default: output)"
     )
     class_commands.add_commands(commands)
+    train_command.add_command(commands)
     return parser
 
 
@@ -217,6 +218,7 @@ def main(argv: list[str] | None = None) -> int:
             "check": _check,
             "exercises": class_commands.exercises,
             "grade": class_commands.grade,
+            "train": train_command.train,
         }
         code = commands[args.command](args) or 0
         sys.stdout.flush()  # here, where a closed pipe or a full disk can still be caught

@@ -28,19 +28,19 @@ def to_json(solution: Solution) -> dict[str, Any]:
             "learning_rate": float(spec.learning_rate),
             "settings": {key: float(value) for key, value in spec.settings.items()},
         },
-        "values": {name: _number(value) for name, value in d.values.items() if name != LOSS},
-        "loss": _number(d.loss),
-        "loss_after": _number(u.loss_after),
-        "gradients": {p: _number(g.value) for p, g in d.gradients.items()},
-        "updated": {p: _number(step.after) for p, step in u.params.items()},
+        "values": {name: json_number(value) for name, value in d.values.items() if name != LOSS},
+        "loss": json_number(d.loss),
+        "loss_after": json_number(u.loss_after),
+        "gradients": {p: json_number(g.value) for p, g in d.gradients.items()},
+        "updated": {p: json_number(step.after) for p, step in u.params.items()},
         "update": {
             "rule": u.rule.name,
             "hyperparameters": {k: float(x) for k, x in u.rule.hyperparameters.items()},
             "step": u.step,
         },
-        "node_gradients": {n: _number(a.value) for n, a in d.adjoints.items() if n != LOSS},
+        "node_gradients": {n: json_number(a.value) for n, a in d.adjoints.items() if n != LOSS},
         "local_derivatives": {
-            str(Name(a, b)): _number(loc.value) for (a, b), loc in d.locals.items()
+            str(Name(a, b)): json_number(loc.value) for (a, b), loc in d.locals.items()
         },
         "checks": {
             p: {
@@ -69,7 +69,7 @@ def to_json(solution: Solution) -> dict[str, Any]:
 SMALLEST_NORMAL = Decimal(sys.float_info.min)
 
 
-def _number(value: Decimal) -> float | str:
+def json_number(value: Decimal) -> float | str:
     """The exact value correctly rounded to float64, or, where float64 cannot hold it (beyond
     10³⁰⁸, or so small it would lose digits), the decimal itself as a string: '1.97E+434'."""
     as_float = float(value)
@@ -88,7 +88,7 @@ def _num(value: object) -> str:
     return "skipped" if value is None else f"{float(value):.10g}"
 
 
-def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+def text_table(header: list[str], rows: list[list[str]]) -> list[str]:
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
 
     def line(cells: list[str]) -> str:
@@ -120,7 +120,9 @@ def to_text(solution: Solution) -> str:
         out.append(f"  {n.a} = {act}({n.z}) = {_num(d.values[n.a])}")
     out += ["", f"Loss ({spec.loss})", f"  C = {_num(d.loss)}", "", "Gradients and one step"]
     rows = [[p, _num(s.before), _num(s.gradient), _num(s.after)] for p, s in u.params.items()]
-    out += _table(["param", "value", "dC/dparam", f"updated (p - {spec.learning_rate}·grad)"], rows)
+    out += text_table(
+        ["param", "value", "dC/dparam", f"updated (p - {spec.learning_rate}·grad)"], rows
+    )
     out += [f"Loss after the step: C' = {_num(u.loss_after)} (before: {_num(d.loss)})"]
     out += ["", "Verification: chain rule, SymPy, PyTorch autograd (float64), finite differences"]
     rows = [
@@ -134,7 +136,9 @@ def to_text(solution: Solution) -> str:
         ]
         for p, c in v.checks.items()
     ]
-    out += _table(["param", "chain rule", "sympy", "autograd", "finite diff", "largest gap"], rows)
+    out += text_table(
+        ["param", "chain rule", "sympy", "autograd", "finite diff", "largest gap"], rows
+    )
     if v.sympy_skipped:
         out.append(f"SymPy skipped: {v.sympy_skipped}")
     if v.sympy_unevaluable:

@@ -235,9 +235,10 @@ USAGE = [
     (["sheet", "--format", "docx"], "derive: sheet: --format: choose from html, pdf"),
     (
         ["slove"],
-        "derive: unknown command 'slove' (choose from: solve, sheet, check, exercises, grade)",
+        "derive: unknown command 'slove' "
+        "(choose from: solve, sheet, check, exercises, grade, train)",
     ),
-    ([], "derive: missing command (choose from: solve, sheet, check, exercises, grade)"),
+    ([], "derive: missing command (choose from: solve, sheet, check, exercises, grade, train)"),
     (["check"], "derive: check: the following arguments are required: ANSWERS"),
     (["solve", "--frobnicate"], "derive: solve: unknown argument: --frobnicate"),
     (["solve", "a\nb", "c"], "derive: solve: unknown argument: c"),

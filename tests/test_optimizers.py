@@ -5,7 +5,9 @@ property test over random networks, optimizers and hyperparameters, several step
 from __future__ import annotations
 
 import dataclasses
+import json
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import torch
@@ -159,3 +161,63 @@ def test_a_step_beyond_1e_12_is_checked_step_by_step(monkeypatch):
     run = dataclasses.replace(run, steps=(run.steps[0], broken, run.steps[2]))
     with pytest.raises(VerificationError, match="momentum, step 2"):
         training_check.check_run(run)
+
+
+def test_train_json_holds_every_step(capsys):
+    from derive.cli import main
+
+    assert main(["train", "--optimizer", "adam,momentum", "--steps", "2", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert list(data["optimizers"]) == ["adam", "momentum"]
+    adam = data["optimizers"]["adam"]
+    assert adam["hyperparameters"] == {
+        "lr": 0.1, "betas": [0.9, 0.999], "eps": 1e-08, "weight_decay": 0.0, "amsgrad": False
+    }  # fmt: skip
+    assert [s["step"] for s in adam["steps"]] == [1, 2]
+    assert adam["steps"][0]["loss"] == pytest.approx(0.12551847239835578, rel=1e-15)
+    assert set(adam["steps"][1]["state"]) == {"exp_avg", "exp_avg_sq"}
+    assert adam["torch_max_rel_diff"] < 1e-13
+    assert set(data["optimizers"]["momentum"]["steps"][0]["state"]) == {"momentum_buffer"}
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ('optimizer = "sgd"\nbetas = [0.9, 0.99]', "training.betas: not a hyperparameter of sgd"),
+        ("momentum = 0.9", "training.momentum: a hyperparameter needs an optimizer"),
+        ('optimizer = "nesterov"\nmomentum = 0', "training.nesterov: needs a momentum above 0"),
+        ('optimizer = "adam"\nbetas = [0.9, 1]', "training.betas[1]: must be in [0, 1)"),
+        ('optimizer = "rmsprop"\neps = 0', "training.eps: must be positive"),
+        ('optimizer = "momentum"\nmomentum = -0.5', "training.momentum: must not be negative"),
+        ("steps = 0", "training.steps: must be a whole number from 1 to 50"),
+        ("steps = 51", "training.steps: must be a whole number from 1 to 50"),
+        ("lr = 0", "training.lr: must be positive"),
+        ('optimizer = "lion"', "training.optimizer: unknown value 'lion'"),
+        ("gamma = 1", "training.gamma: unknown key"),
+    ],
+)
+def test_bad_training_tables_are_one_line(tmp_path, capsys, table, message):
+    from derive.cli import main
+
+    spec = tmp_path / "net.toml"
+    seed = (Path(__file__).parent.parent / "derive/examples/seed.toml").read_text()
+    spec.write_text(f"{seed}\n[training]\n{table}\n")
+    assert main(["train", str(spec)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"derive: {spec}: {message}" + err.split(message, 1)[1] and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--optimizer", "lion"], ["--steps", "0"], ["--steps", "51"], ["--lr", "-1"], ["--lr", "x"],
+     ["--param", "w9"]],
+)  # fmt: skip
+def test_bad_train_options_exit_2(capsys, argv):
+    from derive.cli import main
+
+    try:
+        code = main(["train", *argv])
+    except SystemExit as exit_:  # argparse's complaint, as one line
+        code = exit_.code
+    assert code == 2
+    assert capsys.readouterr().err.startswith(f"derive: train: {argv[0]}: ")

@@ -324,8 +324,10 @@ def problem(optimizer: Optimizer, hyper: Mapping[str, Value]) -> tuple[str, str]
         assert isinstance(value, Decimal)
         if key == "eps" and value <= 0:
             return key, f"must be positive, got {value}"
-        if key in ("dampening", "alpha") and not ZERO <= value <= ONE - (key == "alpha"):
-            return key, f"must be in [0, {'1)' if key == 'alpha' else '1]'}, got {value}"
+        if key == "alpha" and not ZERO <= value < ONE:
+            return key, f"must be in [0, 1), got {value}"
+        if key == "dampening" and not ZERO <= value <= ONE:
+            return key, f"must be in [0, 1], got {value}"
         if value < 0:
             return key, f"must not be negative, got {value}"
     if hyper.get("nesterov") and (not hyper["momentum"] or hyper["dampening"]):

@@ -17,16 +17,16 @@ from typing import Any
 
 from derive import LANGUAGES
 from derive.engine.operations import ACTIVATIONS, LOSSES
+from derive.engine.reader import Reader
 from derive.engine.source import parse_toml, read_document
-from derive.errors import InputError, shown
+from derive.engine.training_spec import Training, parse_training
+from derive.errors import shown
 
 BIAS_MODES = ("none", "neuron", "layer")
 NUMBERINGS = ("by_source", "by_target")
 MAX_NEURONS = 64
 MAX_PARAMETERS = 4096
 MAX_LAYERS = 8
-MAX_MAGNITUDE = Decimal(10) ** 6
-MAX_DECIMALS = 15  # keeps exact sums and products of given numbers short
 MAX_TITLE = 200  # characters
 BUILTIN_NAME = "seed"
 
@@ -51,6 +51,7 @@ class Spec:
     learning_rate: Decimal
     # the activations' settings this network uses (leaky ReLU's negative_slope), defaults filled
     settings: Mapping[str, Decimal] = field(default_factory=dict)
+    training: Training | None = None  # the [training] table, when given
 
     def title_for(self, lang: str) -> str | None:
         """This language's title, or None for its default."""
@@ -83,71 +84,14 @@ def load_spec(path: str | Path | None) -> Spec:
     return parse_spec(read_document(path), str(path), Path(path).stem)
 
 
-class _Reader:
-    """Pulls typed values out of one table, naming file and key in every complaint."""
-
-    def __init__(self, source: str, table: dict[str, Any], prefix: str, allowed: tuple[str, ...]):
-        self.source, self.table, self.prefix = source, table, prefix
-        for key in table:
-            if key not in allowed:
-                self.fail(key, f"unknown key (allowed: {', '.join(allowed)})")
-
-    def key(self, key: str) -> str:
-        return f"{self.prefix}{key}"
-
-    def fail(self, key: str, problem: str) -> None:
-        raise InputError(self.source, self.key(key), problem)
-
-    def has(self, key: str) -> bool:
-        return key in self.table
-
-    def require(self, key: str) -> Any:
-        if key not in self.table:
-            self.fail(key, "missing")
-        return self.table[key]
-
-    def choice(self, key: str, choices: tuple[str, ...] | dict[str, Any], default: str) -> str:
-        value = self.table.get(key, default)
-        return self._choice(key, value, choices)
-
-    def _choice(self, key: str, value: Any, choices: tuple[str, ...] | dict[str, Any]) -> str:
-        if not isinstance(value, str) or value not in choices:
-            self.fail(key, f"unknown value {shown(value)} (choose one of: {', '.join(choices)})")
-        return value
-
-    def number(self, key: str, value: Any) -> Decimal:
-        """A finite decimal of at most MAX_MAGNITUDE in size and MAX_DECIMALS decimals."""
-        if isinstance(value, bool) or not isinstance(value, int | Decimal):
-            self.fail(key, f"{shown(value)} is not a number")
-        if isinstance(value, Decimal) and not value.is_finite():
-            self.fail(key, f"{shown(value)} is not a finite number")
-        size = abs(value) if isinstance(value, int) else value.copy_abs()  # never overflows
-        if size > MAX_MAGNITUDE:
-            self.fail(key, f"{shown(value)} is too large (at most {MAX_MAGNITUDE:,} in size)")
-        number = Decimal(value)
-        exponent = int(number.as_tuple().exponent)
-        if exponent < -MAX_DECIMALS:
-            self.fail(key, f"{shown(value)} has {-exponent:,} decimals (at most {MAX_DECIMALS})")
-        return number if number or exponent <= 0 else Decimal(0)  # 0e9 is 0
-
-    def numbers(self, key: str, count: int, what: str) -> tuple[Decimal, ...]:
-        value = self.table.get(key, [])
-        if not isinstance(value, list):
-            self.fail(key, f"must be a list of numbers, got {shown(value)}")
-        if len(value) != count:
-            numbers = "number" if count == 1 else "numbers"
-            self.fail(key, f"expected {count} {numbers} ({what}), got {len(value)}")
-        return tuple(self.number(f"{key}[{i}]", v) for i, v in enumerate(value))
-
-
 def parse_spec(data: dict[str, Any], source: str, name: str) -> Spec:
     """Validate a parsed spec document; the first problem found raises InputError."""
-    top = _Reader(source, data, "", ("title", "network", "values"))
+    top = Reader(source, data, "", ("title", "network", "values", "training"))
     title = _titles(top, data["title"]) if "title" in data else None
     network, values = (_table(top, key) for key in ("network", "values"))
 
     setting_names = tuple(dict.fromkeys(s for a in ACTIVATIONS.values() for s in a.settings))
-    net = _Reader(
+    net = Reader(
         source,
         network,
         "network.",
@@ -164,7 +108,7 @@ def parse_spec(data: dict[str, Any], source: str, name: str) -> Spec:
     if parameters > MAX_PARAMETERS:
         net.fail("layers", f"{parameters} parameters is too many (at most {MAX_PARAMETERS})")
 
-    val = _Reader(
+    val = Reader(
         source,
         values,
         "values.",
@@ -183,6 +127,7 @@ def parse_spec(data: dict[str, Any], source: str, name: str) -> Spec:
     if rate <= 0:
         val.fail("learning_rate", f"must be positive, got {rate}")
     _check_targets(val, loss, targets)
+    training = parse_training(source, _table(top, "training")) if "training" in data else None
     return Spec(
         source=source,
         name=name,
@@ -198,6 +143,7 @@ def parse_spec(data: dict[str, Any], source: str, name: str) -> Spec:
         biases=biases,
         learning_rate=rate,
         settings=settings,
+        training=training,
     )
 
 
@@ -206,7 +152,7 @@ def _names(letter: str, count: int) -> str:
     return f"{letter}1" if count == 1 else f"{letter}1..{letter}{count}"
 
 
-def _titles(reader: _Reader, value: Any) -> str | dict[str, str]:
+def _titles(reader: Reader, value: Any) -> str | dict[str, str]:
     """A title for every language, or a table of one per language (`title = { en = "…",
     ko = "…" }`); a language left out of the table gets its default title."""
     if not isinstance(value, dict):
@@ -219,7 +165,7 @@ def _titles(reader: _Reader, value: Any) -> str | dict[str, str]:
     return {lang: _title(reader, f"title.{lang}", text) for lang, text in value.items()}
 
 
-def _title(reader: _Reader, key: str, value: Any) -> str:
+def _title(reader: Reader, key: str, value: Any) -> str:
     """One title string, stripped: at most MAX_TITLE characters, no control characters."""
     if not isinstance(value, str):
         reader.fail(key, f"must be a string in quotes, got {shown(value)}")
@@ -233,14 +179,14 @@ def _title(reader: _Reader, key: str, value: Any) -> str:
     return text
 
 
-def _table(reader: _Reader, key: str) -> dict[str, Any]:
+def _table(reader: Reader, key: str) -> dict[str, Any]:
     value = reader.require(key)
     if not isinstance(value, dict):
         reader.fail(key, "must be a table")
     return value
 
 
-def _layers(net: _Reader) -> tuple[int, ...]:
+def _layers(net: Reader) -> tuple[int, ...]:
     layers = net.require("layers")
     if not isinstance(layers, list) or len(layers) < 2:
         net.fail("layers", "must list at least an input size and an output size, e.g. [2, 2, 1]")
@@ -256,7 +202,7 @@ def _layers(net: _Reader) -> tuple[int, ...]:
     return tuple(layers)
 
 
-def _activations(net: _Reader, count: int) -> tuple[str, ...]:
+def _activations(net: Reader, count: int) -> tuple[str, ...]:
     value = net.table.get("activation", "sigmoid")
     if isinstance(value, str):
         name = net._choice("activation", value, ACTIVATIONS)
@@ -273,7 +219,7 @@ def _activations(net: _Reader, count: int) -> tuple[str, ...]:
 
 
 def _check_pairing(
-    net: _Reader, layers: tuple[int, ...], activations: tuple[str, ...], loss: str
+    net: Reader, layers: tuple[int, ...], activations: tuple[str, ...], loss: str
 ) -> None:
     out = activations[-1]
     if out == "softmax" and layers[-1] < 2:
@@ -283,7 +229,7 @@ def _check_pairing(
         net.fail("loss", f"{loss} needs {needs} outputs, but the output layer is {out}")
 
 
-def _settings(net: _Reader, activations: tuple[str, ...]) -> dict[str, Decimal]:
+def _settings(net: Reader, activations: tuple[str, ...]) -> dict[str, Decimal]:
     """Each setting of the activations in use (its default unless given); a setting no layer
     uses is refused, so a typo'd activation name does not leave a slope silently unused."""
     used = {k: v for a in dict.fromkeys(activations) for k, v in ACTIVATIONS[a].settings.items()}
@@ -300,7 +246,7 @@ def _settings(net: _Reader, activations: tuple[str, ...]) -> dict[str, Decimal]:
     return settings
 
 
-def _check_targets(val: _Reader, loss: str, targets: tuple[Decimal, ...]) -> None:
+def _check_targets(val: Reader, loss: str, targets: tuple[Decimal, ...]) -> None:
     entry = LOSSES[loss]
     if entry.target_range is not None:
         low, high = entry.target_range

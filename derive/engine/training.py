@@ -16,8 +16,6 @@ from derive.engine.network import Network
 from derive.engine.optimizers import OPTIMIZERS, Optimizer, Value
 from derive.engine.update import ParameterStep, State, Update
 
-MAX_STEPS = 50  # worked steps, each a derivation of its own
-
 
 @dataclass(frozen=True)
 class OptimizerRule:

@@ -13,7 +13,7 @@ from derive.exercises.generator import Variant, variant_ids, variants
 from derive.exercises.levels import LEVELS, from_spec
 from derive.exercises.levels import level as level_of
 from derive.exercises.questions import KINDS, questions
-from derive.report import _number
+from derive.report import json_number
 
 MAX_COUNT = 500
 
@@ -103,8 +103,8 @@ def to_json(exercises: ExerciseSet) -> dict[str, Any]:
                     {
                         "name": str(q.name),
                         "kind": q.kind,
-                        "answer": _number(q.answer),
-                        "rounded": _number(q.rounded),
+                        "answer": json_number(q.answer),
+                        "rounded": json_number(q.rounded),
                         "decimals": q.decimals,
                         "tolerance": float(q.tolerance),
                     }

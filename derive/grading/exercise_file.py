@@ -22,7 +22,7 @@ from derive.engine.spec import Spec, parse_spec
 from derive.errors import InputError, shown
 from derive.exercises.exercise_set import MAX_COUNT
 from derive.exercises.questions import KINDS, Question, questions
-from derive.report import _number
+from derive.report import json_number
 from derive.sheet import MAX_PRECISION
 from derive.solution import Solution, solve
 
@@ -183,8 +183,8 @@ class ExerciseFile:
             expected = {
                 "kind": question.kind,
                 "decimals": question.decimals,
-                "answer": _number(question.answer),
-                "rounded": _number(question.rounded),
+                "answer": json_number(question.answer),
+                "rounded": json_number(question.rounded),
                 "tolerance": float(question.tolerance),
             }
             for key, value in expected.items():

@@ -25,6 +25,7 @@ from derive.engine.training import OptimizerRule, Run
 from derive.engine.update import descend
 from derive.errors import VerificationError
 from derive.verify.torch_model import DTYPE, TorchNetwork, single_thread
+from derive.verify.training_result import RunCheck, TorchValues
 from derive.verify.verification import verify
 
 RELATIVE = 1e-12
@@ -37,13 +38,6 @@ class TorchStep:
     loss: float  # C before the step
     params: torch.Tensor  # θ after the step
     state: Tensors  # torch's state after the step, by derive's state names
-
-
-@dataclass(frozen=True)
-class RunCheck:
-    torch_steps: tuple[TorchStep, ...]
-    max_rel_diff: float  # largest normwise relative difference over steps, params and state
-    explained_steps: tuple[int, ...]  # steps beyond 1e-12 that the step-by-step check explains
 
 
 def initial_state(rule: OptimizerRule, theta: torch.Tensor) -> Tensors:
@@ -145,7 +139,16 @@ def check_run(run: Run) -> RunCheck:
     explained = tuple(t for t, gap in enumerate(gaps, 1) if not gap <= RELATIVE)
     if explained:
         _check_step_by_step(run, model, explained)
-    return RunCheck(tuple(steps), max(gaps), explained)
+    plain = tuple(_plain_step(step, names) for step in steps)
+    return RunCheck(plain, max(gaps), explained)
+
+
+def _plain_step(step: TorchStep, names: tuple[str, ...]) -> TorchValues:
+    def by_name(values: torch.Tensor) -> dict[str, float]:
+        return dict(zip(names, values.tolist(), strict=True))
+
+    state = {key: by_name(values) for key, values in step.state.items()}
+    return TorchValues(step.loss, by_name(step.params), state)
 
 
 def _check_step_by_step(run: Run, model: TorchNetwork, steps: tuple[int, ...]) -> None:
