@@ -25,6 +25,7 @@ from derive.grading.class_report import ClassReport
 from derive.grading.exercise_file import ExerciseFile
 from derive.grading.responses import read_responses
 from derive.progress import Progress
+from derive.solution import one_sample
 from derive.typeset.html import HtmlRenderer
 
 
@@ -107,7 +108,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
 
 
 def exercises(args: argparse.Namespace) -> None:
-    spec = load_spec(args.spec) if args.spec else None
+    spec = one_sample(load_spec(args.spec)) if args.spec else None
     if args.variant is not None:
         ids = variant_ids(args.count or 1)
         if args.variant not in ids:

@@ -11,6 +11,7 @@ from derive.engine.derivation import Derivation, derive
 from derive.engine.network import build_network
 from derive.engine.spec import Spec
 from derive.engine.update import Update, descend
+from derive.errors import InputError
 from derive.verify.verification import Verification, verify
 
 
@@ -23,7 +24,20 @@ class Solution:
     verification: Verification
 
 
+def one_sample(spec: Spec) -> Spec:
+    """The spec, if it gives one sample: a worked step, its sheet and its checker take one."""
+    if spec.samples:
+        raise InputError(
+            spec.source,
+            "values.inputs",
+            f"{len(spec.samples)} samples: `derive train` works several; solve, sheet, check "
+            "and exercises take one sample",
+        )
+    return spec
+
+
 def solve(spec: Spec) -> Solution:
+    one_sample(spec)
     derivation = derive(build_network(spec))
     update = descend(derivation)
     return Solution(derivation, update, verify(derivation, update))
@@ -35,7 +49,7 @@ class Solving:
     language, is built while it runs, and reads the one verification."""
 
     def __init__(self, spec: Spec) -> None:
-        self.spec = spec
+        self.spec = one_sample(spec)
         self.derivation = derive(build_network(spec))
         self.update = descend(self.derivation)
         self._wait: Callable[[], Verification] | None = None

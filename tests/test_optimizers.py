@@ -143,7 +143,7 @@ def test_a_step_beyond_1e_12_is_checked_step_by_step(monkeypatch):
     def drifting(model, rule, steps, gradient=None):
         def off(t, theta):
             leaf = theta.clone().requires_grad_(True)
-            model.forward(leaf.unsqueeze(0)).loss.sum().backward()
+            model.loss(leaf).backward()
             return leaf.grad * (1 + 1e-9)
 
         return own(model, rule, steps, gradient or off)
@@ -221,3 +221,17 @@ def test_bad_train_options_exit_2(capsys, argv):
         code = exit_.code
     assert code == 2
     assert capsys.readouterr().err.startswith(f"derive: train: {argv[0]}: ")
+
+
+@settings(max_examples=15, **DETERMINISTIC)
+@given(specs(), st.sampled_from(CASES), st.lists(st.integers(-20, 20), min_size=1, max_size=12))
+def test_batches_train_as_torch_optim_does(spec, case, numbers):
+    """Random networks with two to four samples (inputs varied, the targets kept valid)."""
+    n_in = spec.layers[0]
+    rows = [numbers[i % len(numbers) :] + numbers for i in range(1 + len(numbers) % 4)]
+    inputs = [tuple(Decimal(v) / 10 for v in row[:n_in]) for row in rows]
+    samples = ((spec.inputs, spec.targets), *((x, spec.targets) for x in inputs))
+    spec = dataclasses.replace(spec, samples=samples)
+    run = train(build_network(spec), OptimizerRule.named(case[0], Decimal("0.1"), case[1]), 2)
+    assert len(run.steps[0].batch.samples) == len(samples)
+    check_run(run)

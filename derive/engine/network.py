@@ -57,6 +57,8 @@ class Network:
     parents: dict[str, tuple[str, ...]]  # computed node -> the nodes and parameters it depends on
     order: tuple[str, ...]  # computed nodes in evaluation order, ending with C
     forms: dict[tuple[str, str], LocalForm]  # every local derivative, by (of, wrt)
+    # each sample's inputs and targets by name; `given` holds the first sample's
+    samples: tuple[dict[str, Decimal], ...] = ()
 
     @property
     def params(self) -> tuple[str, ...]:
@@ -184,6 +186,10 @@ def build_network(spec: Spec) -> Network:
         parents=parents,
         order=tuple(order),
         forms={},
+        samples=tuple(
+            {**dict(zip(inputs, xs, strict=True)), **dict(zip(targets, ys, strict=True))}
+            for xs, ys in spec.batch
+        ),
     )
     network.forms.update(_local_forms(network))
     return network

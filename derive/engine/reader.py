@@ -59,10 +59,22 @@ class Reader:
         return number if number or exponent <= 0 else Decimal(0)  # 0e9 is 0
 
     def numbers(self, key: str, count: int, what: str) -> tuple[Decimal, ...]:
-        value = self.table.get(key, [])
+        return self._numbers(key, self.table.get(key, []), count, what)
+
+    def _numbers(self, key: str, value: Any, count: int, what: str) -> tuple[Decimal, ...]:
         if not isinstance(value, list):
             self.fail(key, f"must be a list of numbers, got {shown(value)}")
         if len(value) != count:
             numbers = "number" if count == 1 else "numbers"
             self.fail(key, f"expected {count} {numbers} ({what}), got {len(value)}")
         return tuple(self.number(f"{key}[{i}]", v) for i, v in enumerate(value))
+
+    def rows(self, key: str, count: int, what: str, limit: int) -> tuple[tuple[Decimal, ...], ...]:
+        """A list of numbers (one row), or a list of such lists (at most `limit` rows): rows
+        when the first entry is a list."""
+        value = self.table.get(key, [])
+        if not isinstance(value, list) or not value or not isinstance(value[0], list):
+            return (self.numbers(key, count, what),)
+        if len(value) > limit:
+            self.fail(key, f"{len(value)} samples is too many (at most {limit})")
+        return tuple(self._numbers(f"{key}[{s}]", row, count, what) for s, row in enumerate(value))

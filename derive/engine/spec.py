@@ -27,6 +27,7 @@ NUMBERINGS = ("by_source", "by_target")
 MAX_NEURONS = 64
 MAX_PARAMETERS = 4096
 MAX_LAYERS = 8
+MAX_SAMPLES = 32  # each sample is a derivation of its own
 MAX_TITLE = 200  # characters
 BUILTIN_NAME = "seed"
 
@@ -52,6 +53,13 @@ class Spec:
     # the activations' settings this network uses (leaky ReLU's negative_slope), defaults filled
     settings: Mapping[str, Decimal] = field(default_factory=dict)
     training: Training | None = None  # the [training] table, when given
+    # every (inputs, targets) when the spec gives several samples; () for one: inputs, targets
+    samples: tuple[tuple[tuple[Decimal, ...], tuple[Decimal, ...]], ...] = ()
+
+    @property
+    def batch(self) -> tuple[tuple[tuple[Decimal, ...], tuple[Decimal, ...]], ...]:
+        """Every sample's (inputs, targets), the one sample included."""
+        return self.samples or ((self.inputs, self.targets),)
 
     def title_for(self, lang: str) -> str | None:
         """This language's title, or None for its default."""
@@ -118,15 +126,18 @@ def parse_spec(data: dict[str, Any], source: str, name: str) -> Spec:
         val.require(key)
     n_in, n_out, n_w = layers[0], layers[-1], weight_count(layers)
     n_b = bias_count(layers, bias)
-    inputs = val.numbers("inputs", n_in, f"one per input {_names('x', n_in)}")
-    targets = val.numbers("targets", n_out, f"one per output {_names('y', n_out)}")
+    inputs = val.rows("inputs", n_in, f"one per input {_names('x', n_in)}", MAX_SAMPLES)
+    targets = val.rows("targets", n_out, f"one per output {_names('y', n_out)}", MAX_SAMPLES)
+    if len(targets) != len(inputs):
+        val.fail("targets", f"{len(targets)} samples, but inputs has {len(inputs)}")
     weights = val.numbers("weights", n_w, f"{_names('w', n_w)} for layers {list(layers)}")
     bias_what = f"{_names('b', n_b)} for bias = {bias!r}" if n_b else f"none: bias = {bias!r}"
     biases = val.numbers("biases", n_b, bias_what)
     rate = val.number("learning_rate", values.get("learning_rate", Decimal("0.1")))
     if rate <= 0:
         val.fail("learning_rate", f"must be positive, got {rate}")
-    _check_targets(val, loss, targets)
+    for s, row in enumerate(targets):
+        _check_targets(val, loss, row, f"[{s}]" if len(targets) > 1 else "")
     training = parse_training(source, _table(top, "training")) if "training" in data else None
     return Spec(
         source=source,
@@ -137,13 +148,14 @@ def parse_spec(data: dict[str, Any], source: str, name: str) -> Spec:
         loss=loss,
         bias=bias,
         numbering=numbering,
-        inputs=inputs,
-        targets=targets,
+        inputs=inputs[0],
+        targets=targets[0],
         weights=weights,
         biases=biases,
         learning_rate=rate,
         settings=settings,
         training=training,
+        samples=tuple(zip(inputs, targets, strict=True)) if len(inputs) > 1 else (),
     )
 
 
@@ -246,12 +258,12 @@ def _settings(net: Reader, activations: tuple[str, ...]) -> dict[str, Decimal]:
     return settings
 
 
-def _check_targets(val: Reader, loss: str, targets: tuple[Decimal, ...]) -> None:
+def _check_targets(val: Reader, loss: str, targets: tuple[Decimal, ...], row: str) -> None:
     entry = LOSSES[loss]
     if entry.target_range is not None:
         low, high = entry.target_range
         for i, y in enumerate(targets):
             if not low <= y <= high:
-                val.fail(f"targets[{i}]", f"{loss} needs targets in [{low}, {high}], got {y}")
+                val.fail(f"targets{row}[{i}]", f"{loss} needs targets in [{low}, {high}], got {y}")
     if entry.targets_sum_to_one and sum(targets) != 1:
-        val.fail("targets", f"{loss} needs targets that sum to 1, got {sum(targets)}")
+        val.fail(f"targets{row}", f"{loss} needs targets that sum to 1, got {sum(targets)}")

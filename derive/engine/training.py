@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from derive.engine.derivation import Derivation, derive, forward_loss
+from derive.engine.batch import Batch, derive_batch
 from derive.engine.exact import exact_context
 from derive.engine.network import Network
 from derive.engine.optimizers import OPTIMIZERS, Optimizer, Value
@@ -80,15 +80,15 @@ class OptimizerRule:
 
 @dataclass(frozen=True)
 class TrainingStep:
-    """One step: the derivation at the parameters before it (its loss is the loss before the
-    step), and the optimizer's update."""
+    """One step: every sample's derivation at the parameters before it (their mean loss is
+    the loss before the step), and the optimizer's update from their mean gradient."""
 
-    derivation: Derivation
+    batch: Batch
     update: Update
 
     @property
     def loss(self) -> Decimal:
-        return self.derivation.loss
+        return self.batch.loss
 
 
 @dataclass(frozen=True)
@@ -111,14 +111,14 @@ def at(network: Network, params: Mapping[str, Decimal]) -> Network:
 
 
 def train(network: Network, rule: OptimizerRule, steps: int) -> Run:
-    """`steps` steps of `rule`, each from a derivation at the parameters the last one left."""
+    """`steps` steps of `rule`, each from the samples' derivations at the parameters the last
+    one left."""
     params = {p: network.given[p] for p in network.params}
     state: State | None = None
     done = []
     for t in range(1, steps + 1):
-        derivation = derive(at(network, params))
-        gradients = {p: g.value for p, g in derivation.gradients.items()}
-        update = rule.apply(params, gradients, step=t, state=state)
-        done.append(TrainingStep(derivation, update))
+        batch = derive_batch(at(network, params))
+        update = rule.apply(params, batch.gradients, step=t, state=state)
+        done.append(TrainingStep(batch, update))
         params, state = update.after, update.state
-    return Run(rule, tuple(done), forward_loss(done[-1].derivation, params))
+    return Run(rule, tuple(done), done[-1].batch.loss_at(params))

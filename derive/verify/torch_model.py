@@ -58,8 +58,9 @@ class TorchNetwork:
             settings = {key: float(spec.settings[key]) for key in entry.settings}
             self.activations.append((entry.torch, settings))
         self.loss = LOSSES[spec.loss].torch
-        self.x = torch.tensor([float(v) for v in spec.inputs], dtype=DTYPE)
-        self.y = torch.tensor([float(v) for v in spec.targets], dtype=DTYPE)
+        given = network.given  # this sample's inputs and targets (derive.engine.batch)
+        self.x = torch.tensor([float(given[x]) for x in network.inputs], dtype=DTYPE)
+        self.y = torch.tensor([float(given[y]) for y in network.targets], dtype=DTYPE)
         self.theta = torch.tensor([float(network.given[p]) for p in self.names], dtype=DTYPE)
 
     def forward(self, theta: torch.Tensor) -> Forward:

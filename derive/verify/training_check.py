@@ -21,6 +21,8 @@ from decimal import Decimal
 
 import torch
 
+from derive.engine.batch import sample_network
+from derive.engine.network import Network
 from derive.engine.training import OptimizerRule, Run
 from derive.engine.update import descend
 from derive.errors import VerificationError
@@ -89,8 +91,24 @@ def _plain(value: object) -> object:
     return value if isinstance(value, bool) else float(value)  # type: ignore[arg-type]
 
 
+class BatchModel:
+    """The independent PyTorch model of every sample (each its own TorchNetwork), whose loss
+    is the mean of theirs."""
+
+    def __init__(self, network: Network) -> None:
+        count = max(1, len(network.samples))
+        self.models = [TorchNetwork(sample_network(network, s)) for s in range(count)]
+        self.names = self.models[0].names
+        self.theta = self.models[0].theta
+
+    def loss(self, theta: torch.Tensor) -> torch.Tensor:
+        """The batch's loss at θ (P,), differentiable."""
+        row = theta.unsqueeze(0)
+        return torch.stack([m.forward(row).loss[0] for m in self.models]).mean()
+
+
 def torch_run(
-    model: TorchNetwork,
+    model: BatchModel,
     rule: OptimizerRule,
     steps: int,
     gradient: Callable[[int, torch.Tensor], torch.Tensor] | None = None,
@@ -103,7 +121,7 @@ def torch_run(
     with single_thread():
         for t in range(1, steps + 1):
             leaf = theta.clone().requires_grad_(True)
-            loss = model.forward(leaf.unsqueeze(0)).loss.sum()
+            loss = model.loss(leaf)
             loss.backward()
             grad = leaf.grad if gradient is None else gradient(t, theta)
             with torch.no_grad():
@@ -131,8 +149,8 @@ def _step_gaps(run: Run, names: tuple[str, ...], steps: list[TorchStep]) -> list
 
 def check_run(run: Run) -> RunCheck:
     """Raise VerificationError unless torch.optim agrees with every step of `run`."""
-    network = run.steps[0].derivation.network
-    model = TorchNetwork(network)
+    network = run.steps[0].batch.network
+    model = BatchModel(network)
     names = model.names
     steps = torch_run(model, run.rule, len(run.steps))
     gaps = _step_gaps(run, names, steps)
@@ -151,7 +169,7 @@ def _plain_step(step: TorchStep, names: tuple[str, ...]) -> TorchValues:
     return TorchValues(step.loss, by_name(step.params), state)
 
 
-def _check_step_by_step(run: Run, model: TorchNetwork, steps: tuple[int, ...]) -> None:
+def _check_step_by_step(run: Run, model: BatchModel, steps: tuple[int, ...]) -> None:
     """Each step's gradients four ways, and torch.optim's step fed with derive's gradients
     and state; raises VerificationError if either disagrees."""
     names = model.names
@@ -161,8 +179,8 @@ def _check_step_by_step(run: Run, model: TorchNetwork, steps: tuple[int, ...]) -
         return torch.tensor([float(gradients[n].gradient) for n in names], dtype=DTYPE)
 
     for t in steps:
-        derivation = run.steps[t - 1].derivation
-        verify(derivation, descend(derivation))
+        for derivation in run.steps[t - 1].batch.samples:
+            verify(derivation, descend(derivation))
     fed = torch_run(model, run.rule, len(run.steps), gradient=ours)
     for t in steps:
         gap = _step_gaps(run, names, fed)[t - 1]

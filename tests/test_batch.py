@@ -1,0 +1,105 @@
+"""Several samples: the batch's loss is the mean of the samples' losses and its gradient the
+mean of their gradients, against PyTorch written out by hand (reduction="mean" over the
+batch); specs with several samples, and their errors."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import torch
+
+from derive.engine.batch import derive_batch
+from derive.engine.derivation import derive
+from derive.engine.network import build_network
+from derive.engine.spec import load_spec, parse_spec
+from derive.errors import InputError
+from tests.conftest import make_spec
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def test_xor_batch_against_pytorch_by_hand():
+    batch = derive_batch(build_network(load_spec(EXAMPLES / "xor.toml")))
+    x = torch.tensor([[0.0, 0], [0, 1], [1, 0], [1, 1]], dtype=torch.float64)
+    y = torch.tensor([[0.0], [1], [1], [0]], dtype=torch.float64)
+    # by_source: w1 = x1→h1, w2 = x1→h2, w3 = x2→h1, w4 = x2→h2, w5 = h1→o1, w6 = h2→o1
+    w1 = torch.tensor([[0.5, -0.4], [0.6, -0.5]], dtype=torch.float64, requires_grad=True)
+    w2 = torch.tensor([[0.7], [-0.6]], dtype=torch.float64, requires_grad=True)
+    b1 = torch.tensor([-0.2, 0.3], dtype=torch.float64, requires_grad=True)
+    b2 = torch.tensor([0.1], dtype=torch.float64, requires_grad=True)
+    out = torch.sigmoid(torch.sigmoid(x @ w1 + b1) @ w2 + b2)
+    loss = torch.nn.functional.mse_loss(out, y)  # reduction="mean" over the four samples
+    loss.backward()
+    theirs = {
+        **dict(zip(["w1", "w2", "w3", "w4"], w1.grad.flatten().tolist())),
+        **dict(zip(["w5", "w6"], w2.grad.flatten().tolist())),
+        **dict(zip(["b1", "b2", "b3"], [*b1.grad.tolist(), *b2.grad.tolist()])),
+    }
+    assert float(batch.loss) == pytest.approx(loss.item(), rel=1e-14)
+    assert len(batch.samples) == 4
+    for param, value in batch.gradients.items():
+        assert float(value) == pytest.approx(theirs[param], rel=1e-12, abs=1e-17), param
+    # each sample's own derivation is the one-sample derivation of that sample
+    for s, sample in enumerate(batch.samples):
+        assert sample.values["x1"] == [0, 0, 1, 1][s] and sample.values["y1"] == [0, 1, 1, 0][s]
+
+
+def test_one_sample_is_a_batch_of_one():
+    network = build_network(make_spec())
+    batch, single = derive_batch(network), derive(network)
+    assert batch.loss == single.loss
+    assert batch.gradients == {p: g.value for p, g in single.gradients.items()}
+
+
+def _spec(inputs, targets, **network):
+    values = {
+        "inputs": inputs,
+        "targets": targets,
+        "weights": [Decimal("0.1")] * 6,
+    }
+    net = {"layers": [2, 2, 1], **network}
+    return parse_spec({"network": net, "values": values}, "net.toml", "net")
+
+
+@pytest.mark.parametrize(
+    ("inputs", "targets", "message"),
+    [
+        ([[0, 0], [0, 1]], [[0]], "values.targets: 1 samples, but inputs has 2"),
+        ([[0, 0], [0, 1, 1]], [[0], [1]], "values.inputs[1]: expected 2 numbers"),
+        ([[0, 0], [0, 1]], [[0], [1, 1]], "values.targets[1]: expected 1 number"),
+        ([[0, 0]] * 33, [[0]] * 33, "values.inputs: 33 samples is too many (at most 32)"),
+        ([[0, 0], [0, "a"]], [[0], [1]], "values.inputs[1][1]: 'a' is not a number"),
+        ([[0, 0], [0, 1]], [[0], [2]], "values.targets[1][0]: bce needs targets in [0, 1]"),
+    ],
+)
+def test_bad_samples_name_the_key(inputs, targets, message):
+    network = {"loss": "bce"} if "bce" in message else {}
+    with pytest.raises(InputError) as error:
+        _spec(inputs, targets, **network)
+    assert str(error.value).startswith(f"net.toml: {message}")
+
+
+def test_several_samples_parse():
+    spec = _spec([[0, 0], [0, 1], [1, 0]], [[0], [1], [1]])
+    assert len(spec.batch) == 3 and spec.inputs == (0, 0) and spec.batch[2] == ((1, 0), (1,))
+    assert len(build_network(spec).samples) == 3
+    assert _spec([0, 1], [1]).samples == ()  # a flat list is still one sample
+
+
+@pytest.mark.parametrize("command", ["solve", "sheet", "check", "exercises"])
+def test_one_sample_commands_refuse_several_in_one_line(command, tmp_path, capsys):
+    from derive.cli import main
+
+    spec = str(EXAMPLES / "xor.toml")
+    if command == "check":
+        answers = tmp_path / "a.toml"
+        answers.write_text("[answers]\nz1 = 0.1\n")
+        argv = ["check", str(answers), "--spec", spec]
+    else:
+        argv = [command, spec, *([] if command == "solve" else ["-o", str(tmp_path / "out")])]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "values.inputs: 4 samples: `derive train`" in err
+    assert not (tmp_path / "out").exists()
