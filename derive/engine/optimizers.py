@@ -19,11 +19,10 @@ from decimal import Decimal
 
 Value = Decimal | bool | tuple[Decimal, Decimal]
 Hyper = Mapping[str, Value]
-# (hyperparameters, learning rate, step t ≥ 1, θ, g, state before) → (θ after, state after)
-Step = Callable[
-    [Hyper, Decimal, int, Decimal, Decimal, Mapping[str, Decimal]],
-    tuple[Decimal, dict[str, Decimal]],
-]
+# (hyperparameters, learning rate, step t ≥ 1, θ, g, state before) → (θ after, state after,
+# the step's intermediate terms by name, for the sheets: g with weight decay, m̂, √v̂ + ε, …)
+Result = tuple[Decimal, dict[str, Decimal], dict[str, Decimal]]
+Step = Callable[[Hyper, Decimal, int, Decimal, Decimal, Mapping[str, Decimal]], Result]
 
 ZERO, ONE = Decimal(0), Decimal(1)
 
@@ -66,17 +65,18 @@ def _sgd_state(h: Hyper) -> tuple[str, ...]:
 
 def _sgd_step(
     h: Hyper, lr: Decimal, t: int, theta: Decimal, g: Decimal, state: Mapping[str, Decimal]
-) -> tuple[Decimal, dict[str, Decimal]]:
+) -> Result:
     g = _l2(h, theta, g)
     momentum = _number(h, "momentum")
     if not momentum:
-        return theta - lr * g, {}
+        return theta - lr * g, {}, {"g": g, "direction": g}
     if t > 1:
         buffer = momentum * state["momentum_buffer"] + (ONE - _number(h, "dampening")) * g
     else:
         buffer = g
     direction = g + momentum * buffer if h["nesterov"] else buffer
-    return theta - lr * direction, {"momentum_buffer": buffer}
+    terms = {"g": g, "direction": direction}
+    return theta - lr * direction, {"momentum_buffer": buffer}, terms
 
 
 def _sgd_formula(h: Hyper) -> tuple[str, ...]:
@@ -97,11 +97,13 @@ def _sgd_formula(h: Hyper) -> tuple[str, ...]:
 
 def _adagrad_step(
     h: Hyper, lr: Decimal, t: int, theta: Decimal, g: Decimal, state: Mapping[str, Decimal]
-) -> tuple[Decimal, dict[str, Decimal]]:
+) -> Result:
     g = _l2(h, theta, g)
     rate = lr / (ONE + (t - 1) * _number(h, "lr_decay"))
     total = state["sum"] + g * g
-    return theta - rate * g / (total.sqrt() + _number(h, "eps")), {"sum": total}
+    denominator = total.sqrt() + _number(h, "eps")
+    terms = {"g": g, "rate": rate, "denominator": denominator}
+    return theta - rate * g / denominator, {"sum": total}, terms
 
 
 def _adagrad_formula(h: Hyper) -> tuple[str, ...]:
@@ -127,7 +129,7 @@ def _rmsprop_state(h: Hyper) -> tuple[str, ...]:
 
 def _rmsprop_step(
     h: Hyper, lr: Decimal, t: int, theta: Decimal, g: Decimal, state: Mapping[str, Decimal]
-) -> tuple[Decimal, dict[str, Decimal]]:
+) -> Result:
     g = _l2(h, theta, g)
     alpha = _number(h, "alpha")
     square = alpha * state["square_avg"] + (ONE - alpha) * g * g
@@ -137,12 +139,13 @@ def _rmsprop_step(
         mean = alpha * state["grad_avg"] + (ONE - alpha) * g
         out["grad_avg"] = mean
         variance = square - mean * mean
-    scaled = g / (variance.sqrt() + _number(h, "eps"))
+    denominator = variance.sqrt() + _number(h, "eps")
+    scaled = g / denominator
     momentum = _number(h, "momentum")
     if momentum:
         scaled = momentum * state["momentum_buffer"] + scaled
         out["momentum_buffer"] = scaled
-    return theta - lr * scaled, out
+    return theta - lr * scaled, out, {"g": g, "denominator": denominator, "direction": scaled}
 
 
 def _rmsprop_formula(h: Hyper) -> tuple[str, ...]:
@@ -174,7 +177,7 @@ def _adam_state(h: Hyper) -> tuple[str, ...]:
 
 def _adam_moments(
     h: Hyper, lr: Decimal, t: int, theta: Decimal, g: Decimal, state: Mapping[str, Decimal]
-) -> tuple[Decimal, dict[str, Decimal]]:
+) -> Result:
     beta1, beta2 = h["betas"]  # type: ignore[misc]
     m = beta1 * state["exp_avg"] + (ONE - beta1) * g
     v = beta2 * state["exp_avg_sq"] + (ONE - beta2) * g * g
@@ -183,20 +186,23 @@ def _adam_moments(
         v = out["max_exp_avg_sq"] = max(state["max_exp_avg_sq"], v)
     m_hat = m / (ONE - beta1**t)
     v_hat = v / (ONE - beta2**t)
-    return theta - lr * m_hat / (v_hat.sqrt() + _number(h, "eps")), out
+    denominator = v_hat.sqrt() + _number(h, "eps")
+    terms = {"g": g, "m_hat": m_hat, "v_hat": v_hat, "denominator": denominator}
+    return theta - lr * m_hat / denominator, out, terms
 
 
 def _adam_step(
     h: Hyper, lr: Decimal, t: int, theta: Decimal, g: Decimal, state: Mapping[str, Decimal]
-) -> tuple[Decimal, dict[str, Decimal]]:
+) -> Result:
     return _adam_moments(h, lr, t, theta, _l2(h, theta, g), state)
 
 
 def _adamw_step(
     h: Hyper, lr: Decimal, t: int, theta: Decimal, g: Decimal, state: Mapping[str, Decimal]
-) -> tuple[Decimal, dict[str, Decimal]]:
+) -> Result:
     decayed = theta - lr * _number(h, "weight_decay") * theta
-    return _adam_moments(h, lr, t, decayed, g, state)
+    after, state_after, terms = _adam_moments(h, lr, t, decayed, g, state)
+    return after, state_after, {"decayed": decayed, **terms}
 
 
 def _adam_formula(decoupled: bool) -> Callable[[Hyper], tuple[str, ...]]:

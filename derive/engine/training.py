@@ -69,10 +69,11 @@ class OptimizerRule:
         with exact_context():
             for param, value in params.items():
                 mine = {name: before[name][param] for name in before}
-                new, new_state = self.optimizer.step(
+                new, new_state, terms = self.optimizer.step(
                     self.settings, self.learning_rate, step, value, gradients[param], mine
                 )
-                steps[param] = ParameterStep(param, value, gradients[param], value - new, new)
+                change = value - new
+                steps[param] = ParameterStep(param, value, gradients[param], change, new, terms)
                 for name, number in new_state.items():
                     after[name][param] = number
         return Update(self, step, steps, after)

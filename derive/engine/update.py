@@ -48,6 +48,8 @@ class ParameterStep:
     gradient: Decimal
     change: Decimal  # what is subtracted: η·∂C/∂p for gradient descent
     after: Decimal
+    # an optimizer's intermediate terms by name (derive.engine.optimizers): g, m̂, √v̂ + ε, …
+    terms: Mapping[str, Decimal] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
