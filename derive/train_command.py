@@ -10,7 +10,6 @@ from decimal import Decimal, InvalidOperation
 from derive.engine.optimizers import OPTIMIZERS
 from derive.engine.spec import load_spec
 from derive.engine.training_spec import MAX_STEPS
-from derive.errors import InputError
 from derive.trainer import DEFAULT_PARAM, Training, rules, step_count
 from derive.training_report import to_json, to_text
 
@@ -85,13 +84,9 @@ def add_command(commands: argparse._SubParsersAction) -> None:
 
 def train(args: argparse.Namespace) -> None:
     spec = load_spec(args.spec)
-    training = Training(spec, rules(spec, args.optimizer, args.lr), step_count(spec, args.steps))
-    if args.param not in training.network.params:
-        known = ", ".join(training.network.params)
-        raise InputError(
-            "train: --param", args.param, f"not a parameter of {spec.source} ({known})"
-        )
-    checks = training.checked
+    chosen = rules(spec, args.optimizer, args.lr)
+    training = Training(spec, chosen, step_count(spec, args.steps), args.param)
+    checks = training.checked.checks
     if args.json:
         print(json.dumps(to_json(training.runs, checks), ensure_ascii=False))
     else:

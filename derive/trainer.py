@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from derive.background import in_background
@@ -13,7 +14,8 @@ from derive.engine.optimizers import OPTIMIZERS
 from derive.engine.spec import Spec
 from derive.engine.training import OptimizerRule, Run, train
 from derive.engine.training_spec import DEFAULT_STEPS
-from derive.verify.training_result import RunCheck
+from derive.errors import InputError
+from derive.verify.training_result import Boundary, Comparison, RunCheck
 
 DEFAULT_PARAM = "w5"  # the seed's: the parameter whose steps are worked in full
 
@@ -39,30 +41,85 @@ def step_count(spec: Spec, steps: int | None = None) -> int:
     return steps or (spec.training.steps if spec.training else DEFAULT_STEPS)
 
 
-def _check_all(runs: list[Run]) -> list[RunCheck]:
+COMPARISON_STEPS = 100  # the longer run every optimizer is compared over (float64)
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What the helper process with PyTorch computed: each run's check, the optimizers
+    compared over a longer run, and (two inputs, one output, several samples) the decision
+    boundary before and after training."""
+
+    checks: list[RunCheck]
+    comparison: Comparison
+    boundary: Boundary | None
+
+
+def pair_for(network: Network, param: str) -> tuple[str, str]:
+    """`param` and its neighbour in the parameters' order: the two a contour plot shows."""
+    names = network.params
+    i = names.index(param)
+    return (param, names[i + 1]) if i + 1 < len(names) else (names[i - 1], param)
+
+
+def draws_boundary(network: Network) -> bool:
+    """A boundary in the input plane: two inputs, one output in (0, 1), several samples."""
+    spec = network.spec
+    return (
+        spec.layers[0] == 2
+        and spec.layers[-1] == 1
+        and spec.activations[-1] == "sigmoid"
+        and len(network.samples) > 1
+    )
+
+
+def _check_all(
+    runs: list[Run], pair: tuple[str, str], boundary_rule: OptimizerRule | None
+) -> Checked:
+    from derive.verify.comparison import boundary, compare
     from derive.verify.training_check import check_run
 
-    return [check_run(run) for run in runs]
+    network = runs[0].steps[0].batch.network
+    checks = [check_run(run) for run in runs]
+    comparison = compare(network, [run.rule for run in runs], pair, COMPARISON_STEPS)
+    drawn = boundary(network, boundary_rule) if boundary_rule else None
+    return Checked(checks, comparison, drawn)
 
 
 class Training:
     """The runs of every chosen optimizer, worked exactly here, checked in a helper process
     (PyTorch's import and the runs take a second or two)."""
 
-    def __init__(self, spec: Spec, rules: list[OptimizerRule], steps: int) -> None:
+    def __init__(
+        self, spec: Spec, rules: list[OptimizerRule], steps: int, param: str = DEFAULT_PARAM
+    ) -> None:
         self.spec = spec
         self.network: Network = build_network(spec)
+        if param not in self.network.params:
+            known = ", ".join(self.network.params)
+            raise InputError("train: --param", param, f"not a parameter of {spec.source} ({known})")
+        self.param = param
         self.runs = [train(self.network, rule, steps) for rule in rules]
-        self._wait: Callable[[], list[RunCheck]] | None = None
+        self._wait: Callable[[], Checked] | None = None
+
+    @property
+    def boundary_rule(self) -> OptimizerRule | None:
+        """The optimizer trained until the samples separate: Adam when it runs, else the
+        first; None when the network has no boundary to draw."""
+        if not draws_boundary(self.network):
+            return None
+        rules = {run.rule.name: run.rule for run in self.runs}
+        return rules.get("adam", self.runs[0].rule)
 
     def start(self) -> None:
         if self._wait is None:
-            runs = self.runs
-            self._wait = in_background(lambda: _check_all(runs))
+            runs, pair = self.runs, pair_for(self.network, self.param)
+            rule = self.boundary_rule
+            self._wait = in_background(lambda: _check_all(runs, pair, rule))
 
     @functools.cached_property
-    def checked(self) -> list[RunCheck]:
-        """Each run's check, in order; raises VerificationError if torch.optim disagrees."""
+    def checked(self) -> Checked:
+        """What the helper computed; raises VerificationError if torch.optim disagrees."""
         self.start()
         assert self._wait is not None
         return self._wait()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from derive.sheets.diagram import Diagram
 
@@ -40,6 +40,18 @@ class Figure:
     diagram: Diagram
     caption: str
     kind: ClassVar[str] = "figure"
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart of computed data (derive.verify.training_result's Comparison or Boundary),
+    drawn by derive.typeset.charts; `labels` are its words in the document's language."""
+
+    plot: str  # losses | paths | boundary
+    data: Any
+    labels: dict[str, str]
+    caption: str
+    kind: ClassVar[str] = "chart"
 
 
 @dataclass(frozen=True)

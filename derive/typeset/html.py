@@ -10,7 +10,8 @@ import jinja2
 from markupsafe import Markup, escape
 
 from derive.background import Service
-from derive.sheets.document import Document, document_strings, formulas
+from derive.sheets.document import Chart, Document, document_strings, formulas
+from derive.typeset.charts import ChartDrawer
 from derive.typeset.fonts import linked_css, math_css, words_css
 from derive.typeset.mathsvg import MathTypesetter, Typeset, characters
 from derive.typeset.pdf import PdfRenderer
@@ -87,6 +88,7 @@ class HtmlRenderer:
         self.math = math or MathTypesetter()
         self.pdf_renderer = PdfRenderer(pdf_workers)
         self._fonts: Service[str, str] | None = None
+        self.charts = ChartDrawer()
         self.environment = environment()
         self.environment.filters["words"] = keep_words
         self.css = Markup((templates_dir() / "sheet.css").read_text("utf-8"))
@@ -104,12 +106,16 @@ class HtmlRenderer:
         def formula(tex: str, display: bool) -> Markup:
             return Markup(typeset[(tex, display)].svg)
 
+        def chart(block: Chart) -> Markup:
+            return Markup(self.charts.svg(block))
+
         template = self.environment.get_template("sheet.html.j2")
         return template.render(
             doc=document,
             css=self.css if css is None else Markup(css),
             fonts=Markup(fonts),
             formula=formula,
+            chart=chart,
         )
 
     def word_fonts(self, text: str) -> Callable[[], str]:

@@ -158,7 +158,7 @@ def check_run(run: Run) -> RunCheck:
     if explained:
         _check_step_by_step(run, model, explained)
     plain = tuple(_plain_step(step, names) for step in steps)
-    return RunCheck(plain, max(gaps), explained)
+    return RunCheck(plain, max(gaps), tuple(gaps), explained)
 
 
 def _plain_step(step: TorchStep, names: tuple[str, ...]) -> TorchValues:

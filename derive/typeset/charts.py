@@ -1,0 +1,134 @@
+"""Charts as inline SVG, drawn with matplotlib from a document's plain data: the loss of every
+optimizer against the step, the paths of two parameters over the loss's contour, and a
+decision boundary before and after training.
+
+Byte-identical across runs and processes: a fixed svg.hashsalt (the ids of clip paths), no
+date in the metadata, text drawn as paths in NanumGothic (Hangul included), no random state.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import re
+from importlib import resources
+from typing import Any
+
+from derive.sheets.document import Chart
+
+WIDTH_IN = 6.3  # inches: the text column's width
+COLORS = {
+    "sgd": "#1f3a93",
+    "momentum": "#2a9d8f",
+    "nesterov": "#8ab17d",
+    "adagrad": "#e9c46a",
+    "rmsprop": "#f4a261",
+    "adam": "#d62828",
+    "adamw": "#7b2cbf",
+}
+TARGET_COLORS = ("#1f3a93", "#d62828")  # target 0, target 1
+
+
+@functools.cache
+def _pyplot() -> Any:
+    import matplotlib
+
+    matplotlib.use("svg")
+    from matplotlib import font_manager
+
+    font = resources.files("derive").joinpath("fonts/NanumGothic.ttf")
+    font_manager.fontManager.addfont(str(font))
+    matplotlib.rcParams.update(
+        {
+            "svg.hashsalt": "derive",
+            "svg.fonttype": "path",
+            "font.family": "NanumGothic",
+            "font.size": 9,
+            "axes.unicode_minus": True,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+        }
+    )
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _losses(chart: Chart, plt: Any) -> Any:
+    figure, axes = plt.subplots(figsize=(WIDTH_IN, 3.0))
+    for name, losses in chart.data.losses.items():
+        axes.plot(range(len(losses)), losses, label=name, color=COLORS[name], linewidth=1.4)
+    axes.set_yscale("log")
+    axes.set_xlabel(chart.labels["x"])
+    axes.set_ylabel(chart.labels["y"])
+    axes.legend(ncols=4, fontsize=8, frameon=False, loc="upper right")
+    return figure
+
+
+def _paths(chart: Chart, plt: Any) -> Any:
+    data = chart.data
+    figure, axes = plt.subplots(figsize=(WIDTH_IN, 4.2))
+    contour = axes.contour(data.grid_x, data.grid_y, data.grid_loss, levels=14, colors="#9aa5b1",
+                           linewidths=0.6)  # fmt: skip
+    axes.clabel(contour, fontsize=6, fmt="%.3g")
+    for name, path in data.paths.items():
+        xs, ys = [p[0] for p in path], [p[1] for p in path]
+        axes.plot(xs, ys, color=COLORS[name], linewidth=1.2, label=name, marker=".", markersize=2)
+    start = data.paths[next(iter(data.paths))][0]
+    axes.plot([start[0]], [start[1]], "ko", markersize=4)
+    axes.set_xlabel(chart.labels["x"])
+    axes.set_ylabel(chart.labels["y"])
+    axes.legend(ncols=4, fontsize=8, frameon=False, loc="best")
+    return figure
+
+
+def _boundary(chart: Chart, plt: Any) -> Any:
+    data = chart.data
+    figure, panels = plt.subplots(1, 2, figsize=(WIDTH_IN, 3.0), sharey=True)
+    titles = (chart.labels["before"], chart.labels["after"])
+    for axes, outputs, title in zip(panels, (data.before, data.after), titles, strict=True):
+        axes.contourf(
+            data.grid_x, data.grid_y, outputs, levels=[0, 0.5, 1], colors=["#dbe4f3", "#f6d5d5"]
+        )
+        axes.contour(
+            data.grid_x, data.grid_y, outputs, levels=[0.5], colors="black", linewidths=1.2
+        )
+        for x1, x2, target in data.samples:
+            color = TARGET_COLORS[target > 0.5]
+            axes.plot([x1], [x2], "o", color=color, markersize=7, markeredgecolor="black")
+        axes.set_title(title, fontsize=9)
+        axes.set_xlabel("x₁")
+        axes.set_aspect("equal")
+    panels[0].set_ylabel("x₂")
+    return figure
+
+
+DRAW = {"losses": _losses, "paths": _paths, "boundary": _boundary}
+_SIZE = re.compile(r'<svg([^>]*?) width="[\d.]+pt" height="[\d.]+pt"')
+
+
+def chart_svg(chart: Chart) -> str:
+    """The chart as an <svg> element (no XML prolog), as wide as the text column."""
+    plt = _pyplot()
+    figure = DRAW[chart.plot](chart, plt)
+    figure.tight_layout()
+    out = io.StringIO()
+    figure.savefig(out, format="svg", metadata={"Date": None, "Creator": None})
+    plt.close(figure)
+    svg = out.getvalue()
+    svg = svg[svg.index("<svg") :]
+    return _SIZE.sub(r'<svg\1 class="chart"', svg, count=1)
+
+
+class ChartDrawer:
+    """Draws each chart once per renderer (an HTML and a PDF page show the same SVG); the
+    cache holds the data it was drawn from, so a key's id is never reused while cached."""
+
+    def __init__(self) -> None:
+        self._drawn: dict[tuple, tuple[Any, str]] = {}
+
+    def svg(self, chart: Chart) -> str:
+        key = (chart.plot, id(chart.data), tuple(sorted(chart.labels.items())))
+        if key not in self._drawn:
+            self._drawn[key] = (chart.data, chart_svg(chart))
+        return self._drawn[key][1]
