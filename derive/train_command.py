@@ -5,13 +5,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
+from derive import arguments
 from derive.engine.optimizers import OPTIMIZERS
 from derive.engine.spec import load_spec
 from derive.engine.training_spec import MAX_STEPS
+from derive.files import check_writable, write_all
+from derive.sheets.training import TrainingSheet
 from derive.trainer import DEFAULT_PARAM, Training, rules, step_count
-from derive.training_report import to_json, to_text
+from derive.training_report import to_json
+from derive.typeset.html import HtmlRenderer
 
 SPEC_HELP = "spec file (TOML, or JSON by its .json suffix); default: the built-in seed example"
 
@@ -50,8 +56,10 @@ def add_command(commands: argparse._SubParsersAction) -> None:
         description="Run SGD, momentum, Nesterov, Adagrad, RMSprop, Adam and AdamW (or "
         "--optimizer's, or the spec's [training] optimizer) for a few steps from the spec's "
         "parameters, every number exact, every parameter and state variable of every step "
-        "checked against torch.optim in float64 (1e-12 relative). Prints a table of losses, "
-        "or with --json every step's parameters and state.",
+        "checked against torch.optim in float64 (1e-12 relative). Writes DIR/<name>.train.<lang>"
+        ".html and .pdf (the rules, the first steps worked for one parameter, tables, the check, "
+        "the optimizers compared over 100 steps, a guide) and prints their paths; --json prints "
+        "every step's parameters and state instead.",
     )
     train.add_argument("spec", nargs="?", metavar="SPEC", help=SPEC_HELP)
     train.add_argument(
@@ -79,15 +87,40 @@ def add_command(commands: argparse._SubParsersAction) -> None:
         metavar="NAME",
         help=f"the parameter followed step by step (default: {DEFAULT_PARAM})",
     )
-    train.add_argument("--json", action="store_true", help="print one JSON object")
+    train.add_argument(
+        "--json", action="store_true", help="print one JSON object instead of writing sheets"
+    )
+    train.add_argument(
+        "-o", "--output", default="output", metavar="DIR", help="output directory (default: output)"
+    )
+    train.add_argument(
+        "--format",
+        default="html,pdf",
+        type=arguments.formats,
+        help="comma-separated: html, pdf (default: html,pdf)",
+    )
+    train.add_argument(
+        "--lang",
+        default=("en",),
+        type=arguments.languages,
+        help="comma-separated: en, ko (default: en)",
+    )
 
 
 def train(args: argparse.Namespace) -> None:
     spec = load_spec(args.spec)
     chosen = rules(spec, args.optimizer, args.lr)
     training = Training(spec, chosen, step_count(spec, args.steps), args.param)
-    checks = training.checked.checks
     if args.json:
-        print(json.dumps(to_json(training.runs, checks), ensure_ascii=False))
-    else:
-        print(to_text(training.runs, checks, args.param))
+        print(json.dumps(to_json(training.runs, training.checked.checks), ensure_ascii=False))
+        return
+    training.start()  # the check, the comparison and the boundary, in a helper
+    renderer = HtmlRenderer(pdf_workers=min(len(args.lang), os.cpu_count() or 1))
+    sheets = [TrainingSheet(training, lang, renderer) for lang in args.lang]
+    directory = Path(args.output)
+    check_writable([p for sheet in sheets for p in sheet.paths(directory, args.format)])
+    outputs: dict[Path, bytes] = {}
+    for sheet in sheets:
+        outputs.update(sheet.outputs(directory, args.format))
+    for path in write_all(outputs):
+        print(path)

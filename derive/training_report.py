@@ -1,4 +1,4 @@
-"""`derive train`'s terminal report and JSON: per optimizer its hyperparameters, each step's
+"""`derive train --json`: per optimizer its hyperparameters, each step's
 loss (before the step), parameters and state (after it), and how far torch.optim was."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from typing import Any
 
 from derive.engine.optimizers import Value
 from derive.engine.training import Run
-from derive.report import json_number, text_table
+from derive.report import json_number
 from derive.verify.training_result import RunCheck
 
 
@@ -43,20 +43,3 @@ def to_json(runs: list[Run], checks: list[RunCheck]) -> dict[str, Any]:
             "explained_steps": list(check.explained_steps),
         }
     return {"optimizers": optimizers}
-
-
-def to_text(runs: list[Run], checks: list[RunCheck], param: str) -> str:
-    """Loss before each step and after the last, `param` after each step, and the check."""
-    count = len(runs[0].steps)
-    header = ["optimizer", *(f"C step {t}" for t in range(1, count + 1)), "C after"]
-    header += [f"{param} after {count}", "vs torch.optim"]
-    rows = []
-    for run, check in zip(runs, checks, strict=True):
-        losses = [f"{float(c):.6g}" for c in run.losses]
-        last = f"{float(run.steps[-1].update.after[param]):.6g}"
-        rows.append([run.rule.name, *losses, last, f"{check.max_rel_diff:.1e}"])
-    note = (
-        "C step t: the loss before step t. Every parameter and state variable of every step "
-        "agrees with torch.optim (float64) within the relative difference shown."
-    )
-    return "\n".join([*text_table(header, rows), "", note])

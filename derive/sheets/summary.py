@@ -115,6 +115,10 @@ def spec_digest(spec: Spec) -> str:
         "settings": {key: str(value) for key, value in spec.settings.items()},
         "title": spec.title,
     }
+    if spec.samples:  # several: every sample (the digest of one-sample specs is unchanged)
+        content["samples"] = [[list(map(str, x)), list(map(str, y))] for x, y in spec.samples]
+    if spec.training:
+        content["training"] = repr(spec.training)
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 

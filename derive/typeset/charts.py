@@ -8,9 +8,9 @@ date in the metadata, text drawn as paths in NanumGothic (Hangul included), no r
 
 from __future__ import annotations
 
+import base64
 import functools
 import io
-import re
 from importlib import resources
 from typing import Any
 
@@ -44,28 +44,32 @@ def _pyplot() -> Any:
             "svg.fonttype": "path",
             "font.family": "NanumGothic",
             "font.size": 9,
-            "axes.unicode_minus": True,
+            "axes.unicode_minus": False,  # NanumGothic has no U+2212
+            "mathtext.fontset": "dejavusans",
             "axes.spines.top": False,
             "axes.spines.right": False,
         }
     )
     import matplotlib.pyplot as plt
 
-    return plt
+    return plt, matplotlib.ticker
 
 
-def _losses(chart: Chart, plt: Any) -> Any:
+def _losses(chart: Chart, plt: Any, ticker: Any) -> Any:
     figure, axes = plt.subplots(figsize=(WIDTH_IN, 3.0))
     for name, losses in chart.data.losses.items():
         axes.plot(range(len(losses)), losses, label=name, color=COLORS[name], linewidth=1.4)
     axes.set_yscale("log")
+    # plain numbers (0.01, 1e-05): the log axis' own 10^k labels are mathtext with U+2212
+    axes.yaxis.set_major_formatter(ticker.FuncFormatter(lambda value, _: f"{value:g}"))
+    axes.yaxis.set_minor_formatter(ticker.NullFormatter())
     axes.set_xlabel(chart.labels["x"])
     axes.set_ylabel(chart.labels["y"])
     axes.legend(ncols=4, fontsize=8, frameon=False, loc="upper right")
     return figure
 
 
-def _paths(chart: Chart, plt: Any) -> Any:
+def _paths(chart: Chart, plt: Any, ticker: Any) -> Any:
     data = chart.data
     figure, axes = plt.subplots(figsize=(WIDTH_IN, 4.2))
     contour = axes.contour(data.grid_x, data.grid_y, data.grid_loss, levels=14, colors="#9aa5b1",
@@ -82,7 +86,7 @@ def _paths(chart: Chart, plt: Any) -> Any:
     return figure
 
 
-def _boundary(chart: Chart, plt: Any) -> Any:
+def _boundary(chart: Chart, plt: Any, ticker: Any) -> Any:
     data = chart.data
     figure, panels = plt.subplots(1, 2, figsize=(WIDTH_IN, 3.0), sharey=True)
     titles = (chart.labels["before"], chart.labels["after"])
@@ -104,20 +108,19 @@ def _boundary(chart: Chart, plt: Any) -> Any:
 
 
 DRAW = {"losses": _losses, "paths": _paths, "boundary": _boundary}
-_SIZE = re.compile(r'<svg([^>]*?) width="[\d.]+pt" height="[\d.]+pt"')
 
 
 def chart_svg(chart: Chart) -> str:
-    """The chart as an <svg> element (no XML prolog), as wide as the text column."""
-    plt = _pyplot()
-    figure = DRAW[chart.plot](chart, plt)
+    """The chart as an <img> of an SVG data: URI, as wide as the text column. An image, not
+    inline SVG: each chart keeps its own element ids, and its styles stay out of the page's."""
+    plt, ticker = _pyplot()
+    figure = DRAW[chart.plot](chart, plt, ticker)
     figure.tight_layout()
-    out = io.StringIO()
+    out = io.BytesIO()
     figure.savefig(out, format="svg", metadata={"Date": None, "Creator": None})
     plt.close(figure)
-    svg = out.getvalue()
-    svg = svg[svg.index("<svg") :]
-    return _SIZE.sub(r'<svg\1 class="chart"', svg, count=1)
+    data = base64.b64encode(out.getvalue()).decode("ascii")
+    return f'<img class="chart" alt="" src="data:image/svg+xml;base64,{data}">'
 
 
 class ChartDrawer:

@@ -1,0 +1,326 @@
+"""The training sheet: what was given, each optimizer's rule and its first steps worked with
+numbers for one parameter, a table of every parameter after each step, the check against
+torch.optim, the optimizers compared over a longer run, a guide, and (two inputs, one output)
+the decision boundary. Every number comes from the exact runs or the checking helper."""
+
+from __future__ import annotations
+
+import functools
+from decimal import Decimal
+from pathlib import Path
+
+from derive import __version__
+from derive.engine.names import node_label, node_latex
+from derive.engine.training import Run
+from derive.engine.update import ParameterStep, State
+from derive.sheets import numbers
+from derive.sheets.document import Chart, Document, Formula, Group, Paragraph, Section, Table
+from derive.sheets.locale import fill, paragraph, strings
+from derive.sheets.summary import shown_source, spec_digest
+from derive.sheets.training_lines import worked_lines
+from derive.trainer import Training
+from derive.typeset.html import HtmlRenderer, RenderedDocument
+from derive.verify.training_result import RunCheck
+
+WORKED = 3  # steps worked with numbers per optimizer; the table holds the rest
+XOR = {(0.0, 0.0, 0.0), (0.0, 1.0, 1.0), (1.0, 0.0, 1.0), (1.0, 1.0, 0.0)}
+
+
+def _text(words: dict, key: str, **fields: object) -> Paragraph:
+    return paragraph(words[key], **fields)
+
+
+def _hyper(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple):
+        return "(" + ", ".join(numbers.given_text(v) for v in value) + ")"
+    assert isinstance(value, Decimal)
+    return numbers.given_text(value)
+
+
+class TrainingSheet(RenderedDocument):
+    """The training sheet (derive.trainer.Training, checked) in one language: its document,
+    HTML and PDF."""
+
+    def __init__(self, training: Training, lang: str, renderer: HtmlRenderer, places: int = 3):
+        self.training, self.renderer = training, renderer
+        self.lang, self.places = lang, places
+        self.words = strings(lang)["train"]
+        self.all = strings(lang)
+
+    def paths(self, directory: Path, formats: tuple[str, ...]) -> list[Path]:
+        """DIR/<spec name>.train.<lang>.<format>."""
+        stem = f"{self.training.spec.name}.train.{self.lang}"
+        return [directory / f"{stem}.{fmt}" for fmt in formats]
+
+    def outputs(self, directory: Path, formats: tuple[str, ...]) -> dict[Path, bytes]:
+        render = {"html": lambda: self.html.encode("utf-8"), "pdf": lambda: self.pdf}
+        return {
+            p: render[f]() for p, f in zip(self.paths(directory, formats), formats, strict=True)
+        }
+
+    @functools.cached_property
+    def document(self) -> Document:
+        t = self.training
+        checked = t.checked  # raises VerificationError before anything is built
+        spec = t.spec
+        sections = [self._given()]
+        sections += [self._optimizer(run) for run in t.runs]
+        sections.append(self._verification(checked.checks))
+        sections.append(self._comparison(checked.comparison))
+        if checked.boundary is not None:
+            sections.append(self._boundary(checked.boundary))
+        sections.append(self._guide(checked.comparison))
+        title = spec.title_for(self.lang) or self.words["title"]
+        return Document(self.lang, title, self.words["subtitle"], tuple(sections), self._footer())
+
+    # --- given ---------------------------------------------------------------------------
+
+    def _given(self) -> Section:
+        t, w = self.training, self.words
+        spec, network = t.spec, t.network
+        runs = t.runs
+        facts = (
+            (w["network"], fill(w["layers"], sizes="-".join(map(str, spec.layers)))),
+            (w["activation"], ", ".join(dict.fromkeys(spec.activations))),
+            (w["loss"], spec.loss),
+            (w["samples"], str(len(spec.batch))),
+            (w["lr"], numbers.given_text(runs[0].rule.learning_rate)),
+            (w["steps"], str(len(runs[0].steps))),
+            (w["optimizers"], ", ".join(run.rule.name for run in runs)),
+        )
+        blocks: list = [Table(("", ""), facts, style="facts")]
+        if len(spec.batch) > 1:
+            rows = tuple(
+                (
+                    str(n),
+                    ", ".join(numbers.given_text(v) for v in x),
+                    ", ".join(numbers.given_text(v) for v in y),
+                )
+                for n, (x, y) in enumerate(spec.batch, 1)
+            )
+            header = (w["col_sample"], w["col_inputs"], w["col_targets"])
+            blocks += [Table(header, rows), _text(w, "batch_note", count=len(spec.batch))]
+        else:
+            blocks.append(_text(w, "one_sample_note"))
+        start = tuple((node_label(p), numbers.given_text(network.given[p])) for p in network.params)
+        blocks.append(
+            Group(
+                w["start"],
+                (
+                    Table(
+                        (w["col_param"], w["col_value"]), start, columns=2 if len(start) > 12 else 1
+                    ),
+                ),
+            )
+        )
+        return Section("given", w["given"], tuple(blocks))
+
+    # --- one optimizer -------------------------------------------------------------------
+
+    def _optimizer(self, run: Run) -> Section:
+        w, rule = self.words, run.rule
+        settings = ", ".join(f"{k} = {_hyper(v)}" for k, v in rule.hyperparameters.items())
+        blocks: list = [
+            Paragraph((("text", fill(w["hyper"], list=settings)),)),
+            _text(w, "rule"),
+            Formula(rule.formula),
+        ]
+        states = rule.state_names
+        if states:
+            meanings = self.all["train_state"]
+            blocks.append(
+                Group(
+                    "",
+                    (_text(w, "state_intro"), *(paragraph(meanings[s]) for s in states)),
+                    leads=True,
+                )
+            )
+        else:
+            blocks.append(_text(w, "no_state"))
+        param = self.training.param
+        blocks.append(_text(w, "worked_note", param=node_latex(param), places=self.places))
+        for step in run.steps[:WORKED]:
+            t = step.update.step
+            before = self._state_before(run, t)
+            lines = worked_lines(
+                rule, step.update.params[param], t, before, step.update.state, param, self.places
+            )
+            blocks.append(
+                Group(fill(w["worked"], t=t, param=node_label(param)), (Formula(_aligned(lines)),))
+            )
+        if len(run.steps) > WORKED:
+            blocks.append(_text(w, "later_steps"))
+        blocks.append(self._table(run))
+        first, last = run.losses[0], run.losses[-1]
+        key = "loss_fell" if last < first else "loss_rose"
+        shown = {
+            "before": numbers.text(first, self.places + 2),
+            "after": numbers.text(last, self.places + 2),
+        }
+        blocks.append(Paragraph((("text", fill(w[key], steps=len(run.steps), **shown)),)))
+        heading = fill(
+            w["heading"],
+            name=self.all["guide"][rule.name]["name"],
+            torch_class=rule.optimizer.torch_class,
+        )
+        return Section(f"optimizer-{rule.name}", heading, tuple(blocks))
+
+    def _state_before(self, run: Run, t: int) -> State:
+        if t == 1:
+            return run.rule.initial_state(run.steps[0].update.params.keys())
+        return run.steps[t - 2].update.state
+
+    def _table(self, run: Run) -> Group:
+        w = self.words
+        params = list(run.steps[0].update.params)
+        header = (
+            w["col_param"],
+            *(fill(w["col_step"], t=_sub(t)) for t in range(len(run.steps) + 1)),
+        )
+        rows = []
+        for p in params:
+            first: ParameterStep = run.steps[0].update.params[p]
+            values = [numbers.given_text(first.before)]
+            values += [
+                numbers.updated_text(
+                    s.update.params[p].after, s.update.params[p].change, self.places
+                )
+                for s in run.steps
+            ]
+            rows.append((node_label(p), *values))
+        rows.append((w["row_loss"], *(numbers.text(c, self.places + 2) for c in run.losses)))
+        return Group(
+            w["table_title"], (_text(w, "table_note"), Table(header, tuple(rows))), breakable=True
+        )
+
+    # --- verification --------------------------------------------------------------------
+
+    def _verification(self, checks: list[RunCheck]) -> Section:
+        w, param = self.words, self.training.param
+        header = (
+            w["col_optimizer"],
+            w["col_step_number"],
+            w["col_loss_derive"],
+            w["col_loss_torch"],
+            fill(w["col_param_derive"], param=node_label(param)),
+            fill(w["col_param_torch"], param=node_label(param)),
+            w["col_gap"],
+        )
+        rows = []
+        for run, check in zip(self.training.runs, checks, strict=True):
+            for step, theirs, gap in zip(
+                run.steps, check.torch_steps, check.step_rel_diffs, strict=True
+            ):
+                t = step.update.step
+                mark = " *" if t in check.explained_steps else ""
+                rows.append(
+                    (
+                        run.rule.name if t == 1 else "",
+                        str(t),
+                        _sig(float(step.loss)),
+                        _sig(theirs.loss),
+                        _sig(float(step.update.params[param].after)),
+                        _sig(theirs.params[param]),
+                        f"{gap:.1e}".replace("-", numbers.MINUS) + mark if gap else "0",
+                    )
+                )
+        note = _text(w, "verification_note", param=node_label(param))
+        blocks: list = [note, Table(header, tuple(rows))]
+        if any(c.explained_steps for c in checks):
+            blocks.append(_text(w, "explained"))
+        return Section("verification", w["verification"], tuple(blocks), new_page=True)
+
+    # --- comparison, boundary, guide ------------------------------------------------------
+
+    def _comparison(self, comparison) -> Section:
+        w = self.words
+        a, b = comparison.pair
+        losses = Chart(
+            "losses", comparison, {"x": w["x_step"], "y": w["y_loss"]}, w["losses_caption"]
+        )
+        paths = Chart(
+            "paths",
+            comparison,
+            {"x": f"${node_latex(a)}$", "y": f"${node_latex(b)}$"},
+            fill(w["paths_caption"], a=node_label(a), b=node_label(b), steps=comparison.steps),
+        )
+        order = sorted(comparison.losses, key=lambda n: comparison.losses[n][-1])
+        ranked = ", ".join(
+            fill(w["ranking_item"], name=n, loss=_sig(comparison.losses[n][-1], 3)) for n in order
+        )
+        blocks = (
+            _text(w, "comparison_note", steps=comparison.steps),
+            losses,
+            Paragraph((("text", fill(w["ranking"], steps=comparison.steps, list=ranked)),)),
+            paths,
+        )
+        return Section("comparison", w["comparison"], blocks, new_page=True)
+
+    def _boundary(self, boundary) -> Section:
+        w = self.words
+        name = self.all["guide"][boundary.optimizer]["name"]
+        key = "boundary_note" if boundary.separated else "boundary_not"
+        labels = {"before": w["before"], "after": fill(w["after"], steps=boundary.steps)}
+        blocks: list = [
+            _text(w, key, name=name, steps=boundary.steps),
+            Chart("boundary", boundary, labels, w["boundary_caption"]),
+            _text(w, "boundary_line"),
+        ]
+        if set(boundary.samples) == XOR:
+            blocks.append(_text(w, "boundary_xor"))
+        return Section("boundary", w["boundary"], tuple(blocks))
+
+    def _guide(self, comparison) -> Section:
+        w, guide = self.words, self.all["guide"]
+        final = {n: losses[-1] for n, losses in comparison.losses.items()}
+        order = sorted(final, key=final.get)
+        blocks: list = [_text(w, "guide_note")]
+        for name in final:
+            entry = guide[name]
+            rank = order.index(name) + 1
+            where = w["rank_1"] if rank == 1 else fill(w["rank_n"], rank=rank)
+            items = [
+                Paragraph((("text", w["strengths"] + ": " + " ".join(entry["strengths"])),)),
+                Paragraph((("text", w["weaknesses"] + ": " + " ".join(entry["weaknesses"])),)),
+                Paragraph((("text", w["when"] + ": " + entry["when"]),)),
+                Paragraph(
+                    (
+                        (
+                            "text",
+                            fill(
+                                w["on_this"],
+                                steps=comparison.steps,
+                                loss=_sig(final[name], 3),
+                                rank=where,
+                                count=len(final),
+                            ),
+                        ),
+                    )
+                ),
+            ]
+            blocks.append(Group(entry["name"], tuple(items)))
+        sources = tuple((s,) for s in self.all["guide_sources"]["items"])
+        blocks.append(Group(w["sources"], (Table(("",), sources, style="facts"),)))
+        return Section("guide", w["guide"], tuple(blocks), new_page=True)
+
+    def _footer(self) -> tuple[str, ...]:
+        footer, spec = self.all["footer"], self.training.spec
+        return (
+            fill(footer["made_by"], version=__version__),
+            fill(footer["spec"], source=shown_source(spec.source), digest=spec_digest(spec)[:16]),
+        )
+
+
+def _sub(t: int) -> str:
+    return str(t).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+
+
+def _sig(value: float, digits: int = 10) -> str:
+    """A float at `digits` significant digits, trailing zeros kept, a real minus sign."""
+    return f"{value:.{digits}g}".replace("-", numbers.MINUS) if value else "0"
+
+
+def _aligned(lines: list[str]) -> str:
+    return r"\begin{aligned} " + r" \\ ".join(lines) + r" \end{aligned}"
