@@ -122,23 +122,16 @@ class TrainingSheet(RenderedDocument):
     def _optimizer(self, run: Run) -> Section:
         w, rule = self.words, run.rule
         settings = ", ".join(f"{k} = {_hyper(v)}" for k, v in rule.hyperparameters.items())
-        blocks: list = [
+        intro: list = [
             Paragraph((("text", fill(w["hyper"], list=settings)),)),
             _text(w, "rule"),
             Formula(rule.formula),
         ]
-        states = rule.state_names
-        if states:
-            meanings = self.all["train_state"]
-            blocks.append(
-                Group(
-                    "",
-                    (_text(w, "state_intro"), *(paragraph(meanings[s]) for s in states)),
-                    leads=True,
-                )
-            )
-        else:
-            blocks.append(_text(w, "no_state"))
+        meanings = self.all["train_state"]
+        states = [paragraph(meanings[s]) for s in rule.state_names]
+        intro += [_text(w, "state_intro"), *states] if states else [_text(w, "no_state")]
+        # the rule and its state stay with the heading and the first worked step
+        blocks: list = [Group("", tuple(intro), leads=True)]
         param = self.training.param
         blocks.append(_text(w, "worked_note", param=node_latex(param), places=self.places))
         for step in run.steps[:WORKED]:

@@ -1,0 +1,112 @@
+"""derive train's sheets: written in both languages, byte-identical across runs and processes,
+every number on them the engine's, the charts deterministic SVG, bad input one line."""
+
+from __future__ import annotations
+
+import base64
+import re
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from derive.cli import main
+from derive.engine.spec import load_spec
+from derive.sheets.document import Chart, Formula, Group, Section, Table
+from derive.sheets.training import TrainingSheet
+from derive.trainer import Training, rules
+from derive.typeset.charts import chart_svg
+from derive.typeset.html import HtmlRenderer
+
+ROOT = Path(__file__).resolve().parent.parent
+XOR = ROOT / "examples" / "xor.toml"
+
+
+@pytest.fixture(scope="module")
+def seed_training() -> Training:
+    spec = load_spec(None)
+    return Training(spec, rules(spec, ["sgd", "momentum", "adam"]), 3)
+
+
+def _blocks(value):
+    if isinstance(value, Section | Group):
+        for block in value.blocks:
+            yield from _blocks(block)
+    else:
+        yield value
+
+
+def test_the_sheet_holds_the_runs_numbers(seed_training):
+    sheet = TrainingSheet(seed_training, "en", HtmlRenderer())
+    sections = {s.key: s for s in sheet.document.sections}
+    assert list(sections) == [
+        "given", "optimizer-sgd", "optimizer-momentum", "optimizer-adam", "verification",
+        "comparison", "guide",
+    ]  # fmt: skip
+    adam = seed_training.runs[2]
+    w5 = adam.steps[0].update.params["w5"]
+    formulas = [b.latex for b in _blocks(sections["optimizer-adam"]) if isinstance(b, Formula)]
+    step_one = formulas[1]  # after the rule
+    assert r"\hat m_{1}" in step_one and f"= {float(w5.after):.3f}" in step_one
+    table = [b for b in _blocks(sections["optimizer-adam"]) if isinstance(b, Table)][-1]
+    w5_row = next(r for r in table.rows if r[0] == "w₅")
+    assert w5_row[1] == "0.55" and w5_row[2].startswith(f"{float(w5.after):.4f}"[:5])
+    loss_row = table.rows[-1]
+    assert loss_row[0] == "C" and len(loss_row) == 5  # θ₀..θ₃
+    charts = [b for b in _blocks(sections["comparison"]) if isinstance(b, Chart)]
+    assert [c.plot for c in charts] == ["losses", "paths"]
+    assert charts[0].data.steps == 100 and len(charts[0].data.losses["adam"]) == 101
+    assert charts[0].data.losses["adam"][0] == pytest.approx(float(adam.losses[0]), rel=1e-14)
+
+
+def test_charts_are_the_same_bytes_each_time(seed_training):
+    comparison = seed_training.checked.comparison
+    chart = Chart("losses", comparison, {"x": "step", "y": "C"}, "")
+    first, second = chart_svg(chart), chart_svg(chart)
+    assert first == second
+    svg = base64.b64decode(re.search(r"base64,([^\"]+)", first).group(1)).decode()
+    assert "<dc:date>" not in svg and "Date" not in svg
+
+
+def test_xor_boundary_separates_and_says_so():
+    spec = load_spec(XOR)
+    training = Training(spec, rules(spec), 3)
+    boundary = training.checked.boundary
+    assert boundary is not None and boundary.separated and boundary.optimizer == "adam"
+    assert 0 < boundary.steps < 200
+    sheet = TrainingSheet(training, "ko", HtmlRenderer())
+    keys = [s.key for s in sheet.document.sections]
+    assert "boundary" in keys
+    text = " ".join(str(b) for s in sheet.document.sections for b in _blocks(s))
+    assert "(0, 1)과 (1, 0)" in text  # the XOR point, in Korean
+
+
+def test_train_writes_both_languages_byte_identical_across_processes(tmp_path):
+    def run(out: Path) -> dict[str, bytes]:
+        command = [sys.executable, "-m", "derive", "train", str(XOR), "--optimizer", "adam,sgd",
+                   "--lang", "en,ko", "-o", str(out)]  # fmt: skip
+        printed = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT)
+        assert printed.stderr == ""
+        return {p.name: p.read_bytes() for p in out.iterdir()}
+
+    first, second = run(tmp_path / "a"), run(tmp_path / "b")
+    assert sorted(first) == [
+        "xor.train.en.html", "xor.train.en.pdf", "xor.train.ko.html", "xor.train.ko.pdf"
+    ]  # fmt: skip
+    assert first == second
+
+
+def test_train_json_prints_and_writes_nothing(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", "--optimizer", "sgd", "--steps", "1", "--json"]) == 0
+    assert '"sgd"' in capsys.readouterr().out and list(tmp_path.iterdir()) == []
+
+
+def test_learning_rate_order(tmp_path):
+    spec = load_spec(XOR)
+    assert rules(spec)[0].learning_rate == Decimal("0.1")  # [training] lr
+    assert rules(spec, ["sgd"], Decimal("2"))[0].learning_rate == 2  # --lr
+    assert [r.name for r in rules(load_spec(None))][-1] == "adamw"  # all seven
+    assert rules(load_spec(None))[0].learning_rate == Decimal("0.1")  # values.learning_rate
