@@ -4,6 +4,7 @@ one line what it accepts (argparse shows it as `derive: COMMAND: --OPTION: …`)
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 
 from derive.exercises.exercise_set import MAX_COUNT
 from derive.exercises.questions import KINDS
@@ -24,25 +25,24 @@ def seed(value: str) -> int:
     return int(value)
 
 
-def kinds(value: str) -> tuple[str, ...]:
-    kinds = tuple(dict.fromkeys(k.strip() for k in value.split(",") if k.strip()))
-    unknown = [k for k in kinds if k not in KINDS]
-    if unknown or not kinds:
-        given = f"unknown kind {unknown[0]!r} " if unknown else ""
+def names(value: str, allowed: Sequence[str], what: str) -> tuple[str, ...]:
+    """A comma-separated list of `allowed` names, repeats dropped, in the order given."""
+    given = tuple(dict.fromkeys(v.strip() for v in value.split(",") if v.strip()))
+    unknown = [name for name in given if name not in allowed]
+    if unknown or not given:
+        prefix = f"unknown {what} {unknown[0]!r} " if unknown else ""
         raise argparse.ArgumentTypeError(
-            f"{given}(choose from {', '.join(KINDS)}, comma-separated)"
+            f"{prefix}(choose from {', '.join(allowed)}, comma-separated)"
         )
-    return kinds
+    return given
+
+
+def kinds(value: str) -> tuple[str, ...]:
+    return names(value, KINDS, "kind")
 
 
 def languages(value: str) -> tuple[str, ...]:
-    langs = tuple(dict.fromkeys(v.strip() for v in value.split(",") if v.strip()))
-    unknown = [lang for lang in langs if lang not in LANGUAGES]
-    if unknown or not langs:
-        given = f"unknown language {unknown[0]!r} " if unknown else ""
-        choices = ", ".join(LANGUAGES)
-        raise argparse.ArgumentTypeError(f"{given}(choose from {choices}, comma-separated)")
-    return langs
+    return names(value, LANGUAGES, "language")
 
 
 def formats(value: str) -> tuple[str, ...]:
@@ -64,3 +64,22 @@ def marks(value: str) -> dict:
         return grades.parse_marks(value)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def add_file_options(parser: argparse.ArgumentParser) -> None:
+    """-o DIR, --format and --lang, as every command that writes sheets takes them."""
+    parser.add_argument(
+        "-o", "--output", default="output", metavar="DIR", help="output directory (default: output)"
+    )
+    parser.add_argument(
+        "--format",
+        default="html,pdf",
+        type=formats,
+        help="comma-separated: html, pdf (default: html,pdf)",
+    )
+    parser.add_argument(
+        "--lang",
+        default=("en",),
+        type=languages,
+        help="comma-separated: en, ko (default: en)",
+    )

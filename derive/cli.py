@@ -97,21 +97,7 @@ def _parser() -> argparse.ArgumentParser:
         help="spec files (TOML, or JSON by a .json suffix), each derived and verified once "
         "for all its languages; default: the built-in seed example",
     )
-    sheet.add_argument(
-        "-o", "--output", default="output", metavar="DIR", help="output directory (default: output)"
-    )
-    sheet.add_argument(
-        "--format",
-        default="html,pdf",
-        type=arguments.formats,
-        help="comma-separated: html, pdf (default: html,pdf)",
-    )
-    sheet.add_argument(
-        "--lang",
-        default=("en",),
-        type=arguments.languages,
-        help="comma-separated: en, ko (default: en)",
-    )
+    arguments.add_file_options(sheet)
     sheet.add_argument(
         "--precision",
         default=3,

@@ -23,14 +23,7 @@ SPEC_HELP = "spec file (TOML, or JSON by its .json suffix); default: the built-i
 
 
 def optimizer_names(value: str) -> tuple[str, ...]:
-    names = tuple(dict.fromkeys(v.strip() for v in value.split(",") if v.strip()))
-    unknown = [n for n in names if n not in OPTIMIZERS]
-    if unknown or not names:
-        given = f"unknown optimizer {unknown[0]!r} " if unknown else ""
-        raise argparse.ArgumentTypeError(
-            f"{given}(choose from {', '.join(OPTIMIZERS)}, comma-separated)"
-        )
-    return names
+    return arguments.names(value, list(OPTIMIZERS), "optimizer")
 
 
 def steps(value: str) -> int:
@@ -90,21 +83,7 @@ def add_command(commands: argparse._SubParsersAction) -> None:
     train.add_argument(
         "--json", action="store_true", help="print one JSON object instead of writing sheets"
     )
-    train.add_argument(
-        "-o", "--output", default="output", metavar="DIR", help="output directory (default: output)"
-    )
-    train.add_argument(
-        "--format",
-        default="html,pdf",
-        type=arguments.formats,
-        help="comma-separated: html, pdf (default: html,pdf)",
-    )
-    train.add_argument(
-        "--lang",
-        default=("en",),
-        type=arguments.languages,
-        help="comma-separated: en, ko (default: en)",
-    )
+    arguments.add_file_options(train)
 
 
 def train(args: argparse.Namespace) -> None:

@@ -55,6 +55,13 @@ def _pyplot() -> Any:
     return plt, matplotlib.ticker
 
 
+def _labelled(figure: Any, axes: Any, chart: Chart, legend: str) -> Any:
+    axes.set_xlabel(chart.labels["x"])
+    axes.set_ylabel(chart.labels["y"])
+    axes.legend(ncols=4, fontsize=8, frameon=False, loc=legend)
+    return figure
+
+
 def _losses(chart: Chart, plt: Any, ticker: Any) -> Any:
     figure, axes = plt.subplots(figsize=(WIDTH_IN, 3.0))
     for name, losses in chart.data.losses.items():
@@ -63,10 +70,7 @@ def _losses(chart: Chart, plt: Any, ticker: Any) -> Any:
     # plain numbers (0.01, 1e-05): the log axis' own 10^k labels are mathtext with U+2212
     axes.yaxis.set_major_formatter(ticker.FuncFormatter(lambda value, _: f"{value:g}"))
     axes.yaxis.set_minor_formatter(ticker.NullFormatter())
-    axes.set_xlabel(chart.labels["x"])
-    axes.set_ylabel(chart.labels["y"])
-    axes.legend(ncols=4, fontsize=8, frameon=False, loc="upper right")
-    return figure
+    return _labelled(figure, axes, chart, "upper right")
 
 
 def _paths(chart: Chart, plt: Any, ticker: Any) -> Any:
@@ -80,10 +84,7 @@ def _paths(chart: Chart, plt: Any, ticker: Any) -> Any:
         axes.plot(xs, ys, color=COLORS[name], linewidth=1.2, label=name, marker=".", markersize=2)
     start = data.paths[next(iter(data.paths))][0]
     axes.plot([start[0]], [start[1]], "ko", markersize=4)
-    axes.set_xlabel(chart.labels["x"])
-    axes.set_ylabel(chart.labels["y"])
-    axes.legend(ncols=4, fontsize=8, frameon=False, loc="best")
-    return figure
+    return _labelled(figure, axes, chart, "best")
 
 
 def _boundary(chart: Chart, plt: Any, ticker: Any) -> Any:
