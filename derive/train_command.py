@@ -98,6 +98,14 @@ def train(args: argparse.Namespace) -> None:
     sheets = [TrainingSheet(training, lang, renderer) for lang in args.lang]
     directory = Path(args.output)
     check_writable([p for sheet in sheets for p in sheet.paths(directory, args.format)])
+    if "pdf" in args.format:
+        renderer.pdf_renderer.prepare()  # WeasyPrint's import, meanwhile
+    renderer.charts.prepare()  # matplotlib's import, meanwhile
+    for sheet in sheets:  # while the helper checks: the worked steps, typeset and rendered
+        if "pdf" in args.format:
+            sheet.start()
+        else:
+            renderer.formulas(sheet.worked)
     outputs: dict[Path, bytes] = {}
     for sheet in sheets:
         outputs.update(sheet.outputs(directory, args.format))

@@ -82,6 +82,7 @@ class Document:
     sections: tuple[Section, ...]
     footer: tuple[str, ...]
     kind: str = "sheet"  # sheet | questions (an exercise's one page per variant) | …
+    first_page: int = 1  # a later part of a document rendered in parts: its first page's number
 
 
 def document_strings(value: object) -> list[str]:
@@ -109,4 +110,17 @@ def formulas(value: object) -> list[tuple[str, bool]]:
         return formulas(value.blocks)
     if isinstance(value, tuple | list):
         return [f for item in value for f in formulas(item)]
+    return []
+
+
+def charts(value: object) -> list[Chart]:
+    """Every chart of a document, in order: what must be drawn."""
+    if isinstance(value, Chart):
+        return [value]
+    if isinstance(value, Document):
+        return charts(value.sections)
+    if isinstance(value, Section | Group):
+        return charts(value.blocks)
+    if isinstance(value, tuple | list):
+        return [c for item in value for c in charts(item)]
     return []

@@ -6,6 +6,7 @@ the decision boundary. Every number comes from the exact runs or the checking he
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from derive.sheets.summary import shown_source, spec_digest
 from derive.sheets.training_lines import worked_lines
 from derive.trainer import Training
 from derive.typeset.html import HtmlRenderer, RenderedDocument
+from derive.typeset.pdf import join_pdfs, page_count
 from derive.verify.training_result import RunCheck
 
 WORKED = 3  # steps worked with numbers per optimizer; the table holds the rest
@@ -61,19 +63,54 @@ class TrainingSheet(RenderedDocument):
         }
 
     @functools.cached_property
+    def worked(self) -> Document:
+        """The part that needs only the exact runs (the given, each optimizer): typeset and
+        rendered while the helper checks the runs against torch.optim."""
+        return self._document(self._worked_sections(), footer=False)
+
+    def start(self) -> None:
+        """Typeset the worked part and start its PDF (with `pdf` among the formats)."""
+        self._worked_pdf  # noqa: B018
+
+    @functools.cached_property
+    def _worked_pdf(self) -> Callable[[], bytes]:
+        return self.renderer.pdf(self.worked, self.renderer.formulas(self.worked))
+
+    @functools.cached_property
+    def pdf(self) -> bytes:
+        """The worked part's PDF, then the rest's, numbered on from it, joined."""
+        first = self._worked_pdf()
+        rest = self.document.sections[len(self.worked.sections) :]
+        later = self._document(list(rest), first_page=page_count(first) + 1)
+        return join_pdfs([first, self.renderer.pdf(later, self.renderer.formulas(later))()])
+
+    def _worked_sections(self) -> list[Section]:
+        return [self._given(), *(self._optimizer(run) for run in self.training.runs)]
+
+    def _document(
+        self, sections: list[Section], footer: bool = True, first_page: int = 1
+    ) -> Document:
+        title = self.training.spec.title_for(self.lang) or self.words["title"]
+        return Document(
+            self.lang,
+            title,
+            self.words["subtitle"],
+            tuple(sections),
+            self._footer() if footer else (),
+            kind="training",
+            first_page=first_page,
+        )
+
+    @functools.cached_property
     def document(self) -> Document:
-        t = self.training
-        checked = t.checked  # raises VerificationError before anything is built
-        spec = t.spec
-        sections = [self._given()]
-        sections += [self._optimizer(run) for run in t.runs]
+        checked = self.training.checked  # raises VerificationError before anything is built
+        sections = self._worked_sections()
         sections.append(self._verification(checked.checks))
         sections.append(self._comparison(checked.comparison))
         if checked.boundary is not None:
             sections.append(self._boundary(checked.boundary))
         sections.append(self._guide(checked.comparison))
-        title = spec.title_for(self.lang) or self.words["title"]
-        return Document(self.lang, title, self.words["subtitle"], tuple(sections), self._footer())
+        return self._document(sections)
 
     # --- given ---------------------------------------------------------------------------
 

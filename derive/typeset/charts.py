@@ -11,9 +11,11 @@ from __future__ import annotations
 import base64
 import functools
 import io
+from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
+from derive.background import Service
 from derive.sheets.document import Chart
 
 WIDTH_IN = 6.3  # inches: the text column's width
@@ -81,7 +83,7 @@ def _paths(chart: Chart, plt: Any, ticker: Any) -> Any:
     axes.clabel(contour, fontsize=6, fmt="%.3g")
     for name, path in data.paths.items():
         xs, ys = [p[0] for p in path], [p[1] for p in path]
-        axes.plot(xs, ys, color=COLORS[name], linewidth=1.2, label=name, marker=".", markersize=2)
+        axes.plot(xs, ys, color=COLORS[name], linewidth=1.2, label=name)
     start = data.paths[next(iter(data.paths))][0]
     axes.plot([start[0]], [start[1]], "ko", markersize=4)
     return _labelled(figure, axes, chart, "best")
@@ -124,15 +126,36 @@ def chart_svg(chart: Chart) -> str:
     return f'<img class="chart" alt="" src="data:image/svg+xml;base64,{data}">'
 
 
+def _prepare() -> None:
+    _pyplot()
+
+
 class ChartDrawer:
     """Draws each chart once per renderer (an HTML and a PDF page show the same SVG); the
-    cache holds the data it was drawn from, so a key's id is never reused while cached."""
+    cache holds the data it was drawn from, so a key's id is never reused while cached.
+    After prepare(), a helper process imports matplotlib at once and draws the charts."""
 
     def __init__(self) -> None:
-        self._drawn: dict[tuple, tuple[Any, str]] = {}
+        self._drawn: dict[tuple, tuple[Any, Callable[[], str]]] = {}
+        self._service: Service[Chart, str] | None = None
+
+    def prepare(self) -> None:
+        if self._service is None:
+            self._service = Service(_prepare, chart_svg, nice=5)
+
+    def start(self, charts: list[Chart]) -> None:
+        """Begin drawing `charts` (in the helper, when prepared)."""
+        for chart in charts:
+            key = (chart.plot, id(chart.data), tuple(sorted(chart.labels.items())))
+            if key not in self._drawn:
+                drawn = (
+                    self._service.ask(chart)
+                    if self._service
+                    else functools.partial(chart_svg, chart)
+                )
+                self._drawn[key] = (chart.data, functools.cache(drawn))
 
     def svg(self, chart: Chart) -> str:
+        self.start([chart])
         key = (chart.plot, id(chart.data), tuple(sorted(chart.labels.items())))
-        if key not in self._drawn:
-            self._drawn[key] = (chart.data, chart_svg(chart))
-        return self._drawn[key][1]
+        return self._drawn[key][1]()

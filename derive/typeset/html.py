@@ -10,7 +10,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from derive.background import Service
-from derive.sheets.document import Chart, Document, document_strings, formulas
+from derive.sheets.document import Chart, Document, charts, document_strings, formulas
 from derive.typeset.charts import ChartDrawer
 from derive.typeset.fonts import linked_css, math_css, words_css
 from derive.typeset.mathsvg import MathTypesetter, Typeset, characters
@@ -108,6 +108,8 @@ class HtmlRenderer:
 
         def chart(block: Chart) -> Markup:
             return Markup(self.charts.svg(block))
+
+        self.charts.start(charts(document))
 
         template = self.environment.get_template("sheet.html.j2")
         return template.render(
