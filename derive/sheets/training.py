@@ -15,7 +15,16 @@ from derive.engine.names import node_label, node_latex
 from derive.engine.training import Run
 from derive.engine.update import ParameterStep, State
 from derive.sheets import numbers
-from derive.sheets.document import Chart, Document, Formula, Group, Paragraph, Section, Table
+from derive.sheets.document import (
+    Chart,
+    Document,
+    Formula,
+    Group,
+    Paragraph,
+    Section,
+    Table,
+    document_strings,
+)
 from derive.sheets.locale import fill, paragraph, strings
 from derive.sheets.summary import shown_source, spec_digest
 from derive.sheets.training_lines import worked_lines
@@ -24,7 +33,7 @@ from derive.typeset.html import HtmlRenderer, RenderedDocument
 from derive.typeset.pdf import join_pdfs, page_count
 from derive.verify.training_result import RunCheck
 
-WORKED = 3  # steps worked with numbers per optimizer; the table holds the rest
+WORKED = 2  # steps worked with numbers per optimizer (the second carries state); the table has all
 XOR = {(0.0, 0.0, 0.0), (0.0, 1.0, 1.0), (1.0, 0.0, 1.0), (1.0, 1.0, 0.0)}
 
 
@@ -57,10 +66,23 @@ class TrainingSheet(RenderedDocument):
         return [directory / f"{stem}.{fmt}" for fmt in formats]
 
     def outputs(self, directory: Path, formats: tuple[str, ...]) -> dict[Path, bytes]:
-        render = {"html": lambda: self.html.encode("utf-8"), "pdf": lambda: self.pdf}
-        return {
-            p: render[f]() for p, f in zip(self.paths(directory, formats), formats, strict=True)
-        }
+        """Each format's bytes: the HTML's fonts are cut in a helper while the PDF renders."""
+        if "html" in formats:
+            self._fonts  # noqa: B018 - starts the helper on them
+        done = {f: self.pdf if f == "pdf" else b"" for f in formats}
+        if "html" in formats:
+            done["html"] = self.html.encode("utf-8")
+        return {p: done[f] for p, f in zip(self.paths(directory, formats), formats, strict=True)}
+
+    @functools.cached_property
+    def _fonts(self) -> Callable[[], str]:
+        return self.renderer.word_fonts("".join(document_strings(self.document)))
+
+    @functools.cached_property
+    def html(self) -> str:
+        return self.renderer.html(
+            self.document, self.renderer.formulas(self.document), self._fonts()
+        )
 
     @functools.cached_property
     def worked(self) -> Document:
