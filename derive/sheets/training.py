@@ -66,12 +66,13 @@ class TrainingSheet(RenderedDocument):
         return [directory / f"{stem}.{fmt}" for fmt in formats]
 
     def outputs(self, directory: Path, formats: tuple[str, ...]) -> dict[Path, bytes]:
-        """Each format's bytes: the HTML's fonts are cut in a helper while the PDF renders."""
-        if "html" in formats:
-            self._fonts  # noqa: B018 - starts the helper on them
-        done = {f: self.pdf if f == "pdf" else b"" for f in formats}
+        """Each format's bytes. The HTML is built while the PDF's first part renders in its
+        helper (the second part is numbered on from the first, so it starts after it)."""
+        done = {}
         if "html" in formats:
             done["html"] = self.html.encode("utf-8")
+        if "pdf" in formats:
+            done["pdf"] = self.pdf
         return {p: done[f] for p, f in zip(self.paths(directory, formats), formats, strict=True)}
 
     @functools.cached_property
