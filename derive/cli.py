@@ -29,11 +29,11 @@ try:  # importing SymPy takes a moment: Ctrl-C then still ends in one line
     from derive.grading.checker import check
     from derive.grading.feedback_sheet import FeedbackSheet
     from derive.grading.quantities import quantities
-    from derive.report import to_json, to_text
+    from derive.report import batch_to_json, batch_to_text, to_json, to_text
     from derive.sheet import CARRIES, sheets
     from derive.sheets.context import DETAILS
     from derive.sheets.locale import LANGUAGES
-    from derive.solution import solve
+    from derive.solution import solve, solve_batch
 except KeyboardInterrupt:
     sys.stderr.write("derive: interrupted\n")
     raise SystemExit(INTERRUPTED) from None
@@ -146,7 +146,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _solve(args: argparse.Namespace) -> None:
-    solution = solve(load_spec(args.spec))
+    spec = load_spec(args.spec)
+    if spec.samples:
+        several = solve_batch(spec)
+        print(json.dumps(batch_to_json(several)) if args.json else batch_to_text(several))
+        return
+    solution = solve(spec)
     if args.json:
         print(json.dumps(to_json(solution), ensure_ascii=False))
     else:

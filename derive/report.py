@@ -7,62 +7,114 @@ import sys
 from decimal import Decimal
 from typing import Any
 
+from derive.engine.derivation import Derivation
 from derive.engine.exact import exact_context
 from derive.engine.names import LOSS, Name
-from derive.solution import Solution
+from derive.engine.spec import Spec
+from derive.engine.update import Update
+from derive.solution import BatchSolution, Solution
+from derive.verify.verification import Verification
 
 
-def to_json(solution: Solution) -> dict[str, Any]:
-    """Full-precision floats keyed by node and parameter names (see docs/json.md)."""
-    d, u, v = solution.derivation, solution.update, solution.verification
-    net = d.network
-    spec = net.spec
+def _network_json(spec: Spec) -> dict[str, Any]:
     return {
-        "title": spec.title,
-        "network": {
-            "layers": list(spec.layers),
-            "activations": list(spec.activations),
-            "loss": spec.loss,
-            "bias": spec.bias,
-            "numbering": spec.numbering,
-            "learning_rate": float(spec.learning_rate),
-            "settings": {key: float(value) for key, value in spec.settings.items()},
-        },
+        "layers": list(spec.layers),
+        "activations": list(spec.activations),
+        "loss": spec.loss,
+        "bias": spec.bias,
+        "numbering": spec.numbering,
+        "learning_rate": float(spec.learning_rate),
+        "settings": {key: float(value) for key, value in spec.settings.items()},
+    }
+
+
+def _derivation_json(d: Derivation) -> dict[str, Any]:
+    return {
         "values": {name: json_number(value) for name, value in d.values.items() if name != LOSS},
         "loss": json_number(d.loss),
-        "loss_after": json_number(u.loss_after),
         "gradients": {p: json_number(g.value) for p, g in d.gradients.items()},
+        "node_gradients": {n: json_number(a.value) for n, a in d.adjoints.items() if n != LOSS},
+        "local_derivatives": {
+            str(Name(a, b)): json_number(loc.value) for (a, b), loc in d.locals.items()
+        },
+    }
+
+
+def _update_json(u: Update) -> dict[str, Any]:
+    return {
+        "loss_after": json_number(u.loss_after),
         "updated": {p: json_number(step.after) for p, step in u.params.items()},
         "update": {
             "rule": u.rule.name,
             "hyperparameters": {k: float(x) for k, x in u.rule.hyperparameters.items()},
             "step": u.step,
         },
-        "node_gradients": {n: json_number(a.value) for n, a in d.adjoints.items() if n != LOSS},
-        "local_derivatives": {
-            str(Name(a, b)): json_number(loc.value) for (a, b), loc in d.locals.items()
-        },
-        "checks": {
-            p: {
-                "chain_rule": _finite(c.chain_rule),
-                "sympy": _finite(c.sympy),
-                "autograd": _finite(c.autograd),
-                "autograd_tolerance": _finite(c.autograd_tolerance),
-                "finite_difference": _finite(c.finite_difference),
-                "finite_difference_error": _finite(c.finite_difference_error),
-                "finite_difference_step": _finite(c.finite_difference_step),
-                "largest_disagreement": _finite(c.largest_disagreement),
-                "relu_kink": c.kink,
-            }
-            for p, c in v.checks.items()
-        },
-        "verification": {
-            "sympy_skipped": v.sympy_skipped,
-            "sympy_unevaluable": list(v.sympy_unevaluable),
-            "rounding_explained": list(v.rounding_explained),
-            "forward_disagreement": _finite(v.forward_disagreement),
-            "update_disagreement": _finite(v.update_disagreement),
-        },
+    }
+
+
+def _checks_json(v: Verification) -> dict[str, Any]:
+    return {
+        p: {
+            "chain_rule": _finite(c.chain_rule),
+            "sympy": _finite(c.sympy),
+            "autograd": _finite(c.autograd),
+            "autograd_tolerance": _finite(c.autograd_tolerance),
+            "finite_difference": _finite(c.finite_difference),
+            "finite_difference_error": _finite(c.finite_difference_error),
+            "finite_difference_step": _finite(c.finite_difference_step),
+            "largest_disagreement": _finite(c.largest_disagreement),
+            "relu_kink": c.kink,
+        }
+        for p, c in v.checks.items()
+    }
+
+
+def _verification_json(v: Verification) -> dict[str, Any]:
+    return {
+        "sympy_skipped": v.sympy_skipped,
+        "sympy_unevaluable": list(v.sympy_unevaluable),
+        "rounding_explained": list(v.rounding_explained),
+        "forward_disagreement": _finite(v.forward_disagreement),
+        "update_disagreement": _finite(v.update_disagreement),
+    }
+
+
+def to_json(solution: Solution) -> dict[str, Any]:
+    """Full-precision floats keyed by node and parameter names (see docs/json.md)."""
+    d, u, v = solution.derivation, solution.update, solution.verification
+    spec = d.network.spec
+    derivation = _derivation_json(d)
+    return {
+        "title": spec.title,
+        "network": _network_json(spec),
+        "values": derivation["values"],
+        "loss": derivation["loss"],
+        "loss_after": json_number(u.loss_after),
+        "gradients": derivation["gradients"],
+        **{k: x for k, x in _update_json(u).items() if k != "loss_after"},
+        "node_gradients": derivation["node_gradients"],
+        "local_derivatives": derivation["local_derivatives"],
+        "checks": _checks_json(v),
+        "verification": _verification_json(v),
+    }
+
+
+def batch_to_json(solution: BatchSolution) -> dict[str, Any]:
+    """Several samples: each sample's derivation and checks, then the batch's mean loss and
+    gradients and the step taken with them (see docs/json.md)."""
+    batch, u = solution.batch, solution.update
+    samples = [
+        {**_derivation_json(d), "checks": _checks_json(v), "verification": _verification_json(v)}
+        for d, v in zip(batch.samples, solution.verifications, strict=True)
+    ]
+    return {
+        "title": batch.network.spec.title,
+        "network": _network_json(batch.network.spec),
+        "samples": samples,
+        "loss": json_number(batch.loss),
+        "gradients": {p: json_number(g) for p, g in batch.gradients.items()},
+        **_update_json(u),
+        "update_disagreement": solution.update_disagreement,
     }
 
 
@@ -144,4 +196,36 @@ def to_text(solution: Solution) -> str:
     if v.sympy_unevaluable:
         out.append(f"SymPy's form cannot be evaluated here for: {', '.join(v.sympy_unevaluable)}")
     out.append(f"All {len(v.checks)} gradients agree, and the update agrees with torch.optim.SGD.")
+    return "\n".join(out)
+
+
+def batch_to_text(solution: BatchSolution) -> str:
+    """Several samples: each sample's loss and gradients, their means, and the step."""
+    batch, u = solution.batch, solution.update
+    spec = batch.network.spec
+    out = [
+        spec.title_for("en") or "Backpropagation, one step",
+        f"network {'-'.join(map(str, spec.layers))}, loss {spec.loss}, "
+        f"{len(batch.samples)} samples, learning rate {spec.learning_rate}",
+        "The batch's loss is the mean of the samples' losses (PyTorch's reduction='mean'), "
+        "each gradient the mean of theirs.",
+        "",
+    ]
+    header = ["", *(f"sample {n}" for n in range(1, len(batch.samples) + 1)), "mean"]
+    rows = [["C", *(_num(d.loss) for d in batch.samples), _num(batch.loss)]]
+    rows += [
+        [f"dC/d{p}", *(_num(d.gradients[p].value) for d in batch.samples), _num(g)]
+        for p, g in batch.gradients.items()
+    ]
+    out += text_table(header, rows)
+    out += ["", "One step of gradient descent on the mean gradient"]
+    rows = [[p, _num(s.before), _num(s.gradient), _num(s.after)] for p, s in u.params.items()]
+    out += text_table(["param", "value", "mean dC/dparam", "updated"], rows)
+    out += [
+        f"Loss after the step: C' = {_num(u.loss_after)} (before: {_num(batch.loss)})",
+        "",
+        f"Every sample's gradients agree four ways (chain rule, SymPy, autograd, finite "
+        f"differences); the step agrees with torch.optim.SGD on the batch "
+        f"({solution.update_disagreement:.1e} relative).",
+    ]
     return "\n".join(out)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from derive.background import in_background
+from derive.engine.batch import Batch, derive_batch
 from derive.engine.derivation import Derivation, derive
 from derive.engine.network import build_network
 from derive.engine.spec import Spec
-from derive.engine.update import Update, descend
+from derive.engine.update import GradientDescent, Update, descend
 from derive.errors import InputError
 from derive.verify.verification import Verification, verify
 
@@ -30,8 +31,8 @@ def one_sample(spec: Spec) -> Spec:
         raise InputError(
             spec.source,
             "values.inputs",
-            f"{len(spec.samples)} samples: `derive train` works several; solve, sheet, check "
-            "and exercises take one sample",
+            f"{len(spec.samples)} samples: `derive solve` and `derive train` work several; "
+            "sheet, check and exercises take one sample",
         )
     return spec
 
@@ -41,6 +42,34 @@ def solve(spec: Spec) -> Solution:
     derivation = derive(build_network(spec))
     update = descend(derivation)
     return Solution(derivation, update, verify(derivation, update))
+
+
+@dataclass(frozen=True)
+class BatchSolution:
+    """Several samples: each sample's derivation verified four ways, and one step of gradient
+    descent on their mean gradient, checked against torch.optim's SGD on the batch."""
+
+    batch: Batch
+    update: Update
+    verifications: tuple[Verification, ...]  # per sample
+    update_disagreement: float  # largest relative difference from torch.optim's step
+
+
+def solve_batch(spec: Spec) -> BatchSolution:
+    """One gradient-descent step on a spec's samples, every number verified."""
+    from derive.engine.training import OptimizerRule, train
+    from derive.verify.training_check import check_run
+
+    network = build_network(spec)
+    batch = derive_batch(network)
+    rule = GradientDescent(spec.learning_rate)
+    update = rule.apply(batch.params, batch.gradients)
+    update = replace(update, loss_after=batch.loss_at(update.after))
+    verifications = tuple(verify(d, descend(d)) for d in batch.samples)
+    # torch.optim's SGD on the batch; its step is the same arithmetic as the rule's
+    run = train(network, OptimizerRule.named("sgd", spec.learning_rate), 1)
+    assert run.steps[0].update.after == update.after
+    return BatchSolution(batch, update, verifications, check_run(run).max_rel_diff)
 
 
 class Solving:

@@ -4,6 +4,7 @@ batch); specs with several samples, and their errors."""
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from pathlib import Path
 
@@ -88,7 +89,7 @@ def test_several_samples_parse():
     assert _spec([0, 1], [1]).samples == ()  # a flat list is still one sample
 
 
-@pytest.mark.parametrize("command", ["solve", "sheet", "check", "exercises"])
+@pytest.mark.parametrize("command", ["sheet", "check", "exercises"])
 def test_one_sample_commands_refuse_several_in_one_line(command, tmp_path, capsys):
     from derive.cli import main
 
@@ -98,8 +99,28 @@ def test_one_sample_commands_refuse_several_in_one_line(command, tmp_path, capsy
         answers.write_text("[answers]\nz1 = 0.1\n")
         argv = ["check", str(answers), "--spec", spec]
     else:
-        argv = [command, spec, *([] if command == "solve" else ["-o", str(tmp_path / "out")])]
+        argv = [command, spec, "-o", str(tmp_path / "out")]
     assert main(argv) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "values.inputs: 4 samples: `derive train`" in err
+    assert err.count("\n") == 1 and "values.inputs: 4 samples: `derive solve` and" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_solve_several_samples_json_and_text(capsys):
+    from derive.cli import main
+
+    assert main(["solve", str(EXAMPLES / "xor.toml"), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    batch = derive_batch(build_network(load_spec(EXAMPLES / "xor.toml")))
+    assert len(data["samples"]) == 4 and data["samples"][1]["values"]["x2"] == 1
+    assert data["loss"] == float(batch.loss)
+    assert data["gradients"] == {p: float(g) for p, g in batch.gradients.items()}
+    # one step of gradient descent with η = 0.5 on the mean gradient
+    assert data["updated"]["w5"] == pytest.approx(
+        0.7 - 0.5 * float(batch.gradients["w5"]), rel=1e-15
+    )
+    assert data["loss_after"] < data["loss"] and data["update_disagreement"] < 1e-13
+    assert set(data["samples"][0]["checks"]["w5"]) >= {"autograd", "finite_difference", "sympy"}
+    assert main(["solve", str(EXAMPLES / "xor.toml")]) == 0
+    text = capsys.readouterr().out
+    assert "sample 4" in text and "mean" in text and "torch.optim.SGD on the batch" in text
