@@ -110,3 +110,29 @@ def test_learning_rate_order(tmp_path):
     assert rules(spec, ["sgd"], Decimal("2"))[0].learning_rate == 2  # --lr
     assert [r.name for r in rules(load_spec(None))][-1] == "adamw"  # all seven
     assert rules(load_spec(None))[0].learning_rate == Decimal("0.1")  # values.learning_rate
+
+
+def test_a_diverging_run_is_refused_in_one_line(capsys):
+    linear = str(ROOT / "examples" / "linear_by_target.toml")
+    assert main(["train", linear, "--lr", "1000", "--optimizer", "sgd", "--steps", "5"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "lr: sgd diverges with learning rate 1000" in err
+
+
+def test_large_steps_and_diverging_comparisons_still_make_a_sheet(tmp_path):
+    """lr 100: Adam, RMSprop and Adagrad take steps of ~1000 whose float64 sums cancel (held
+    to the terms' scale), gradients print as m × 10^e and are squared (bracketed), and in
+    the 100-step comparison some runs diverge (drawn up to there, ranked last)."""
+    spec = load_spec(ROOT / "examples" / "linear_by_target.toml")
+    training = Training(spec, rules(spec, ["adam", "rmsprop", "adagrad"], Decimal(100)), 3)
+    sheet = TrainingSheet(training, "en", HtmlRenderer())
+    assert sheet.pdf.startswith(b"%PDF")
+    spec_sgd = Training(spec, rules(spec, ["adam", "sgd"], Decimal("0.5")), 3)
+    comparison = spec_sgd.checked.comparison
+    assert len(comparison.losses["sgd"]) < 101 and len(comparison.losses["adam"]) == 101
+    text = " ".join(
+        str(b)
+        for s in TrainingSheet(spec_sgd, "en", HtmlRenderer()).document.sections
+        for b in _blocks(s)
+    )
+    assert "sgd diverged (float64) at step" in text

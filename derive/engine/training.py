@@ -15,6 +15,9 @@ from derive.engine.exact import exact_context
 from derive.engine.network import Network
 from derive.engine.optimizers import OPTIMIZERS, Optimizer, Value
 from derive.engine.update import ParameterStep, State, Update
+from derive.errors import InputError
+
+FLOAT_RANGE = Decimal(10) ** 300  # beyond, float64 (and so torch.optim) overflows soon
 
 
 @dataclass(frozen=True)
@@ -122,4 +125,20 @@ def train(network: Network, rule: OptimizerRule, steps: int) -> Run:
         update = rule.apply(params, batch.gradients, step=t, state=state)
         done.append(TrainingStep(batch, update))
         params, state = update.after, update.state
-    return Run(rule, tuple(done), done[-1].batch.loss_at(params))
+        _check_range(network, rule, t, [batch.loss, *params.values()])
+    final = done[-1].batch.loss_at(params)
+    _check_range(network, rule, steps, [final])
+    return Run(rule, tuple(done), final)
+
+
+def _check_range(network: Network, rule: OptimizerRule, t: int, values: list[Decimal]) -> None:
+    """A run whose numbers leave float64's range cannot be checked against torch.optim."""
+    largest = max(abs(v) for v in values)
+    if largest > FLOAT_RANGE:
+        raise InputError(
+            network.spec.source,
+            "lr",
+            f"{rule.name} diverges with learning rate {rule.learning_rate}: by step {t} a value "
+            f"reaches {largest:.3g}, beyond what torch.optim can check in float64; try a smaller "
+            "learning rate",
+        )

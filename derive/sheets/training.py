@@ -299,9 +299,9 @@ class TrainingSheet(RenderedDocument):
             {"x": f"${node_latex(a)}$", "y": f"${node_latex(b)}$"},
             fill(w["paths_caption"], a=node_label(a), b=node_label(b), steps=comparison.steps),
         )
-        order = sorted(comparison.losses, key=lambda n: comparison.losses[n][-1])
+        order = _ranked(comparison)
         ranked = ", ".join(
-            fill(w["ranking_item"], name=n, loss=_sig(comparison.losses[n][-1], 3)) for n in order
+            fill(w["ranking_item"], name=n, loss=self._final(comparison, n)) for n in order
         )
         blocks = (
             _text(w, "comparison_note", steps=comparison.steps),
@@ -327,8 +327,8 @@ class TrainingSheet(RenderedDocument):
 
     def _guide(self, comparison) -> Section:
         w, guide = self.words, self.all["guide"]
-        final = {n: losses[-1] for n, losses in comparison.losses.items()}
-        order = sorted(final, key=final.get)
+        final = comparison.losses
+        order = _ranked(comparison)
         blocks: list = [_text(w, "guide_note")]
         for name in final:
             entry = guide[name]
@@ -338,25 +338,26 @@ class TrainingSheet(RenderedDocument):
                 Paragraph((("text", w["strengths"] + ": " + " ".join(entry["strengths"])),)),
                 Paragraph((("text", w["weaknesses"] + ": " + " ".join(entry["weaknesses"])),)),
                 Paragraph((("text", w["when"] + ": " + entry["when"]),)),
-                Paragraph(
-                    (
-                        (
-                            "text",
-                            fill(
-                                w["on_this"],
-                                steps=comparison.steps,
-                                loss=_sig(final[name], 3),
-                                rank=where,
-                                count=len(final),
-                            ),
-                        ),
-                    )
-                ),
+                Paragraph((("text", self._on_this(comparison, name, where)),)),
             ]
             blocks.append(Group(entry["name"], tuple(items)))
         sources = tuple((s,) for s in self.all["guide_sources"]["items"])
         blocks.append(Group(w["sources"], (Table(("",), sources, style="facts"),)))
         return Section("guide", w["guide"], tuple(blocks), new_page=True)
+
+    def _on_this(self, comparison, name: str, rank: str) -> str:
+        w = self.words
+        if _diverged(comparison, name):
+            return fill(w["on_this_diverged"], step=len(comparison.losses[name]))
+        loss = _sig(comparison.losses[name][-1], 3)
+        count = len(comparison.losses)
+        return fill(w["on_this"], steps=comparison.steps, loss=loss, rank=rank, count=count)
+
+    def _final(self, comparison, name: str) -> str:
+        """An optimizer's loss after the comparison's steps, or where its run diverged."""
+        if _diverged(comparison, name):
+            return fill(self.words["diverged"], step=len(comparison.losses[name]))
+        return _sig(comparison.losses[name][-1], 3)
 
     def _footer(self) -> tuple[str, ...]:
         footer, spec = self.all["footer"], self.training.spec
@@ -364,6 +365,16 @@ class TrainingSheet(RenderedDocument):
             fill(footer["made_by"], version=__version__),
             fill(footer["spec"], source=shown_source(spec.source), digest=spec_digest(spec)[:16]),
         )
+
+
+def _diverged(comparison, name: str) -> bool:
+    return len(comparison.losses[name]) < comparison.steps + 1
+
+
+def _ranked(comparison) -> list[str]:
+    """Lowest final loss first; optimizers whose float64 run diverged last, earliest worst."""
+    losses = comparison.losses
+    return sorted(losses, key=lambda n: (_diverged(comparison, n), -len(losses[n]), losses[n][-1]))
 
 
 def _sub(t: int) -> str:

@@ -21,9 +21,9 @@ class _Writer:
         return numbers.latex(value, self.places)
 
     def f(self, value: Decimal) -> str:
-        """A factor: a negative one in brackets."""
+        """A factor or a base: in brackets when negative or m × 10^e (so ^2 has one base)."""
         shown = self.n(value)
-        return f"({shown})" if value < 0 else shown
+        return f"({shown})" if value < 0 or r"\times" in shown else shown
 
     def given(self, value: object) -> str:
         assert isinstance(value, Decimal)

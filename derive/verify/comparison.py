@@ -4,6 +4,8 @@ decision boundary of a two-input network before and after training."""
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 from derive.engine.batch import sample_network
@@ -27,13 +29,20 @@ def _losses_and_paths(
     for _ in range(steps):
         leaf = theta.clone().requires_grad_(True)
         loss = model.loss(leaf)
+        if not torch.isfinite(loss):  # diverged in float64: the series ends here
+            return losses, path
         loss.backward()
         losses.append(loss.item())
         with torch.no_grad():
             optim_step(rule, theta, leaf.grad.clone(), state)
-        path.append((float(theta[pair[0]]), float(theta[pair[1]])))
+        point = (float(theta[pair[0]]), float(theta[pair[1]]))
+        if not all(map(math.isfinite, point)):
+            return losses, path
+        path.append(point)
     with torch.no_grad():
-        losses.append(model.loss(theta).item())
+        final = model.loss(theta).item()
+    if math.isfinite(final):
+        losses.append(final)
     return losses, path
 
 

@@ -1,7 +1,10 @@
 """Training runs against torch.optim: the same optimizer, run in float64 on the independent
 PyTorch model with its own gradients, must leave every parameter and every state variable
-within 1e-12 of derive's exact values at every step (relative to the largest of that quantity,
-so a value that crosses zero is held to its neighbours' scale).
+within 1e-12 of derive's exact values at every step, relative to the largest number the step
+combined for that quantity (for the parameters: their values before and after and the change;
+for a state variable: its values before and after and the gradient). So a value that crosses
+zero, or a result much smaller than its terms, is held to its terms' scale, which is all the
+precision float64 keeps.
 
 Where a run is ill-conditioned (a saturated unit, a gradient near ε), float64 may drift
 further than that along the way without anything being wrong. Such a step is then checked in
@@ -15,7 +18,8 @@ import TorchDynamo (a second). tests/test_optimizers.py holds the two against ea
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -24,7 +28,7 @@ import torch
 from derive.engine.batch import sample_network
 from derive.engine.network import Network
 from derive.engine.training import OptimizerRule, Run
-from derive.engine.update import descend
+from derive.engine.update import State, descend
 from derive.errors import VerificationError
 from derive.verify.torch_model import DTYPE, TorchNetwork, single_thread
 from derive.verify.training_result import RunCheck, TorchValues
@@ -107,43 +111,55 @@ class BatchModel:
         return torch.stack([m.forward(row).loss[0] for m in self.models]).mean()
 
 
-def torch_run(
-    model: BatchModel,
-    rule: OptimizerRule,
-    steps: int,
-    gradient: Callable[[int, torch.Tensor], torch.Tensor] | None = None,
-) -> list[TorchStep]:
-    """`steps` steps of torch.optim from the spec's parameters, each with PyTorch's gradient
-    (or gradient(t, θ))."""
+def torch_run(model: BatchModel, rule: OptimizerRule, steps: int) -> list[TorchStep]:
+    """`steps` steps of torch.optim from the spec's parameters, each with PyTorch's gradient."""
     theta = model.theta.clone()
     state = initial_state(rule, theta)
     out = []
     with single_thread():
-        for t in range(1, steps + 1):
+        for _ in range(steps):
             leaf = theta.clone().requires_grad_(True)
             loss = model.loss(leaf)
             loss.backward()
-            grad = leaf.grad if gradient is None else gradient(t, theta)
             with torch.no_grad():
-                optim_step(rule, theta, grad.clone(), state)
+                optim_step(rule, theta, leaf.grad.clone(), state)
             kept = {k: v.clone() for k, v in state.items() if k != "step"}
             out.append(TorchStep(float(loss.detach()), theta.clone(), kept))
     return out
 
 
-def _rel(ours: Mapping[str, Decimal], names: tuple[str, ...], theirs: torch.Tensor) -> float:
+def _rel(
+    ours: Mapping[str, Decimal],
+    names: tuple[str, ...],
+    theirs: torch.Tensor,
+    sizes: list[Mapping[str, Decimal]],
+) -> float:
+    """max |ours − theirs| over the parameters, relative to the largest number the step
+    combined (`sizes`: what went in): a result much smaller than its terms (θ − γ·step,
+    cancelling) keeps only the terms' float64 precision."""
     mine = torch.tensor([float(ours[n]) for n in names], dtype=DTYPE)
-    scale = float(torch.maximum(mine.abs().max(), theirs.abs().max()))
+    scale = max(
+        float(theirs.abs().max()), *(float(abs(v[n])) for v in (ours, *sizes) for n in names)
+    )
     return float((mine - theirs).abs().max()) / scale if scale else 0.0
 
 
-def _step_gaps(run: Run, names: tuple[str, ...], steps: list[TorchStep]) -> list[float]:
+def _step_gaps(
+    run: Run, names: tuple[str, ...], steps: list[TorchStep], before: State | None = None
+) -> list[float]:
+    """Per step, the largest relative difference over the parameters and the state; `before`
+    is the state before the first of `run.steps` (None: the initial state)."""
     gaps = []
+    if before is None:
+        before = run.rule.initial_state({n: Decimal(0) for n in names})
     for ours, theirs in zip(run.steps, steps, strict=True):
         update = ours.update
-        found = [_rel(update.after, names, theirs.params)]
-        found += [_rel(update.state[k], names, theirs.state[k]) for k in update.state]
+        start = {n: s.before for n, s in update.params.items()}
+        change = {n: s.change for n, s in update.params.items()}
+        found = [_rel(update.after, names, theirs.params, [start, change])]
+        found += [_rel(update.state[k], names, theirs.state[k], [before[k]]) for k in update.state]
         gaps.append(max(found))
+        before = update.state
     return gaps
 
 
@@ -170,23 +186,37 @@ def _plain_step(step: TorchStep, names: tuple[str, ...]) -> TorchValues:
 
 
 def _check_step_by_step(run: Run, model: BatchModel, steps: tuple[int, ...]) -> None:
-    """Each step's gradients four ways, and torch.optim's step fed with derive's gradients
-    and state; raises VerificationError if either disagrees."""
+    """Each step's gradients four ways, and torch.optim's step from derive's parameters and
+    state before it, fed derive's gradients; raises VerificationError if either disagrees."""
     names = model.names
 
-    def ours(t: int, theta: torch.Tensor) -> torch.Tensor:
-        gradients = run.steps[t - 1].update.params
-        return torch.tensor([float(gradients[n].gradient) for n in names], dtype=DTYPE)
+    def vector(values: Mapping[str, Decimal]) -> torch.Tensor:
+        return torch.tensor([float(values[n]) for n in names], dtype=DTYPE)
 
     for t in steps:
         for derivation in run.steps[t - 1].batch.samples:
             verify(derivation, descend(derivation))
-    fed = torch_run(model, run.rule, len(run.steps), gradient=ours)
-    for t in steps:
-        gap = _step_gaps(run, names, fed)[t - 1]
+        update = run.steps[t - 1].update
+        theta = vector({n: s.before for n, s in update.params.items()})
+        state = initial_state(run.rule, theta)
+        if t > 1:
+            state.update({k: vector(v) for k, v in run.steps[t - 2].update.state.items()})
+        state["step"] = torch.tensor(float(t - 1))
+        with torch.no_grad():
+            optim_step(
+                run.rule, theta, vector({n: s.gradient for n, s in update.params.items()}), state
+            )
+        fed = TorchStep(0.0, theta, {k: v for k, v in state.items() if k != "step"})
+        previous = run.steps[t - 2].update.state if t > 1 else None
+        gap = _step_gaps(_one_step(run, t), names, [fed], previous)[0]
         if not gap <= RELATIVE:
             raise VerificationError(
                 f"verification failed for {run.rule.name}, step {t}: derive's step differs "
                 f"from torch.optim.{run.rule.optimizer.torch_class}'s by {gap:.1e} (relative), "
-                "given the same gradients"
+                "from the same parameters, state and gradients"
             )
+
+
+def _one_step(run: Run, t: int) -> Run:
+    """Step `t` of a run alone, its state before it as the initial state."""
+    return dataclasses.replace(run, steps=(run.steps[t - 1],))
