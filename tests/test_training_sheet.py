@@ -11,14 +11,19 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from derive.cli import main
+from derive.engine.optimizers import OPTIMIZERS
 from derive.engine.spec import load_spec
+from derive.errors import InputError
 from derive.sheets.document import Chart, Formula, Group, Section, Table
 from derive.sheets.training import TrainingSheet
 from derive.trainer import Training, rules
 from derive.typeset.charts import chart_svg
 from derive.typeset.html import HtmlRenderer
+from tests.test_property import DETERMINISTIC, specs
 
 ROOT = Path(__file__).resolve().parent.parent
 XOR = ROOT / "examples" / "xor.toml"
@@ -136,3 +141,21 @@ def test_large_steps_and_diverging_comparisons_still_make_a_sheet(tmp_path):
         for b in _blocks(s)
     )
     assert "sgd diverged (float64) at step" in text
+
+
+@settings(max_examples=12, **DETERMINISTIC)
+@given(
+    specs(),
+    st.lists(st.sampled_from(list(OPTIMIZERS)), min_size=1, max_size=3, unique=True),
+    st.sampled_from(["0.0001", "0.01", "0.5", "5"]),
+)
+def test_random_networks_make_a_training_sheet_or_one_clear_refusal(spec, names, lr):
+    """Every valid network, optimizer and rate gives a sheet (HTML: the document, formulas
+    and charts), or, when the run diverges, a refusal naming lr."""
+    try:
+        training = Training(spec, rules(spec, names, Decimal(lr)), 3, "w1")
+        html = TrainingSheet(training, "en", HtmlRenderer()).html
+    except InputError as error:
+        assert error.key == "lr" and "diverges" in error.problem
+    else:
+        assert html.count('<img class="chart"') >= 2

@@ -121,7 +121,14 @@ def train(network: Network, rule: OptimizerRule, steps: int) -> Run:
     state: State | None = None
     done = []
     for t in range(1, steps + 1):
-        batch = derive_batch(at(network, params))
+        try:
+            batch = derive_batch(at(network, params))
+        except InputError:
+            if t == 1:
+                raise  # the spec's own values
+            raise _diverged(
+                network, rule, t, "the network's values leave exact arithmetic's range"
+            ) from None
         update = rule.apply(params, batch.gradients, step=t, state=state)
         done.append(TrainingStep(batch, update))
         params, state = update.after, update.state
@@ -135,10 +142,13 @@ def _check_range(network: Network, rule: OptimizerRule, t: int, values: list[Dec
     """A run whose numbers leave float64's range cannot be checked against torch.optim."""
     largest = max(abs(v) for v in values)
     if largest > FLOAT_RANGE:
-        raise InputError(
-            network.spec.source,
-            "lr",
-            f"{rule.name} diverges with learning rate {rule.learning_rate}: by step {t} a value "
-            f"reaches {largest:.3g}, beyond what torch.optim can check in float64; try a smaller "
-            "learning rate",
-        )
+        raise _diverged(network, rule, t, f"a value reaches {largest:.3g}")
+
+
+def _diverged(network: Network, rule: OptimizerRule, t: int, what: str) -> InputError:
+    return InputError(
+        network.spec.source,
+        "lr",
+        f"{rule.name} diverges with learning rate {rule.learning_rate}: by step {t} {what}, "
+        "beyond what torch.optim can check in float64; try a smaller learning rate",
+    )

@@ -11,6 +11,8 @@ from __future__ import annotations
 import base64
 import functools
 import io
+import math
+import warnings
 from collections.abc import Callable
 from importlib import resources
 from typing import Any
@@ -66,12 +68,16 @@ def _labelled(figure: Any, axes: Any, chart: Chart, legend: str) -> Any:
 
 def _losses(chart: Chart, plt: Any, ticker: Any) -> Any:
     figure, axes = plt.subplots(figsize=(WIDTH_IN, 3.0))
+    positive = False
     for name, losses in chart.data.losses.items():
-        axes.plot(range(len(losses)), losses, label=name, color=COLORS[name], linewidth=1.4)
-    axes.set_yscale("log")
-    # plain numbers (0.01, 1e-05): the log axis' own 10^k labels are mathtext with U+2212
-    axes.yaxis.set_major_formatter(ticker.FuncFormatter(lambda value, _: f"{value:g}"))
-    axes.yaxis.set_minor_formatter(ticker.NullFormatter())
+        shown = [c if c > 0 else math.nan for c in losses]  # a loss of exactly 0 has no log
+        positive = positive or any(c > 0 for c in losses)
+        axes.plot(range(len(losses)), shown, label=name, color=COLORS[name], linewidth=1.4)
+    if positive:
+        axes.set_yscale("log")
+        # plain numbers (0.01, 1e-05): the log axis' own 10^k labels are mathtext with U+2212
+        axes.yaxis.set_major_formatter(ticker.FuncFormatter(lambda value, _: f"{value:g}"))
+        axes.yaxis.set_minor_formatter(ticker.NullFormatter())
     return _labelled(figure, axes, chart, "upper right")
 
 
@@ -117,10 +123,12 @@ def chart_svg(chart: Chart) -> str:
     """The chart as an <img> of an SVG data: URI, as wide as the text column. An image, not
     inline SVG: each chart keeps its own element ids, and its styles stay out of the page's."""
     plt, ticker = _pyplot()
-    figure = DRAW[chart.plot](chart, plt, ticker)
-    figure.tight_layout()
-    out = io.BytesIO()
-    figure.savefig(out, format="svg", metadata={"Date": None, "Creator": None})
+    with warnings.catch_warnings():  # matplotlib's notes (a flat contour, …) are not the user's
+        warnings.simplefilter("ignore")
+        figure = DRAW[chart.plot](chart, plt, ticker)
+        figure.tight_layout()
+        out = io.BytesIO()
+        figure.savefig(out, format="svg", metadata={"Date": None, "Creator": None})
     plt.close(figure)
     data = base64.b64encode(out.getvalue()).decode("ascii")
     return f'<img class="chart" alt="" src="data:image/svg+xml;base64,{data}">'
