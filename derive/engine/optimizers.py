@@ -207,13 +207,14 @@ def _adamw_step(
 
 def _adam_formula(decoupled: bool) -> Callable[[Hyper], tuple[str, ...]]:
     def formula(h: Hyper) -> tuple[str, ...]:
-        lines = []
-        if decoupled:
-            lines.append(r"\theta_{t-1} \leftarrow \theta_{t-1} - \gamma \lambda \theta_{t-1}")
-        lines.append(
+        lines = [
             r"g_t \leftarrow \nabla_\theta C(\theta_{t-1})"
             + (r" + \lambda \theta_{t-1}" if h["weight_decay"] and not decoupled else "")
-        )
+        ]
+        theta = r"\theta_{t-1}"
+        if decoupled:  # PyTorch: the gradient first, then the decay, then the Adam step
+            lines.append(r"\theta_t \leftarrow \theta_{t-1} - \gamma \lambda \theta_{t-1}")
+            theta = r"\theta_t"
         lines += [
             r"m_t \leftarrow \beta_1 m_{t-1} + (1 - \beta_1)\, g_t",
             r"v_t \leftarrow \beta_2 v_{t-1} + (1 - \beta_2)\, g_t^2",
@@ -227,7 +228,7 @@ def _adam_formula(decoupled: bool) -> Callable[[Hyper], tuple[str, ...]]:
         else:
             lines.append(r"\hat v_t \leftarrow v_t / (1 - \beta_2^t)")
         lines.append(
-            r"\theta_t \leftarrow \theta_{t-1} - \gamma \,"
+            rf"\theta_t \leftarrow {theta} - \gamma \,"
             r" \frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon}"
         )
         return tuple(lines)
@@ -313,6 +314,18 @@ OPTIMIZERS: dict[str, Optimizer] = {
     )
 }
 FLAGS = ("nesterov", "centered", "amsgrad")  # the hyperparameters that are true or false
+# each hyperparameter's symbol in the rules (PyTorch's documentation's), as text
+SYMBOLS = {
+    "lr": "γ",
+    "momentum": "μ",
+    "dampening": "τ",
+    "weight_decay": "λ",
+    "lr_decay": "η",
+    "initial_accumulator_value": "τ",
+    "eps": "ε",
+    "alpha": "α",
+    "betas": "β₁, β₂",
+}
 
 
 def problem(optimizer: Optimizer, hyper: Mapping[str, Value]) -> tuple[str, str] | None:

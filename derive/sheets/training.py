@@ -12,6 +12,8 @@ from pathlib import Path
 
 from derive import __version__
 from derive.engine.names import node_label, node_latex
+from derive.engine.operations import ACTIVATIONS, LOSSES
+from derive.engine.optimizers import SYMBOLS
 from derive.engine.training import Run
 from derive.engine.update import ParameterStep, State
 from derive.sheets import numbers
@@ -143,8 +145,11 @@ class TrainingSheet(RenderedDocument):
         runs = t.runs
         facts = (
             (w["network"], fill(w["layers"], sizes="-".join(map(str, spec.layers)))),
-            (w["activation"], ", ".join(dict.fromkeys(spec.activations))),
-            (w["loss"], spec.loss),
+            (
+                w["activation"],
+                ", ".join(ACTIVATIONS[a].names[self.lang] for a in dict.fromkeys(spec.activations)),
+            ),
+            (w["loss"], LOSSES[spec.loss].names[self.lang]),
             (w["samples"], str(len(spec.batch))),
             (w["lr"], numbers.given_text(runs[0].rule.learning_rate)),
             (w["steps"], str(len(runs[0].steps))),
@@ -181,7 +186,12 @@ class TrainingSheet(RenderedDocument):
 
     def _optimizer(self, run: Run) -> Section:
         w, rule = self.words, run.rule
-        settings = ", ".join(f"{k} = {_hyper(v)}" for k, v in rule.hyperparameters.items())
+        settings = ", ".join(
+            f"{k}\u00a0({SYMBOLS[k]})\u00a0=\u00a0{_hyper(v)}"
+            if k in SYMBOLS
+            else f"{k}\u00a0=\u00a0{_hyper(v)}"
+            for k, v in rule.hyperparameters.items()
+        )
         intro: list = [
             Paragraph((("text", fill(w["hyper"], list=settings)),)),
             _text(w, "rule"),
@@ -333,7 +343,7 @@ class TrainingSheet(RenderedDocument):
         for name in final:
             entry = guide[name]
             rank = order.index(name) + 1
-            where = w["rank_1"] if rank == 1 else fill(w["rank_n"], rank=rank)
+            where = str(rank)
             items = [
                 Paragraph((("text", w["strengths"] + ": " + " ".join(entry["strengths"])),)),
                 Paragraph((("text", w["weaknesses"] + ": " + " ".join(entry["weaknesses"])),)),
@@ -349,7 +359,7 @@ class TrainingSheet(RenderedDocument):
         w = self.words
         if _diverged(comparison, name):
             return fill(w["on_this_diverged"], step=len(comparison.losses[name]))
-        loss = _sig(comparison.losses[name][-1], 3)
+        loss = _sig(comparison.losses[name][-1], 4)
         count = len(comparison.losses)
         return fill(w["on_this"], steps=comparison.steps, loss=loss, rank=rank, count=count)
 
@@ -357,7 +367,7 @@ class TrainingSheet(RenderedDocument):
         """An optimizer's loss after the comparison's steps, or where its run diverged."""
         if _diverged(comparison, name):
             return fill(self.words["diverged"], step=len(comparison.losses[name]))
-        return _sig(comparison.losses[name][-1], 3)
+        return _sig(comparison.losses[name][-1], 4)
 
     def _footer(self) -> tuple[str, ...]:
         footer, spec = self.all["footer"], self.training.spec

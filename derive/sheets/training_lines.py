@@ -97,10 +97,10 @@ def _sgd(w, h, t, g, prev, now, terms, lines) -> list[str]:
         )
     if h["nesterov"]:
         lines.append(
-            rf"d_{{{t}}} &= g_{{{t}}} + \mu b_{{{t}}} = {w.n(g)} + {mu} \times "
+            rf"g_{{{t}}} + \mu b_{{{t}}} &= {w.n(g)} + {mu} \times "
             rf"{w.f(now['momentum_buffer'])} = {w.n(terms['direction'])}"
         )
-        return [f"d_{{{t}}}", w.f(terms["direction"])]
+        return [rf"(g_{{{t}}} + \mu b_{{{t}}})", w.f(terms["direction"])]
     return [f"b_{{{t}}}", w.f(now["momentum_buffer"])]
 
 

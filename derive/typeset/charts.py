@@ -21,14 +21,14 @@ from derive.background import Service
 from derive.sheets.document import Chart
 
 WIDTH_IN = 6.3  # inches: the text column's width
-COLORS = {
-    "sgd": "#1f3a93",
-    "momentum": "#2a9d8f",
-    "nesterov": "#8ab17d",
-    "adagrad": "#e9c46a",
-    "rmsprop": "#f4a261",
-    "adam": "#d62828",
-    "adamw": "#7b2cbf",
+COLORS = {  # far apart in hue and lightness, each with its own dash: lines that coincide
+    "sgd": ("#1f77b4", "-"),
+    "momentum": ("#2ca02c", "--"),
+    "nesterov": ("#17becf", ":"),
+    "adagrad": ("#ff7f0e", "-."),
+    "rmsprop": ("#8c564b", (0, (5, 1, 1, 1, 1, 1))),
+    "adam": ("#d62728", "-"),
+    "adamw": ("#9467bd", (0, (3, 1))),
 }
 TARGET_COLORS = ("#1f3a93", "#d62828")  # target 0, target 1
 
@@ -59,10 +59,11 @@ def _pyplot() -> Any:
     return plt, matplotlib.ticker
 
 
-def _labelled(figure: Any, axes: Any, chart: Chart, legend: str) -> Any:
+def _labelled(figure: Any, axes: Any, chart: Chart) -> Any:
     axes.set_xlabel(chart.labels["x"])
     axes.set_ylabel(chart.labels["y"])
-    axes.legend(ncols=4, fontsize=8, frameon=False, loc=legend)
+    # below the axes, never over a curve
+    axes.legend(ncols=7, fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.2))
     return figure
 
 
@@ -72,13 +73,14 @@ def _losses(chart: Chart, plt: Any, ticker: Any) -> Any:
     for name, losses in chart.data.losses.items():
         shown = [c if c > 0 else math.nan for c in losses]  # a loss of exactly 0 has no log
         positive = positive or any(c > 0 for c in losses)
-        axes.plot(range(len(losses)), shown, label=name, color=COLORS[name], linewidth=1.4)
+        color, dash = COLORS[name]
+        axes.plot(range(len(losses)), shown, label=name, color=color, linestyle=dash, linewidth=1.5)
     if positive:
         axes.set_yscale("log")
         # plain numbers (0.01, 1e-05): the log axis' own 10^k labels are mathtext with U+2212
         axes.yaxis.set_major_formatter(ticker.FuncFormatter(lambda value, _: f"{value:g}"))
         axes.yaxis.set_minor_formatter(ticker.NullFormatter())
-    return _labelled(figure, axes, chart, "upper right")
+    return _labelled(figure, axes, chart)
 
 
 def _paths(chart: Chart, plt: Any, ticker: Any) -> Any:
@@ -89,10 +91,11 @@ def _paths(chart: Chart, plt: Any, ticker: Any) -> Any:
     axes.clabel(contour, fontsize=6, fmt="%.3g")
     for name, path in data.paths.items():
         xs, ys = [p[0] for p in path], [p[1] for p in path]
-        axes.plot(xs, ys, color=COLORS[name], linewidth=1.2, label=name)
+        color, dash = COLORS[name]
+        axes.plot(xs, ys, color=color, linestyle=dash, linewidth=1.4, label=name)
     start = data.paths[next(iter(data.paths))][0]
     axes.plot([start[0]], [start[1]], "ko", markersize=4)
-    return _labelled(figure, axes, chart, "best")
+    return _labelled(figure, axes, chart)
 
 
 def _boundary(chart: Chart, plt: Any, ticker: Any) -> Any:
@@ -110,9 +113,9 @@ def _boundary(chart: Chart, plt: Any, ticker: Any) -> Any:
             color = TARGET_COLORS[target > 0.5]
             axes.plot([x1], [x2], "o", color=color, markersize=7, markeredgecolor="black")
         axes.set_title(title, fontsize=9)
-        axes.set_xlabel("x₁")
+        axes.set_xlabel("$x_1$", fontsize=11)
         axes.set_aspect("equal")
-    panels[0].set_ylabel("x₂")
+    panels[0].set_ylabel("$x_2$", fontsize=11)
     return figure
 
 
@@ -128,7 +131,9 @@ def chart_svg(chart: Chart) -> str:
         figure = DRAW[chart.plot](chart, plt, ticker)
         figure.tight_layout()
         out = io.BytesIO()
-        figure.savefig(out, format="svg", metadata={"Date": None, "Creator": None})
+        figure.savefig(
+            out, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None}
+        )
     plt.close(figure)
     data = base64.b64encode(out.getvalue()).decode("ascii")
     return f'<img class="chart" alt="" src="data:image/svg+xml;base64,{data}">'
