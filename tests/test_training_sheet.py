@@ -59,7 +59,7 @@ def test_the_sheet_holds_the_runs_numbers(seed_training):
     w5_row = next(r for r in table.rows if r[0] == "w₅")
     assert w5_row[1] == "0.55" and w5_row[2].startswith(f"{float(w5.after):.4f}"[:5])
     loss_row = table.rows[-1]
-    assert loss_row[0] == "C" and len(loss_row) == 5  # θ₀..θ₃
+    assert loss_row[0] == "C(θ)" and len(loss_row) == 5  # θ₀..θ₃
     charts = [b for b in _blocks(sections["comparison"]) if isinstance(b, Chart)]
     assert [c.plot for c in charts] == ["losses", "paths"]
     assert charts[0].data.steps == 100 and len(charts[0].data.losses["adam"]) == 101
