@@ -216,13 +216,6 @@ class TrainingSheet(RenderedDocument):
         if len(run.steps) > WORKED:
             blocks.append(_text(w, "later_steps"))
         blocks.append(self._table(run))
-        first, last = run.losses[0], run.losses[-1]
-        key = "loss_fell" if last < first else "loss_rose"
-        shown = {
-            "before": numbers.text(first, self.places + 2),
-            "after": numbers.text(last, self.places + 2),
-        }
-        blocks.append(Paragraph((("text", fill(w[key], steps=len(run.steps), **shown)),)))
         heading = fill(
             w["heading"],
             name=self.all["guide"][rule.name]["name"],
@@ -254,9 +247,16 @@ class TrainingSheet(RenderedDocument):
             ]
             rows.append((node_label(p), *values))
         rows.append((w["row_loss"], *(numbers.text(c, self.places + 2) for c in run.losses)))
-        return Group(
-            w["table_title"], (_text(w, "table_note"), Table(header, tuple(rows))), breakable=True
-        )
+        first, last = run.losses[0], run.losses[-1]
+        key = "loss_fell" if last < first else "loss_rose"
+        shown = {
+            "before": numbers.text(first, self.places + 2),
+            "after": numbers.text(last, self.places + 2),
+        }
+        outcome = Paragraph((("text", fill(w[key], steps=len(run.steps), **shown)),))
+        # the loss sentence stays with the table's end
+        blocks = (_text(w, "table_note"), Table(header, tuple(rows)), outcome)
+        return Group(w["table_title"], blocks, breakable=True)
 
     # --- verification --------------------------------------------------------------------
 
