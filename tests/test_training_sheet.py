@@ -18,7 +18,7 @@ from derive.cli import main
 from derive.engine.optimizers import OPTIMIZERS
 from derive.engine.spec import load_spec
 from derive.errors import InputError
-from derive.sheets.document import Chart, Formula, Group, Section, Table
+from derive.sheets.document import Chart, Formula, Table, blocks
 from derive.sheets.training import TrainingSheet
 from derive.trainer import Training, rules
 from derive.typeset.charts import chart_svg
@@ -35,14 +35,6 @@ def seed_training() -> Training:
     return Training(spec, rules(spec, ["sgd", "momentum", "adam"]), 3)
 
 
-def _blocks(value):
-    if isinstance(value, Section | Group):
-        for block in value.blocks:
-            yield from _blocks(block)
-    else:
-        yield value
-
-
 def test_the_sheet_holds_the_runs_numbers(seed_training):
     sheet = TrainingSheet(seed_training, "en", HtmlRenderer())
     sections = {s.key: s for s in sheet.document.sections}
@@ -52,15 +44,15 @@ def test_the_sheet_holds_the_runs_numbers(seed_training):
     ]  # fmt: skip
     adam = seed_training.runs[2]
     w5 = adam.steps[0].update.params["w5"]
-    formulas = [b.latex for b in _blocks(sections["optimizer-adam"]) if isinstance(b, Formula)]
+    formulas = [b.latex for b in blocks(sections["optimizer-adam"]) if isinstance(b, Formula)]
     step_one = formulas[1]  # after the rule
     assert r"\hat m_{1}" in step_one and f"= {float(w5.after):.3f}" in step_one
-    table = [b for b in _blocks(sections["optimizer-adam"]) if isinstance(b, Table)][-1]
+    table = [b for b in blocks(sections["optimizer-adam"]) if isinstance(b, Table)][-1]
     w5_row = next(r for r in table.rows if r[0] == "w₅")
     assert w5_row[1] == "0.55" and w5_row[2].startswith(f"{float(w5.after):.4f}"[:5])
     loss_row = table.rows[-1]
     assert loss_row[0] == "C(θ)" and len(loss_row) == 5  # θ₀..θ₃
-    charts = [b for b in _blocks(sections["comparison"]) if isinstance(b, Chart)]
+    charts = [b for b in blocks(sections["comparison"]) if isinstance(b, Chart)]
     assert [c.plot for c in charts] == ["losses", "paths"]
     assert charts[0].data.steps == 100 and len(charts[0].data.losses["adam"]) == 101
     assert charts[0].data.losses["adam"][0] == pytest.approx(float(adam.losses[0]), rel=1e-14)
@@ -84,7 +76,7 @@ def test_xor_boundary_separates_and_says_so():
     sheet = TrainingSheet(training, "ko", HtmlRenderer())
     keys = [s.key for s in sheet.document.sections]
     assert "boundary" in keys
-    text = " ".join(str(b) for s in sheet.document.sections for b in _blocks(s))
+    text = " ".join(str(b) for s in sheet.document.sections for b in blocks(s))
     assert "(0, 1)과 (1, 0)" in text  # the XOR point, in Korean
 
 
@@ -138,7 +130,7 @@ def test_large_steps_and_diverging_comparisons_still_make_a_sheet(tmp_path):
     text = " ".join(
         str(b)
         for s in TrainingSheet(spec_sgd, "en", HtmlRenderer()).document.sections
-        for b in _blocks(s)
+        for b in blocks(s)
     )
     assert "sgd diverged (float64) at step" in text
 

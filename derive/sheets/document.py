@@ -7,6 +7,7 @@ that is not already formatted, and renderers (derive.typeset) only lay it out.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -98,29 +99,30 @@ def document_strings(value: object) -> list[str]:
     return []
 
 
+def blocks(value: object) -> Iterator[object]:
+    """Every block of a document (or section, group, list of them), groups opened, in order."""
+    if isinstance(value, Document):
+        yield from blocks(value.sections)
+    elif isinstance(value, Section | Group):
+        yield from blocks(value.blocks)
+    elif isinstance(value, tuple | list):
+        for item in value:
+            yield from blocks(item)
+    else:
+        yield value
+
+
 def formulas(value: object) -> list[tuple[str, bool]]:
     """Every formula of a document as (LaTeX, display), in order: what must be typeset."""
-    if isinstance(value, Formula):
-        return [(value.latex, True)]
-    if isinstance(value, Paragraph):
-        return [(part, False) for kind, part in value.parts if kind == "math"]
-    if isinstance(value, Document):
-        return formulas(value.sections)
-    if isinstance(value, Section | Group):
-        return formulas(value.blocks)
-    if isinstance(value, tuple | list):
-        return [f for item in value for f in formulas(item)]
-    return []
+    found: list[tuple[str, bool]] = []
+    for block in blocks(value):
+        if isinstance(block, Formula):
+            found.append((block.latex, True))
+        elif isinstance(block, Paragraph):
+            found += [(part, False) for kind, part in block.parts if kind == "math"]
+    return found
 
 
 def charts(value: object) -> list[Chart]:
     """Every chart of a document, in order: what must be drawn."""
-    if isinstance(value, Chart):
-        return [value]
-    if isinstance(value, Document):
-        return charts(value.sections)
-    if isinstance(value, Section | Group):
-        return charts(value.blocks)
-    if isinstance(value, tuple | list):
-        return [c for item in value for c in charts(item)]
-    return []
+    return [block for block in blocks(value) if isinstance(block, Chart)]
