@@ -18,7 +18,6 @@ from derive.engine.training import Run
 from derive.engine.update import ParameterStep, State
 from derive.sheets import numbers
 from derive.sheets.document import (
-    Chart,
     Document,
     Formula,
     Group,
@@ -29,6 +28,7 @@ from derive.sheets.document import (
 )
 from derive.sheets.locale import fill, paragraph, strings
 from derive.sheets.summary import shown_source, spec_digest
+from derive.sheets.training_compare import Compared, sig
 from derive.sheets.training_lines import worked_lines
 from derive.trainer import Training
 from derive.typeset.html import HtmlRenderer, RenderedDocument
@@ -36,7 +36,6 @@ from derive.typeset.pdf import join_pdfs, page_count
 from derive.verify.training_result import RunCheck
 
 WORKED = 2  # steps worked with numbers per optimizer (the second carries state); the table has all
-XOR = {(0.0, 0.0, 0.0), (0.0, 1.0, 1.0), (1.0, 0.0, 1.0), (1.0, 1.0, 0.0)}
 
 
 def _text(words: dict, key: str, **fields: object) -> Paragraph:
@@ -131,10 +130,11 @@ class TrainingSheet(RenderedDocument):
         checked = self.training.checked  # raises VerificationError before anything is built
         sections = self._worked_sections()
         sections.append(self._verification(checked.checks))
-        sections.append(self._comparison(checked.comparison))
+        compared = Compared(self.lang, checked.comparison)
+        sections.append(compared.comparison())
         if checked.boundary is not None:
-            sections.append(self._boundary(checked.boundary))
-        sections.append(self._guide(checked.comparison))
+            sections.append(compared.boundary(checked.boundary))
+        sections.append(compared.guide())
         return self._document(sections)
 
     # --- given ---------------------------------------------------------------------------
@@ -282,10 +282,10 @@ class TrainingSheet(RenderedDocument):
                     (
                         run.rule.name if t == 1 else "",
                         str(t),
-                        _sig(float(step.loss)),
-                        _sig(theirs.loss),
-                        _sig(float(step.update.params[param].after)),
-                        _sig(theirs.params[param]),
+                        sig(float(step.loss)),
+                        sig(theirs.loss),
+                        sig(float(step.update.params[param].after)),
+                        sig(theirs.params[param]),
                         f"{gap:.1e}".replace("-", numbers.MINUS) + mark if gap else "0",
                     )
                 )
@@ -297,78 +297,6 @@ class TrainingSheet(RenderedDocument):
 
     # --- comparison, boundary, guide ------------------------------------------------------
 
-    def _comparison(self, comparison) -> Section:
-        w = self.words
-        a, b = comparison.pair
-        losses = Chart(
-            "losses", comparison, {"x": w["x_step"], "y": w["y_loss"]}, w["losses_caption"]
-        )
-        paths = Chart(
-            "paths",
-            comparison,
-            {"x": f"${node_latex(a)}$", "y": f"${node_latex(b)}$"},
-            fill(w["paths_caption"], a=node_label(a), b=node_label(b), steps=comparison.steps),
-        )
-        order = _ranked(comparison)
-        ranked = ", ".join(
-            fill(w["ranking_item"], name=n, loss=self._final(comparison, n)) for n in order
-        )
-        blocks = (
-            _text(w, "comparison_note", steps=comparison.steps),
-            losses,
-            Paragraph((("text", fill(w["ranking"], steps=comparison.steps, list=ranked)),)),
-            paths,
-        )
-        return Section("comparison", w["comparison"], blocks, new_page=True)
-
-    def _boundary(self, boundary) -> Section:
-        w = self.words
-        name = self.all["guide"][boundary.optimizer]["name"]
-        key = "boundary_note" if boundary.separated else "boundary_not"
-        labels = {"before": w["before"], "after": fill(w["after"], steps=boundary.steps)}
-        blocks: list = [
-            _text(w, key, name=name, steps=boundary.steps),
-            Chart("boundary", boundary, labels, w["boundary_caption"]),
-            _text(w, "boundary_line"),
-        ]
-        if set(boundary.samples) == XOR:
-            blocks.append(_text(w, "boundary_xor"))
-        return Section("boundary", w["boundary"], tuple(blocks))
-
-    def _guide(self, comparison) -> Section:
-        w, guide = self.words, self.all["guide"]
-        final = comparison.losses
-        order = _ranked(comparison)
-        blocks: list = [_text(w, "guide_note")]
-        for name in final:
-            entry = guide[name]
-            rank = order.index(name) + 1
-            where = str(rank)
-            items = [
-                Paragraph((("text", w["strengths"] + ": " + " ".join(entry["strengths"])),)),
-                Paragraph((("text", w["weaknesses"] + ": " + " ".join(entry["weaknesses"])),)),
-                Paragraph((("text", w["when"] + ": " + entry["when"]),)),
-                Paragraph((("text", self._on_this(comparison, name, where)),)),
-            ]
-            blocks.append(Group(entry["name"], tuple(items)))
-        sources = tuple((s,) for s in self.all["guide_sources"]["items"])
-        blocks.append(Group(w["sources"], (Table(("",), sources, style="facts"),)))
-        return Section("guide", w["guide"], tuple(blocks), new_page=True)
-
-    def _on_this(self, comparison, name: str, rank: str) -> str:
-        w = self.words
-        if _diverged(comparison, name):
-            return fill(w["on_this_diverged"], step=len(comparison.losses[name]))
-        loss = _sig(comparison.losses[name][-1], 4)
-        count = len(comparison.losses)
-        return fill(w["on_this"], steps=comparison.steps, loss=loss, rank=rank, count=count)
-
-    def _final(self, comparison, name: str) -> str:
-        """An optimizer's loss after the comparison's steps, or where its run diverged."""
-        if _diverged(comparison, name):
-            return fill(self.words["diverged"], step=len(comparison.losses[name]))
-        return _sig(comparison.losses[name][-1], 4)
-
     def _footer(self) -> tuple[str, ...]:
         footer, spec = self.all["footer"], self.training.spec
         return (
@@ -377,23 +305,8 @@ class TrainingSheet(RenderedDocument):
         )
 
 
-def _diverged(comparison, name: str) -> bool:
-    return len(comparison.losses[name]) < comparison.steps + 1
-
-
-def _ranked(comparison) -> list[str]:
-    """Lowest final loss first; optimizers whose float64 run diverged last, earliest worst."""
-    losses = comparison.losses
-    return sorted(losses, key=lambda n: (_diverged(comparison, n), -len(losses[n]), losses[n][-1]))
-
-
 def _sub(t: int) -> str:
     return str(t).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
-
-
-def _sig(value: float, digits: int = 10) -> str:
-    """A float at `digits` significant digits, trailing zeros kept, a real minus sign."""
-    return f"{value:.{digits}g}".replace("-", numbers.MINUS) if value else "0"
 
 
 def _aligned(lines: list[str]) -> str:
