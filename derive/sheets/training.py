@@ -253,7 +253,12 @@ class TrainingSheet(RenderedDocument):
             "before": numbers.text(first, self.places + 2),
             "after": numbers.text(last, self.places + 2),
         }
-        outcome = Paragraph((("text", fill(w[key], steps=len(run.steps), **shown)),))
+        said = fill(w[key], steps=len(run.steps), **shown)
+        losses = run.losses
+        rose = [str(t) for t in range(1, len(losses)) if losses[t] > losses[t - 1]]
+        if rose and last < first:  # fell overall, but not at every step
+            said += " " + fill(w["rose_at"], steps=", ".join(rose))
+        outcome = Paragraph((("text", said),))
         # the loss sentence stays with the table's end
         blocks = (_text(w, "table_note"), Table(header, tuple(rows)), outcome)
         return Group(w["table_title"], blocks, breakable=True)
