@@ -91,6 +91,7 @@ def train(args: argparse.Namespace) -> None:
     chosen = rules(spec, args.optimizer, args.lr)
     training = Training(spec, chosen, step_count(spec, args.steps), args.param)
     if args.json:
+        training.start(compared=False)  # the checks alone
         print(json.dumps(to_json(training.runs, training.checked.checks), ensure_ascii=False))
         return
     training.start()  # the check, the comparison and the boundary, in a helper

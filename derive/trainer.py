@@ -51,7 +51,7 @@ class Checked:
     boundary before and after training."""
 
     checks: list[RunCheck]
-    comparison: Comparison
+    comparison: Comparison | None  # None: not asked for (JSON holds the checks alone)
     boundary: Boundary | None
 
 
@@ -74,14 +74,15 @@ def draws_boundary(network: Network) -> bool:
 
 
 def _check_all(
-    runs: list[Run], pair: tuple[str, str], boundary_rule: OptimizerRule | None
+    runs: list[Run], pair: tuple[str, str] | None, boundary_rule: OptimizerRule | None
 ) -> Checked:
     from derive.verify.comparison import boundary, compare
     from derive.verify.training_check import check_run
 
     network = runs[0].steps[0].batch.network
     checks = [check_run(run) for run in runs]
-    comparison = compare(network, [run.rule for run in runs], pair, COMPARISON_STEPS)
+    rules = [run.rule for run in runs]
+    comparison = compare(network, rules, pair, COMPARISON_STEPS) if pair else None
     drawn = boundary(network, boundary_rule) if boundary_rule else None
     return Checked(checks, comparison, drawn)
 
@@ -111,10 +112,13 @@ class Training:
         rules = {run.rule.name: run.rule for run in self.runs}
         return rules.get("adam", self.runs[0].rule)
 
-    def start(self) -> None:
+    def start(self, compared: bool = True) -> None:
+        """Start the helper: the checks, and (`compared`, for the sheets) the comparison and
+        the boundary."""
         if self._wait is None:
-            runs, pair = self.runs, pair_for(self.network, self.param)
-            rule = self.boundary_rule
+            runs = self.runs
+            pair = pair_for(self.network, self.param) if compared else None
+            rule = self.boundary_rule if compared else None
             self._wait = in_background(lambda: _check_all(runs, pair, rule))
 
     @functools.cached_property

@@ -31,15 +31,11 @@ from derive.sheets.summary import shown_source, spec_digest
 from derive.sheets.training_compare import Compared, sig
 from derive.sheets.training_lines import worked_lines
 from derive.trainer import Training
-from derive.typeset.html import HtmlRenderer, RenderedDocument
+from derive.typeset.html import HtmlRenderer
 from derive.typeset.pdf import join_pdfs, page_count
 from derive.verify.training_result import RunCheck
 
 WORKED = 2  # steps worked with numbers per optimizer (the second carries state); the table has all
-
-
-def _text(words: dict, key: str, **fields: object) -> Paragraph:
-    return paragraph(words[key], **fields)
 
 
 def _hyper(value: object) -> str:
@@ -51,7 +47,7 @@ def _hyper(value: object) -> str:
     return numbers.given_text(value)
 
 
-class TrainingSheet(RenderedDocument):
+class TrainingSheet:
     """The training sheet (derive.trainer.Training, checked) in one language: its document,
     HTML and PDF."""
 
@@ -128,8 +124,9 @@ class TrainingSheet(RenderedDocument):
     @functools.cached_property
     def document(self) -> Document:
         checked = self.training.checked  # raises VerificationError before anything is built
-        sections = self._worked_sections()
+        sections = list(self.worked.sections)
         sections.append(self._verification(checked.checks))
+        assert checked.comparison is not None  # started with the comparison (the default)
         compared = Compared(self.lang, checked.comparison)
         sections.append(compared.comparison())
         if checked.boundary is not None:
@@ -166,9 +163,9 @@ class TrainingSheet(RenderedDocument):
                 for n, (x, y) in enumerate(spec.batch, 1)
             )
             header = (w["col_sample"], w["col_inputs"], w["col_targets"])
-            blocks += [Table(header, rows), _text(w, "batch_note", count=len(spec.batch))]
+            blocks += [Table(header, rows), paragraph(w["batch_note"], count=len(spec.batch))]
         else:
-            blocks.append(_text(w, "one_sample_note"))
+            blocks.append(paragraph(w["one_sample_note"]))
         start = tuple((node_label(p), numbers.given_text(network.given[p])) for p in network.params)
         blocks.append(
             Group(
@@ -194,16 +191,16 @@ class TrainingSheet(RenderedDocument):
         )
         intro: list = [
             Paragraph((("text", fill(w["hyper"], list=settings)),)),
-            _text(w, "rule"),
+            paragraph(w["rule"]),
             Formula(rule.formula),
         ]
         meanings = self.all["train_state"]
         states = [paragraph(meanings[s]) for s in rule.state_names]
-        intro += [_text(w, "state_intro"), *states] if states else [_text(w, "no_state")]
+        intro += [paragraph(w["state_intro"]), *states] if states else [paragraph(w["no_state"])]
         # the rule and its state stay with the heading and the first worked step
         blocks: list = [Group("", tuple(intro), leads=True)]
         param = self.training.param
-        blocks.append(_text(w, "worked_note", param=node_latex(param), places=self.places))
+        blocks.append(paragraph(w["worked_note"], param=node_latex(param), places=self.places))
         for step in run.steps[:WORKED]:
             t = step.update.step
             before = self._state_before(run, t)
@@ -214,7 +211,7 @@ class TrainingSheet(RenderedDocument):
                 Group(fill(w["worked"], t=t, param=node_label(param)), (Formula(_aligned(lines)),))
             )
         if len(run.steps) > WORKED:
-            blocks.append(_text(w, "later_steps"))
+            blocks.append(paragraph(w["later_steps"]))
         blocks.append(self._table(run))
         heading = fill(
             w["heading"],
@@ -260,7 +257,7 @@ class TrainingSheet(RenderedDocument):
             said += " " + fill(w["rose_at"], steps=", ".join(rose))
         outcome = Paragraph((("text", said),))
         # the loss sentence stays with the table's end
-        blocks = (_text(w, "table_note"), Table(header, tuple(rows)), outcome)
+        blocks = (paragraph(w["table_note"]), Table(header, tuple(rows)), outcome)
         return Group(w["table_title"], blocks, breakable=True)
 
     # --- verification --------------------------------------------------------------------
@@ -294,10 +291,10 @@ class TrainingSheet(RenderedDocument):
                         f"{gap:.1e}".replace("-", numbers.MINUS) + mark if gap else "0",
                     )
                 )
-        note = _text(w, "verification_note", param=node_label(param))
+        note = paragraph(w["verification_note"], param=node_label(param))
         blocks: list = [note, Table(header, tuple(rows))]
         if any(c.explained_steps for c in checks):
-            blocks.append(_text(w, "explained"))
+            blocks.append(paragraph(w["explained"]))
         return Section("verification", w["verification"], tuple(blocks), new_page=True)
 
     # --- comparison, boundary, guide ------------------------------------------------------
