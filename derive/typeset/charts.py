@@ -139,6 +139,10 @@ def chart_svg(chart: Chart) -> str:
     return f'<img class="chart" alt="" src="data:image/svg+xml;base64,{data}">'
 
 
+def _key(chart: Chart) -> tuple:
+    return (chart.plot, id(chart.data), tuple(sorted(chart.labels.items())))
+
+
 def _prepare() -> None:
     _pyplot()
 
@@ -159,7 +163,7 @@ class ChartDrawer:
     def start(self, charts: list[Chart]) -> None:
         """Begin drawing `charts` (in the helper, when prepared)."""
         for chart in charts:
-            key = (chart.plot, id(chart.data), tuple(sorted(chart.labels.items())))
+            key = _key(chart)
             if key not in self._drawn:
                 drawn = (
                     self._service.ask(chart)
@@ -170,5 +174,4 @@ class ChartDrawer:
 
     def svg(self, chart: Chart) -> str:
         self.start([chart])
-        key = (chart.plot, id(chart.data), tuple(sorted(chart.labels.items())))
-        return self._drawn[key][1]()
+        return self._drawn[_key(chart)][1]()
