@@ -12,10 +12,7 @@ from derive.engine.derivation import Local
 from derive.engine.names import (
     LOSS,
     Name,
-    delta_latex,
     node_label,
-    node_latex,
-    partial_latex,
     split,
 )
 from derive.engine.network import Neuron
@@ -80,12 +77,12 @@ def signals(ctx: Context, layer: tuple[Neuron, ...]) -> list:
         lines.append(delta_line(ctx, n.z))
         if shortcut is not None and n.a in ctx.net.outputs:
             lines.append(shortcut_line(ctx, n, shortcut))
-        title = f"{words['signals']}: {node_label(n.a)}"
+        title = f"{words['signals']}: {ctx.label(n.a)}"
         out.append(Group(title, tuple(lines), breakable=len(lines) > KEEP_WHOLE))
     if rest:
         rows = tuple(
             (
-                node_label(n.a),
+                ctx.label(n.a),
                 ctx.num.text_of(ctx.d.adjoints[n.a].value),
                 ctx.num.text_of(ctx.d.locals[(n.a, n.z)].value),
                 ctx.num.text_of(ctx.d.adjoints[n.z].value),
@@ -106,10 +103,10 @@ def shortcut_line(ctx: Context, n: Neuron, shortcut: Callable[..., sp.Expr]) -> 
     symbols = ctx.net.symbols
     target = ctx.net.targets[n.index]
     form = shortcut(symbols[n.a], symbols[target], len(ctx.net.outputs))
-    sides = [delta_latex(n.z), latex.formula(form)]
+    sides = [ctx.delta(n.z), ctx.formula(form)]
     if ctx.d.places is None:
         numbers = {symbols[name]: ctx.num.node(name) for name in (n.a, target)}
-        sides.append(latex.formula(form, numbers))
+        sides.append(ctx.formula(form, numbers))
     return equation(*sides, ctx.num.tex(ctx.d.adjoints[n.z].value))
 
 
@@ -119,8 +116,8 @@ def upstream(ctx: Context, node: str) -> Formula:
     if node in ctx.net.outputs:
         local = ctx.d.locals[(LOSS, node)]
         return equation(
-            partial_latex(LOSS, node),
-            latex.formula(local.simplified),
+            ctx.partial(LOSS, node),
+            ctx.formula(local.simplified),
             num.substituted(local),
             num.tex(local.value),
         )
@@ -130,14 +127,14 @@ def upstream(ctx: Context, node: str) -> Formula:
         delta = num.factor(num.tex(ctx.d.adjoints[z].value))
         terms.append(
             (
-                partial_latex(LOSS, z) + partial_latex(z, node),
-                delta_latex(z) + " " + latex.formula(local.simplified),
+                ctx.partial(LOSS, z) + ctx.partial(z, node),
+                ctx.delta(z) + " " + ctx.formula(local.simplified),
                 product([delta, num.factor(num.substituted(local))]),
             )
         )
     partials, symbolic, numeric = zip(*abbreviated(terms), strict=True)
     return equation(
-        partial_latex(LOSS, node),
+        ctx.partial(LOSS, node),
         " + ".join(partials),
         " + ".join(symbolic),
         " + ".join(numeric),
@@ -149,10 +146,10 @@ def local_line(ctx: Context, local: Local) -> Formula:
     layers = [n.layer for n in ctx.net.neurons if n.a == local.of]
     elementwise = not layers or _elementwise(ctx, layers[0])
     sides = [
-        partial_latex(local.of, local.wrt),
+        ctx.partial(local.of, local.wrt),
         # softmax's derivative as SymPy writes it is a page wide: its o-form says it all
-        latex.formula(local.generic) if elementwise else latex.formula(local.simplified),
-        latex.formula(local.simplified),
+        ctx.formula(local.generic) if elementwise else ctx.formula(local.simplified),
+        ctx.formula(local.simplified),
         ctx.num.substituted(local),
     ]
     # a constant derivative (a linear unit's 1) is its own value: not "1 = 1.000"
@@ -167,7 +164,7 @@ def delta_line(ctx: Context, z: str) -> Formula:
     num = ctx.num
     partials, numeric = [], []
     for a in ctx.children[z]:
-        partials.append(partial_latex(LOSS, a) + " " + partial_latex(a, z))
+        partials.append(ctx.partial(LOSS, a) + " " + ctx.partial(a, z))
         numeric.append(
             product(
                 [
@@ -177,7 +174,7 @@ def delta_line(ctx: Context, z: str) -> Formula:
             )
         )
     return equation(
-        f"{delta_latex(z)} = {partial_latex(LOSS, z)}",
+        f"{ctx.delta(z)} = {ctx.partial(LOSS, z)}",
         " + ".join(partials),
         " + ".join(numeric),
         num.tex(ctx.d.adjoints[z].value),
@@ -236,8 +233,8 @@ def gradient_line(ctx: Context, param: str) -> Formula:
     symbolic, numeric = [], []
     for z in g.uses:
         local = ctx.d.locals[(z, param)]
-        factor = latex.formula(local.simplified)
-        symbolic.append(delta_latex(z) + ("" if factor == "1" else " " + factor))
+        factor = ctx.formula(local.simplified)
+        symbolic.append(ctx.delta(z) + ("" if factor == "1" else " " + factor))
         numeric.append(
             product(
                 [
@@ -246,11 +243,11 @@ def gradient_line(ctx: Context, param: str) -> Formula:
                 ]
             )
         )
-    sides = [partial_latex(LOSS, param)]
+    sides = [ctx.partial(LOSS, param)]
     if g.paths and len(g.paths) <= PATH_LIMIT:
         sides.append(
             " + ".join(
-                r" \cdot ".join(partial_latex(a, b) for a, b in itertools.pairwise(path))
+                r" \cdot ".join(ctx.partial(a, b) for a, b in itertools.pairwise(path))
                 for path in g.paths
             )
         )
@@ -263,11 +260,11 @@ def update_line(ctx: Context, param: str) -> Formula:
     """p' = p − η·∂C/∂p, with numbers, from the update rule's step."""
     num = ctx.num
     step = ctx.u.params[param]
-    p = node_latex(param)
+    p = ctx.tex(param)
     rate = numbers.given_latex(ctx.u.rule.hyperparameters["learning_rate"])
     return equation(
         Name(param, updated=True).latex,
-        rf"{p} - \eta \, {partial_latex(LOSS, param)}",
+        rf"{p} - \eta \, {ctx.partial(LOSS, param)}",
         f"{num.node(param)} - {rate} \\times {num.factor(num.tex(step.gradient))}",
         num.updated_tex(param),
     )

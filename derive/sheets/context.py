@@ -6,10 +6,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TypeVar
 
+import sympy as sp
+
 from derive.engine.derivation import Derivation
-from derive.engine.names import node_label
+from derive.engine.names import delta_latex, node_label, node_latex, partial_latex
 from derive.engine.network import Neuron
 from derive.engine.update import Update
+from derive.sheets import latex
 from derive.sheets.lines import Numbers
 from derive.sheets.locale import fill, strings
 
@@ -21,15 +24,38 @@ DETAILS = ("some", "all")  # --detail: the first DETAIL_LIMIT of each layer in f
 
 class Context:
     def __init__(
-        self, derivation: Derivation, update: Update, places: int, lang: str, detail: str
+        self,
+        derivation: Derivation,
+        update: Update,
+        places: int,
+        lang: str,
+        detail: str,
+        sample: int | None = None,
     ) -> None:
-        """`derivation` and `update` are the exact ones or their hand-rounded twins."""
+        """`derivation` and `update` are the exact ones or their hand-rounded twins; `sample`
+        (of several) marks every node of the derivation with its number, h_{1}^{(2)}."""
         self.d, self.u, self.places, self.lang = derivation, update, places, lang
+        self.sample = sample
         self.limit = DETAIL_LIMIT if detail == "some" else None
         self.net = derivation.network
         self.words = strings(lang)
         self.num = Numbers(derivation, update, places)
         self.children = self.net.children()
+
+    def tex(self, node: str) -> str:
+        return node_latex(node, self.sample)
+
+    def label(self, node: str) -> str:
+        return node_label(node, self.sample)
+
+    def partial(self, of: str, wrt: str) -> str:
+        return partial_latex(of, wrt, self.sample)
+
+    def delta(self, z: str) -> str:
+        return delta_latex(z, self.sample)
+
+    def formula(self, expr: sp.Expr, numbers: dict[sp.Symbol, str] | None = None) -> str:
+        return latex.formula(expr, numbers, self.sample)
 
     def in_full(self, items: Sequence[T]) -> tuple[Sequence[T], Sequence[T]]:
         """The items worked in full, and the rest (shown in a table)."""

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from derive.engine.names import LOSS, node_label, node_latex, split
+from derive.engine.names import LOSS, split
 from derive.engine.network import Neuron
 from derive.engine.operations import ACTIVATIONS, LOSSES
-from derive.sheets import latex
 from derive.sheets.context import Context
 from derive.sheets.document import Formula, Group, Section, Table
 from derive.sheets.lines import TERM_LIMIT, abbreviated, equation, plus, product
@@ -34,7 +33,7 @@ def forward(ctx: Context) -> Section:
             blocks.append(Group("", tuple(weighted_sum(ctx, n) for n in full)))
             blocks.append(Group("", tuple(activation(ctx, n) for n in full)))
         if rest:
-            rows = tuple((node_label(n.a), ctx.num.text(n.z), ctx.num.text(n.a)) for n in rest)
+            rows = tuple((ctx.label(n.a), ctx.num.text(n.z), ctx.num.text(n.a)) for n in rest)
             blocks.append(paragraph(words["table_note"]))
             blocks.append(Table((words["col_neuron"], "z", split(layer[0].a)[0]), rows))
     return Section("forward", words["heading"], tuple(blocks))
@@ -44,26 +43,24 @@ def weighted_sum(ctx: Context, n: Neuron) -> Formula:
     num = ctx.num
     terms = [
         (
-            node_latex(src) + " " + node_latex(w),
+            ctx.tex(src) + " " + ctx.tex(w),
             product([num.factor(num.node(src)), num.factor(num.node(w))]),
         )
         for src, w in n.terms
     ]
     if n.bias:
-        terms.append((node_latex(n.bias), num.node(n.bias)))
+        terms.append((ctx.tex(n.bias), num.node(n.bias)))
     terms = abbreviated(terms)
     names = " + ".join(t[0] for t in terms)
     values = plus([t[1] for t in terms])
-    return equation(node_latex(n.z), names, values, num.node(n.z))
+    return equation(ctx.tex(n.z), names, values, num.node(n.z))
 
 
 def activation(ctx: Context, n: Neuron) -> Formula:
     expr = ctx.net.exprs[n.a]
     symbols = ctx.net.symbols
     zs = {symbols[z]: ctx.num.node(z) for z in ctx.net.parents[n.a]}
-    return equation(
-        node_latex(n.a), latex.formula(expr), latex.formula(expr, zs), ctx.num.node(n.a)
-    )
+    return equation(ctx.tex(n.a), ctx.formula(expr), ctx.formula(expr, zs), ctx.num.node(n.a))
 
 
 def loss(ctx: Context) -> Section:
@@ -81,7 +78,7 @@ def loss_line(ctx: Context) -> Formula:
     net = ctx.net
     expr = net.exprs[LOSS]
     subs = {net.symbols[n]: ctx.num.node(n) for n in (*net.outputs, *net.targets)}
-    sides = [node_latex(LOSS), latex.formula(expr)]
+    sides = [ctx.tex(LOSS), ctx.formula(expr)]
     if len(net.outputs) <= 4:
-        sides.append(latex.formula(expr, subs))
+        sides.append(ctx.formula(expr, subs))
     return equation(*sides, ctx.num.tex(ctx.d.loss))

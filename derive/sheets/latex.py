@@ -20,16 +20,16 @@ _LEADING = re.compile(r"^\\left\((\{-[^{}]*\})\\right\)")
 class _Printer(LatexPrinter):
     """SymPy's printer with our names, textbook factor order, and optional numbers."""
 
-    def __init__(self, numbers: Mapping[sp.Symbol, str]) -> None:
+    def __init__(self, numbers: Mapping[sp.Symbol, str], sample: int | None) -> None:
         super().__init__({"order": "none"})
         self._settings["mul_symbol_latex_numbers"] = r" \times "
-        self.numbers = numbers
+        self.numbers, self.sample = numbers, sample
 
     def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
         if expr in self.numbers:
             number = self.numbers[expr]
             return rf"\left({number}\right)" if number.startswith("{-") else number
-        return node_latex(expr.name)
+        return node_latex(expr.name, self.sample)
 
     def _print_exp(self, expr: sp.exp, exp: str | None = None) -> str:
         # a number in an exponent needs no brackets: e^{−0.06}, not e^{(−0.06)}
@@ -87,12 +87,15 @@ def _factor_rank(factor: sp.Expr) -> int:
     return 1 if isinstance(factor, sp.Add) else 0
 
 
-def formula(expr: sp.Expr, numbers: Mapping[sp.Symbol, str] | None = None) -> str:
-    """LaTeX of a SymPy expression; `numbers` puts formatted numbers in place of symbols."""
+def formula(
+    expr: sp.Expr, numbers: Mapping[sp.Symbol, str] | None = None, sample: int | None = None
+) -> str:
+    """LaTeX of a SymPy expression; `numbers` puts formatted numbers in place of symbols;
+    `sample` marks the nodes of one of several samples (h_{1}^{(2)})."""
     numbers = numbers or {}
     if isinstance(expr, sp.Symbol) and expr in numbers:
         return numbers[expr]
-    tex = _Printer(numbers).doprint(expr)
+    tex = _Printer(numbers, sample).doprint(expr)
     # a negative number as a function's argument needs no parentheses of its own: σ(−0.53)
     tex = _DOUBLE.sub(r"\\left(\1\\right)", tex)
     # a leading minus is unary: {-} keeps it from getting binary spacing after "="
