@@ -28,12 +28,12 @@ try:  # importing SymPy takes a moment: Ctrl-C then still ends in one line
     from derive.grading.answers import check_names, load_answers
     from derive.grading.checker import check
     from derive.grading.feedback_sheet import FeedbackSheet
-    from derive.grading.quantities import quantities
+    from derive.grading.quantities import batch_quantities
     from derive.report import batch_to_json, batch_to_text, to_json, to_text
     from derive.sheet import CARRIES, sheets
     from derive.sheets.context import DETAILS
     from derive.sheets.locale import LANGUAGES
-    from derive.solution import solve, solve_batch
+    from derive.solution import BatchSolution, solve, solve_batch
 except KeyboardInterrupt:
     sys.stderr.write("derive: interrupted\n")
     raise SystemExit(INTERRUPTED) from None
@@ -125,8 +125,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Hold each claimed value of an answers file (TOML or JSON: optional "
         "spec = PATH, and an [answers] table of name = value) against the verified worked "
         "solution. Verdicts: correct, accepted, carried, wrong (with the slip, where one "
-        "reproduces the digits). Exit 0 if nothing is wrong or carried, 1 otherwise, 2 on "
-        "bad input.",
+        "reproduces the digits). With several samples a name carries its sample: h1^(2), "
+        "dC^(2)/dw5; C, dC/dw5 and w5' are the batch's means and step. Exit 0 if nothing is "
+        "wrong or carried, 1 otherwise, 2 on bad input.",
     )
     check.add_argument("answers", metavar="ANSWERS", help="answers file")
     check.add_argument("--spec", metavar="SPEC", help="spec file (overrides the answers file's)")
@@ -178,10 +179,11 @@ def _sheet(args: argparse.Namespace) -> None:
 
 def _check(args: argparse.Namespace) -> int:
     spec, claims = load_answers(args.answers, args.spec)
-    solution = solve(spec)
-    table = quantities(solution.derivation.network, solution.update.rule)
+    solution = solve_batch(spec) if spec.samples else solve(spec)
+    worked = solution.batch if isinstance(solution, BatchSolution) else solution.derivation
+    table = batch_quantities(worked.network, solution.update.rule)
     check_names(args.answers, claims, list(table))
-    results = check(solution.derivation, solution.update, claims)
+    results = check(worked, solution.update, claims)
     if args.format:
         report = FeedbackSheet(
             solution, results, args.lang, Path(args.answers).stem, answers=args.answers

@@ -13,6 +13,7 @@ import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from derive.engine.batch import derive_batch, descend_batch
 from derive.engine.derivation import Derivation, derive
 from derive.engine.spec import Spec, load_spec
 from derive.engine.update import descend
@@ -22,7 +23,8 @@ from derive.sheets.builder import DocumentBuilder
 from derive.sheets.context import DETAILS
 from derive.sheets.document import Document
 from derive.sheets.locale import LANGUAGES
-from derive.solution import Solving
+from derive.sheets.samples import SamplesBuilder
+from derive.solution import BatchSolution, Solving
 from derive.typeset.html import Formulas, HtmlRenderer
 
 FORMATS = ("html", "pdf")
@@ -62,14 +64,20 @@ class Sheet:
         return self.solving.derivation
 
     @functools.cached_property
-    def _builder(self) -> DocumentBuilder:
-        solving = self.solving
+    def _builder(self) -> DocumentBuilder | SamplesBuilder:
+        solving, options = self.solving, (self.lang, self.precision, self.carry, self.detail)
+        if solving.several:
+            batch, update = solving.batch, solving.update
+            if self.carry == "rounded":
+                batch = derive_batch(batch.network, self.precision)
+                update = descend_batch(batch)
+            return SamplesBuilder(batch, update, *options)
         if self.carry == "exact":
             shown, update = solving.derivation, solving.update
         else:
             shown = derive(solving.derivation.network, self.precision)
             update = descend(shown)
-        return DocumentBuilder(shown, update, self.lang, self.precision, self.carry, self.detail)
+        return DocumentBuilder(shown, update, *options)
 
     @functools.cached_property
     def _fonts(self) -> Callable[[], str]:
@@ -84,7 +92,9 @@ class Sheet:
         solving.start()
         renderer.pdf_renderer.prepare()
         renderer.formulas(builder.document(None))
-        document = builder.document(solving.solution.verification)  # raises if a check failed
+        solution = solving.solution  # raises if a check failed
+        checked = solution if isinstance(solution, BatchSolution) else solution.verification
+        document = builder.document(checked)
         return document, renderer.formulas(document)
 
     @property

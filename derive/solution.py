@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from derive.background import in_background
-from derive.engine.batch import Batch, derive_batch
+from derive.engine.batch import Batch, derive_batch, descend_batch
 from derive.engine.derivation import Derivation, derive
 from derive.engine.network import build_network
 from derive.engine.spec import Spec
-from derive.engine.update import GradientDescent, Update, descend
+from derive.engine.update import Update, descend
 from derive.errors import InputError
 from derive.verify.verification import Verification, verify
 
@@ -24,21 +24,27 @@ class Solution:
     update: Update
     verification: Verification
 
+    @property
+    def spec(self) -> Spec:
+        return self.derivation.network.spec
+
 
 def one_sample(spec: Spec) -> Spec:
-    """The spec, if it gives one sample: a worked step, its sheet and its checker take one."""
+    """The spec, if it gives one sample: an exercise set varies one sample's numbers."""
     if spec.samples:
         raise InputError(
             spec.source,
             "values.inputs",
-            f"{len(spec.samples)} samples: `derive solve` and `derive train` work several; "
-            "sheet, check and exercises take one sample",
+            f"{len(spec.samples)} samples: exercises vary one sample's numbers "
+            "(solve, sheet, check and train take several)",
         )
     return spec
 
 
 def solve(spec: Spec) -> Solution:
-    one_sample(spec)
+    """One sample's step, every number verified (several samples: solve_batch)."""
+    if spec.samples:
+        raise ValueError("several samples: solve_batch works them")
     derivation = derive(build_network(spec))
     update = descend(derivation)
     return Solution(derivation, update, verify(derivation, update))
@@ -54,43 +60,59 @@ class BatchSolution:
     verifications: tuple[Verification, ...]  # per sample
     update_disagreement: float  # largest relative difference from torch.optim's step
 
+    @property
+    def spec(self) -> Spec:
+        return self.batch.network.spec
 
-def solve_batch(spec: Spec) -> BatchSolution:
-    """One gradient-descent step on a spec's samples, every number verified."""
+
+def verify_batch(batch: Batch, update: Update) -> BatchSolution:
+    """Every sample verified four ways, and the step checked against torch.optim's SGD."""
     from derive.engine.training import OptimizerRule, Run, TrainingStep
     from derive.verify.training_check import check_run
 
-    network = build_network(spec)
-    batch = derive_batch(network)
-    rule = GradientDescent(spec.learning_rate)
-    update = rule.apply(batch.params, batch.gradients)
-    update = replace(update, loss_after=batch.loss_at(update.after))
     verifications = tuple(verify(d, descend(d)) for d in batch.samples)
     # torch.optim's SGD on the batch takes the same step (θ − η·g), checked as a run of one
-    sgd = OptimizerRule.named("sgd", spec.learning_rate)
+    sgd = OptimizerRule.named("sgd", batch.network.spec.learning_rate)
     step = sgd.apply(batch.params, batch.gradients)
     run = Run(sgd, (TrainingStep(batch, step),), update.loss_after)
     return BatchSolution(batch, update, verifications, check_run(run).max_rel_diff)
 
 
+def solve_batch(spec: Spec) -> BatchSolution:
+    """One gradient-descent step on a spec's samples, every number verified."""
+    batch = derive_batch(build_network(spec))
+    return verify_batch(batch, descend_batch(batch))
+
+
 class Solving:
-    """A spec's derivation and update at once, its verification in a background process
-    (importing PyTorch and checking take a second or two): every sheet of the spec, in every
-    language, is built while it runs, and reads the one verification."""
+    """A spec's derivation (one per sample, with several) and update at once, its
+    verification in a background process (importing PyTorch and checking take a second or
+    two): every sheet of the spec, in every language, is built while it runs, and reads the
+    one verification."""
 
     def __init__(self, spec: Spec) -> None:
-        self.spec = one_sample(spec)
-        self.derivation = derive(build_network(spec))
-        self.update = descend(self.derivation)
-        self._wait: Callable[[], Verification] | None = None
+        self.spec = spec
+        self.batch = derive_batch(build_network(spec))
+        self.several = bool(spec.samples)
+        self.update = descend_batch(self.batch) if self.several else descend(self.derivation)
+        self._wait: Callable[[], Solution | BatchSolution] | None = None
+
+    @property
+    def derivation(self) -> Derivation:
+        """The derivation of the (first) sample."""
+        return self.batch.samples[0]
 
     def start(self) -> None:
         """Begin verifying in the background (at most once)."""
         if self._wait is None:
-            self._wait = in_background(lambda: verify(self.derivation, self.update))
+            if self.several:
+                self._wait = in_background(lambda: verify_batch(self.batch, self.update))
+            else:
+                d, u = self.derivation, self.update
+                self._wait = in_background(lambda: Solution(d, u, verify(d, u)))
 
     @functools.cached_property
-    def solution(self) -> Solution:
+    def solution(self) -> Solution | BatchSolution:
         """The verified solution: waits for the check, raises VerificationError if one failed."""
         self.start()
-        return Solution(self.derivation, self.update, self._wait())
+        return self._wait()

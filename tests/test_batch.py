@@ -21,8 +21,9 @@ from tests.conftest import make_spec
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
-def test_xor_batch_against_pytorch_by_hand():
-    batch = derive_batch(build_network(load_spec(EXAMPLES / "xor.toml")))
+def xor_in_pytorch() -> tuple[float, dict[str, float]]:
+    """examples/xor.toml written out in PyTorch: the batch's loss (mse_loss, reduction="mean"
+    over the four samples) and its gradient by parameter name."""
     x = torch.tensor([[0.0, 0], [0, 1], [1, 0], [1, 1]], dtype=torch.float64)
     y = torch.tensor([[0.0], [1], [1], [0]], dtype=torch.float64)
     # by_source: w1 = x1→h1, w2 = x1→h2, w3 = x2→h1, w4 = x2→h2, w5 = h1→o1, w6 = h2→o1
@@ -31,14 +32,19 @@ def test_xor_batch_against_pytorch_by_hand():
     b1 = torch.tensor([-0.2, 0.3], dtype=torch.float64, requires_grad=True)
     b2 = torch.tensor([0.1], dtype=torch.float64, requires_grad=True)
     out = torch.sigmoid(torch.sigmoid(x @ w1 + b1) @ w2 + b2)
-    loss = torch.nn.functional.mse_loss(out, y)  # reduction="mean" over the four samples
+    loss = torch.nn.functional.mse_loss(out, y)
     loss.backward()
-    theirs = {
+    return loss.item(), {
         **dict(zip(["w1", "w2", "w3", "w4"], w1.grad.flatten().tolist())),
         **dict(zip(["w5", "w6"], w2.grad.flatten().tolist())),
         **dict(zip(["b1", "b2", "b3"], [*b1.grad.tolist(), *b2.grad.tolist()])),
     }
-    assert float(batch.loss) == pytest.approx(loss.item(), rel=1e-14)
+
+
+def test_xor_batch_against_pytorch_by_hand():
+    batch = derive_batch(build_network(load_spec(EXAMPLES / "xor.toml")))
+    loss, theirs = xor_in_pytorch()
+    assert float(batch.loss) == pytest.approx(loss, rel=1e-14)
     assert len(batch.samples) == 4
     for param, value in batch.gradients.items():
         assert float(value) == pytest.approx(theirs[param], rel=1e-12, abs=1e-17), param
@@ -89,20 +95,13 @@ def test_several_samples_parse():
     assert _spec([0, 1], [1]).samples == ()  # a flat list is still one sample
 
 
-@pytest.mark.parametrize("command", ["sheet", "check", "exercises"])
-def test_one_sample_commands_refuse_several_in_one_line(command, tmp_path, capsys):
+def test_exercises_refuse_several_samples_in_one_line(tmp_path, capsys):
     from derive.cli import main
 
-    spec = str(EXAMPLES / "xor.toml")
-    if command == "check":
-        answers = tmp_path / "a.toml"
-        answers.write_text("[answers]\nz1 = 0.1\n")
-        argv = ["check", str(answers), "--spec", spec]
-    else:
-        argv = [command, spec, "-o", str(tmp_path / "out")]
+    argv = ["exercises", str(EXAMPLES / "xor.toml"), "-o", str(tmp_path / "out")]
     assert main(argv) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "values.inputs: 4 samples: `derive solve` and" in err
+    assert err.count("\n") == 1 and "values.inputs: 4 samples: exercises vary one" in err
     assert not (tmp_path / "out").exists()
 
 

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from derive.engine.derivation import Derivation, derive, forward_loss
-from derive.engine.exact import exact_context
+from derive.engine.exact import exact_context, round_places
 from derive.engine.network import Network
+from derive.engine.update import GradientDescent, Update
 
 
 @dataclass(frozen=True)
@@ -29,21 +30,29 @@ class Batch:
         return self.samples[0].params
 
     @property
+    def places(self) -> int | None:
+        """None: exact; else the samples were worked by hand to this many decimals, and
+        the means are rounded as a student rounds them."""
+        return self.samples[0].places
+
+    @property
     def loss(self) -> Decimal:
-        return _mean([d.loss for d in self.samples])
+        return self._mean([d.loss for d in self.samples])
 
     @property
     def gradients(self) -> dict[str, Decimal]:
-        return {p: _mean([d.gradients[p].value for d in self.samples]) for p in self.network.params}
+        return {
+            p: self._mean([d.gradients[p].value for d in self.samples]) for p in self.network.params
+        }
 
     def loss_at(self, params: Mapping[str, Decimal]) -> Decimal:
         """The batch's loss at other parameters (after a step)."""
-        return _mean([forward_loss(d, params) for d in self.samples])
+        return self._mean([forward_loss(d, params) for d in self.samples])
 
-
-def _mean(values: list[Decimal]) -> Decimal:
-    with exact_context():
-        return sum(values, Decimal(0)) / len(values)
+    def _mean(self, values: list[Decimal]) -> Decimal:
+        with exact_context():
+            mean = sum(values, Decimal(0)) / len(values)
+        return mean if self.places is None else round_places(mean, self.places)
 
 
 def sample_network(network: Network, index: int) -> Network:
@@ -53,7 +62,15 @@ def sample_network(network: Network, index: int) -> Network:
     return dataclasses.replace(network, given={**network.given, **network.samples[index]})
 
 
-def derive_batch(network: Network) -> Batch:
-    """A derivation per sample, at the network's given parameters."""
+def derive_batch(network: Network, places: int | None = None) -> Batch:
+    """A derivation per sample, at the network's given parameters (`places`: by hand)."""
     count = max(1, len(network.samples))
-    return Batch(tuple(derive(sample_network(network, s)) for s in range(count)))
+    return Batch(tuple(derive(sample_network(network, s), places) for s in range(count)))
+
+
+def descend_batch(batch: Batch) -> Update:
+    """The spec's step of gradient descent on the batch's mean gradient (rounded like the
+    batch, when it is the hand-rounded one), with the batch's loss it leads to."""
+    rule = GradientDescent(batch.network.spec.learning_rate)
+    update = rule.apply(batch.params, batch.gradients, batch.places)
+    return dataclasses.replace(update, loss_after=batch.loss_at(update.after))

@@ -61,6 +61,11 @@ class Network:
     samples: tuple[dict[str, Decimal], ...] = ()
 
     @property
+    def several(self) -> bool:
+        """Several samples: their nodes are told apart (h1^(2)), their loss is a mean."""
+        return len(self.samples) > 1
+
+    @property
     def params(self) -> tuple[str, ...]:
         return self.weights + self.biases
 

@@ -12,17 +12,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from derive.engine.derivation import Derivation, derive
+from derive.engine.batch import Batch
+from derive.engine.derivation import Derivation
 from derive.engine.exact import round_fixed, round_places
 from derive.engine.names import LOSS, Name
 from derive.engine.network import build_network
-from derive.engine.update import Update, descend
+from derive.engine.update import Update
 from derive.grading.quantities import (
     Quantity,
     Values,
+    batch_quantities,
+    batch_values,
+    by_hand,
     compute_all,
-    quantities,
-    solution_values,
+    samples_of,
     with_compute,
 )
 
@@ -72,16 +75,18 @@ def _near(claim: Claim, value: Decimal) -> bool:
 
 
 def _slips(
-    derivation: Derivation, update: Update, table: dict[Name, Quantity]
+    batch: Batch, update: Update, table: dict[Name, Quantity]
 ) -> list[tuple[str, dict[Name, Quantity]]]:
     """The worked solution with one typical slip built in, as (slip name, quantities); a slip
     may have several worlds, one per place it is made."""
-    net = derivation.network
+    net = batch.network
     rate = update.rule.hyperparameters["learning_rate"]
+    samples = samples_of(net)
     updates = [n for n, q in table.items() if q.kind == "update"]
-    activation_of = {Name(n.a): Name(n.z) for n in net.neurons}
-    activation_locals = [Name(a, z) for a, z in ((n.a, n.z) for n in net.neurons)]
-    loss_parts = [Name(LOSS), *(Name(LOSS, o) for o in net.outputs)]
+    activation_of = {Name(n.a, sample=s): Name(n.z, sample=s) for n in net.neurons for s in samples}
+    activation_locals = [Name(n.a, n.z, sample=s) for n in net.neurons for s in samples]
+    loss_parts = [Name(LOSS, sample=s) for s in samples]
+    loss_parts += [Name(LOSS, o, sample=s) for o in net.outputs for s in samples]
 
     def update_slip(sign: int, scale: Decimal) -> Callable[[Name], Callable[[Values], Decimal]]:
         def make(name: Name) -> Callable[[Values], Decimal]:
@@ -121,25 +126,31 @@ def _slips(
     other = {"by_source": "by_target", "by_target": "by_source"}[spec.numbering]
     swapped = build_network(type(spec)(**{**spec.__dict__, "numbering": other}))
     if any(len(layer) > 1 for layer in swapped.layers) and len(swapped.weights) > 1:
-        worlds.append(("numbering", quantities(swapped, update.rule)))
+        worlds.append(("numbering", batch_quantities(swapped, update.rule)))
+    if net.several:  # the samples' losses and gradients added up, not averaged
+        count = Decimal(len(batch.samples))
+        means = {n: scaled(n, count) for n, q in table.items() if q.kind == "mean"}
+        worlds.append(("sum_not_mean", with_compute(table, means)))
     return worlds
 
 
 def check(
-    derivation: Derivation, update: Update, claims: list[Claim], shared: dict | None = None
+    worked: Derivation | Batch, update: Update, claims: list[Claim], shared: dict | None = None
 ) -> list[Result]:
-    """A verdict for every claim, in the order the worked solution computes them.
+    """A verdict for every claim, in the order the worked solution computes them; `worked` is
+    one sample's derivation, or several samples' batch.
 
     `shared`: a dict the caller keeps for one derivation and update (a variant that a whole
     class answers), in which what depends on them alone (the quantities, their true values,
     the slips' worlds, the solution reworked at each precision) is worked out once."""
+    batch = worked if isinstance(worked, Batch) else Batch((worked,))
     if not shared:
         shared = {} if shared is None else shared
-        table = quantities(derivation.network, update.rule)
+        table = batch_quantities(batch.network, update.rule)
         shared.update(
             table=table,
-            true=solution_values(derivation, update),
-            worlds=_slips(derivation, update, table),
+            true=batch_values(batch, update),
+            worlds=_slips(batch, update, table),
             rounded={},
         )
     table, true, worlds = shared["table"], shared["true"], shared["worlds"]
@@ -156,8 +167,7 @@ def check(
         places = [p for p in range(1, max(claim.decimals, 3) + 1) if claim.decimals and claim.value]
         for p in places:
             if p not in rounded:
-                by_hand = derive(derivation.network, places=p)
-                rounded[p] = solution_values(by_hand, descend(by_hand))
+                rounded[p] = by_hand(batch.network, p)
         carry_places = next((p for p in reversed(places) if matches(claim, rounded[p][name])), None)
         because: tuple[Name, ...] = ()
         fields: dict[str, str] = {}

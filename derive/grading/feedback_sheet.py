@@ -17,8 +17,9 @@ from derive.sheets.builder import DocumentBuilder
 from derive.sheets.document import Document, Group, Section, Table
 from derive.sheets.locale import fill, paragraph, strings
 from derive.sheets.numbers import MINUS
+from derive.sheets.samples import SamplesBuilder
 from derive.sheets.summary import shown_source, spec_digest
-from derive.solution import Solution
+from derive.solution import BatchSolution, Solution
 from derive.typeset.html import HtmlRenderer, RenderedDocument
 
 # one symbol per verdict, each in the sheet's fonts (✓ ≈ ⇒ from STIX Two Math, ✖ NanumGothic):
@@ -33,7 +34,7 @@ def _minus(number: str) -> str:
 class FeedbackSheet(RenderedDocument):
     def __init__(
         self,
-        solution: Solution,
+        solution: Solution | BatchSolution,
         results: list[Result],
         lang: str,
         name: str,
@@ -50,7 +51,11 @@ class FeedbackSheet(RenderedDocument):
     def document(self) -> Document:
         words = strings(self.lang)["check"]
         solution = self.solution
-        builder = DocumentBuilder(solution.derivation, solution.update, self.lang, 3, "exact")
+        builder: DocumentBuilder | SamplesBuilder
+        if isinstance(solution, BatchSolution):
+            builder = SamplesBuilder(solution.batch, solution.update, self.lang, 3, "exact")
+        else:
+            builder = DocumentBuilder(solution.derivation, solution.update, self.lang, 3, "exact")
         verdicts = {v: f"{MARKS[v]} {words[v]}" for v in MARKS}
         rows = tuple(
             (
@@ -89,7 +94,7 @@ class FeedbackSheet(RenderedDocument):
 
     def _footer(self) -> tuple[str, ...]:
         """check's own footer: what was graded against what, and how to get this sheet again."""
-        words, spec = strings(self.lang)["check"], self.solution.derivation.network.spec
+        words, spec = strings(self.lang)["check"], self.solution.spec
         return (
             fill(words["footer_made_by"], version=__version__),
             fill(words["footer_answers"], answers=self.answers),

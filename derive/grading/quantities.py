@@ -9,17 +9,18 @@ rule's sum of products, the update rule's step.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
 import sympy as sp
 
+from derive.engine.batch import Batch, derive_batch, descend_batch, sample_network
 from derive.engine.derivation import Derivation
-from derive.engine.exact import evaluate, round_places
+from derive.engine.exact import evaluate, exact_context, round_places
 from derive.engine.names import LOSS, Name
 from derive.engine.network import Network
-from derive.engine.update import Update, UpdateRule
+from derive.engine.update import Update, UpdateRule, descend
 
 Values = Mapping[Name, Decimal]
 
@@ -27,7 +28,7 @@ Values = Mapping[Name, Decimal]
 @dataclass(frozen=True)
 class Quantity:
     name: Name
-    kind: str  # given | node | local | adjoint | gradient | update
+    kind: str  # given | node | local | adjoint | gradient | mean (of samples) | update
     inputs: tuple[Name, ...]  # the quantities it is computed from (given numbers excluded)
     compute: Callable[[Values], Decimal]
 
@@ -60,15 +61,102 @@ def quantities(network: Network, rule: UpdateRule) -> dict[Name, Quantity]:
     return out
 
 
-def solution_values(derivation: Derivation, update: Update) -> dict[Name, Decimal]:
-    """Every quantity's value as the engine computed it (exact, or rounded by hand)."""
+def solution_values(derivation: Derivation, update: Update | None) -> dict[Name, Decimal]:
+    """Every quantity's value as the engine computed it (exact, or rounded by hand); with
+    no update, the derivation's alone."""
     net = derivation.network
     values = {Name(n): derivation.values[n] for n in (*net.inputs, *net.order)}
     values |= {Name(of, wrt): local.value for (of, wrt), local in derivation.locals.items()}
     values |= {Name(LOSS, n): a.value for n, a in derivation.adjoints.items() if n != LOSS}
     values |= {Name(LOSS, p): g.value for p, g in derivation.gradients.items()}
+    if update is not None:
+        values |= {Name(p, updated=True): step.after for p, step in update.params.items()}
+    return values
+
+
+def samples_of(network: Network) -> list[int | None]:
+    """The sample marks of a network's quantities: None for one sample, else 1 … N."""
+    return list(range(1, len(network.samples) + 1)) if network.several else [None]
+
+
+def batch_quantities(network: Network, rule: UpdateRule) -> dict[Name, Quantity]:
+    """All quantities of a step on several samples: each sample's (h1^(2), dC^(2)/dw5, …),
+    then the batch's loss and gradients, their means (C, dC/dw5), and the updates (w5')."""
+    if not network.several:
+        return quantities(network, rule)
+    out: dict[Name, Quantity] = {}
+    for k, sample in enumerate(samples_of(network)):
+        table = quantities(sample_network(network, k), rule)
+        out |= {q.name: q for q in (_of_sample(q, sample) for q in table.values()) if q}
+    out[Name(LOSS)] = _mean(Name(LOSS), samples_of(network))
+    for param in _output_first(network):
+        gradient = Name(LOSS, param)
+        out[gradient] = _mean(gradient, samples_of(network))
+        updated = Name(param, updated=True)
+        out[updated] = Quantity(updated, "update", (gradient,), _stepper(rule, network, param))
+    return out
+
+
+def batch_values(batch: Batch, update: Update) -> dict[Name, Decimal]:
+    """Every quantity's value as the engine computed it, each sample's and the batch's."""
+    if not batch.network.several:
+        return solution_values(batch.samples[0], update)
+    values: dict[Name, Decimal] = {}
+    for sample, derivation in zip(samples_of(batch.network), batch.samples, strict=True):
+        own = solution_values(derivation, None)
+        values |= {replace(name, sample=sample): value for name, value in own.items()}
+    values[Name(LOSS)] = batch.loss
+    values |= {Name(LOSS, p): g for p, g in batch.gradients.items()}
     values |= {Name(p, updated=True): step.after for p, step in update.params.items()}
     return values
+
+
+def by_hand(network: Network, places: int) -> dict[Name, Decimal]:
+    """Every quantity's value when each intermediate is rounded to `places`, as by hand."""
+    batch = derive_batch(network, places)
+    if network.several:
+        return batch_values(batch, descend_batch(batch))
+    return solution_values(batch.samples[0], descend(batch.samples[0]))
+
+
+class _OfSample(Mapping[Name, Decimal]):
+    """Sample n's values under the one-sample names its quantities compute from."""
+
+    def __init__(self, values: Values, sample: int | None) -> None:
+        self.values, self.sample = values, sample
+
+    def __getitem__(self, name: Name) -> Decimal:
+        return self.values[replace(name, sample=self.sample)]
+
+    def __iter__(self) -> Iterator[Name]:
+        return iter(replace(name, sample=None) for name in self.values)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
+def _of_sample(q: Quantity, sample: int | None) -> Quantity | None:
+    """A sample's quantity under its marked name (none for an update: the batch steps)."""
+    if q.kind == "update":
+        return None
+    inputs = tuple(replace(name, sample=sample) for name in q.inputs)
+    return Quantity(
+        replace(q.name, sample=sample),
+        q.kind,
+        inputs,
+        lambda values: q.compute(_OfSample(values, sample)),
+    )
+
+
+def _mean(name: Name, samples: list[int | None]) -> Quantity:
+    """The batch's loss or gradient: the mean of the samples' (PyTorch's reduction="mean")."""
+    parts = tuple(replace(name, sample=s) for s in samples)
+
+    def compute(values: Values) -> Decimal:
+        with exact_context():
+            return sum((values[p] for p in parts), Decimal(0)) / len(parts)
+
+    return Quantity(name, "mean", parts, compute)
 
 
 def _stepper(rule: UpdateRule, net: Network, param: str) -> Callable[[Values], Decimal]:

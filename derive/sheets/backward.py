@@ -32,8 +32,11 @@ KEEP_WHOLE = 5
 
 def backward(ctx: Context) -> Section:
     words = ctx.words["backward"]
-    blocks: list = [paragraph(words["intro"]), paragraph(words["delta"])]
-    blocks.append(paragraph(words["update"]))
+    blocks: list = []
+    if ctx.first:  # said once, before the first sample's chain rule
+        blocks += [paragraph(words["intro"]), paragraph(words["delta"])]
+    if ctx.sample is None:  # several samples: the step is taken on their mean, later
+        blocks.append(paragraph(words["update"]))
     for layer in reversed(ctx.net.layers):
         hidden = layer[0].a not in ctx.net.outputs
         wide = hidden and len(ctx.children[layer[0].a]) > TERM_LIMIT  # said once per layer
@@ -182,10 +185,17 @@ def delta_line(ctx: Context, z: str) -> Formula:
 
 
 def gradients(ctx: Context, layer: tuple[Neuron, ...]) -> list:
+    """Each parameter's gradient, and its update (one sample; of several, the step is taken on
+    their mean, later)."""
     words = ctx.words["backward"]
+    updates = ctx.sample is None
+    title = words["params" if updates else "gradients"]
     full, rest = ctx.in_full(ctx.layer_params(layer))
     out = [
-        Group(f"{words['params']}: {node_label(p)}", (gradient_line(ctx, p), update_line(ctx, p)))
+        Group(
+            f"{title}: {node_label(p)}",
+            (gradient_line(ctx, p), update_line(ctx, p)) if updates else (gradient_line(ctx, p),),
+        )
         for p in full
     ]
     if rest:
@@ -194,30 +204,12 @@ def gradients(ctx: Context, layer: tuple[Neuron, ...]) -> list:
             g = ctx.d.gradients[p]
             deltas = ", ".join(ctx.num.text_of(ctx.d.adjoints[z].value) for z in g.uses)
             inputs = ", ".join(_input_text(ctx, ctx.d.locals[(z, p)]) for z in g.uses)
-            rows.append(
-                (
-                    node_label(p),
-                    ctx.connects(p),
-                    deltas,
-                    inputs,
-                    ctx.num.text_of(g.value),
-                    ctx.num.text(p),
-                    ctx.num.updated_text(p),
-                )
-            )
-        header = tuple(
-            words[k]
-            for k in (
-                "col_param",
-                "col_connects",
-                "col_delta",
-                "col_input",
-                "col_gradient",
-                "col_old",
-                "col_new",
-            )
-        )
-        out += [paragraph(words["param_table_note"]), Table(header, tuple(rows))]
+            row = (node_label(p), ctx.connects(p), deltas, inputs, ctx.num.text_of(g.value))
+            rows.append((*row, ctx.num.text(p), ctx.num.updated_text(p)) if updates else row)
+        keys = ["col_param", "col_connects", "col_delta", "col_input", "col_gradient"]
+        keys += ["col_old", "col_new"] if updates else []
+        note = words["param_table_note" if updates else "gradient_table_note"]
+        out += [paragraph(note), Table(tuple(words[k] for k in keys), tuple(rows))]
     return out
 
 

@@ -48,31 +48,34 @@ class DocumentBuilder:
 
     def worked(self, name: Name) -> tuple[Formula, ...]:
         """The worked line(s) of one quantity, as the sheet shows it (none for an input)."""
-        ctx, net = self.ctx, self.ctx.net
-        neurons = {n.z: n for n in net.neurons} | {n.a: n for n in net.neurons}
-        if name.updated:
-            return (backward.update_line(ctx, name.of),)
-        if name.wrt is None:
-            if name.of == LOSS:
-                return (forward.loss_line(ctx),)
-            if name.of in neurons:
-                n = neurons[name.of]
-                return (
-                    forward.weighted_sum(ctx, n) if name.of == n.z else forward.activation(ctx, n),
-                )
-            return ()
-        if name.of != LOSS:
-            return (backward.local_line(ctx, ctx.d.locals[(name.of, name.wrt)]),)
-        if name.wrt in net.outputs:
-            return (backward.upstream(ctx, name.wrt),)
-        if name.wrt in ctx.d.gradients:
-            return (backward.gradient_line(ctx, name.wrt),)
-        if name.wrt in {n.z for n in net.neurons}:
-            return (backward.delta_line(ctx, name.wrt),)
-        return (backward.upstream(ctx, name.wrt),)
+        return worked(self.ctx, name)
 
     def words(self) -> str:
         """Every character the sheet may print outside formulas, verification included."""
         verification = "".join(str(v) for v in self.ctx.words["verification"].values())
         body = "".join(document_strings(self.document(None)))
         return body + verification + "0123456789.e+-−*"
+
+
+def worked(ctx: Context, name: Name) -> tuple[Formula, ...]:
+    """The worked line(s) of one quantity of `ctx`'s derivation (none for an input)."""
+    net = ctx.net
+    neurons = {n.z: n for n in net.neurons} | {n.a: n for n in net.neurons}
+    if name.updated:
+        return (backward.update_line(ctx, name.of),)
+    if name.wrt is None:
+        if name.of == LOSS:
+            return (forward.loss_line(ctx),)
+        if name.of in neurons:
+            n = neurons[name.of]
+            return (forward.weighted_sum(ctx, n) if name.of == n.z else forward.activation(ctx, n),)
+        return ()
+    if name.of != LOSS:
+        return (backward.local_line(ctx, ctx.d.locals[(name.of, name.wrt)]),)
+    if name.wrt in net.outputs:
+        return (backward.upstream(ctx, name.wrt),)
+    if name.wrt in ctx.d.gradients:
+        return (backward.gradient_line(ctx, name.wrt),)
+    if name.wrt in {n.z for n in net.neurons}:
+        return (backward.delta_line(ctx, name.wrt),)
+    return (backward.upstream(ctx, name.wrt),)

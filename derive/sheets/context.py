@@ -4,6 +4,7 @@ formatted, the words of the language, and a few facts about the network's layout
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import TypeVar
 
 import sympy as sp
@@ -31,16 +32,24 @@ class Context:
         lang: str,
         detail: str,
         sample: int | None = None,
+        loss: Decimal | None = None,
     ) -> None:
         """`derivation` and `update` are the exact ones or their hand-rounded twins; `sample`
-        (of several) marks every node of the derivation with its number, h_{1}^{(2)}."""
+        (of several) marks every node of the derivation with its number, h_{1}^{(2)};
+        `loss` is the one the update starts from (several samples: their mean)."""
         self.d, self.u, self.places, self.lang = derivation, update, places, lang
         self.sample = sample
+        self.loss = derivation.loss if loss is None else loss
         self.limit = DETAIL_LIMIT if detail == "some" else None
         self.net = derivation.network
         self.words = strings(lang)
         self.num = Numbers(derivation, update, places)
         self.children = self.net.children()
+
+    @property
+    def first(self) -> bool:
+        """The one sample, or the first of several: what is said once is said here."""
+        return self.sample in (None, 1)
 
     def tex(self, node: str) -> str:
         return node_latex(node, self.sample)

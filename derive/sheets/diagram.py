@@ -117,11 +117,16 @@ def _frame(
 ) -> _Frame:
     """Nodes, edges and the texts beside nodes; the unlabelled gaps shrink to fit the page."""
     slots = [_shown(c) for c in columns]
-    targets = dict(zip(network.outputs, network.targets))
-    values = {x: number[x] for x in network.inputs}
+    # several samples: no inputs or targets are given with the network, none are written
+    targets = {o: y for o, y in zip(network.outputs, network.targets) if y in number}
+    values = {x: number[x] for x in network.inputs if x in number}
     values |= {o: f"{node_label(y)} = {number[y]}" for o, y in targets.items()}
-    left = MARGIN + max(text_width(values[x], VALUE_SIZE) for x in slots[0] if x) + 6 + RADIUS
-    right = RADIUS + 8 + max(text_width(values[o], VALUE_SIZE) for o in slots[-1] if o) + MARGIN
+    left, right = MARGIN, RADIUS
+    if network.inputs[0] in values:
+        left = left + max(text_width(values[x], VALUE_SIZE) for x in slots[0] if x) + 6
+    if targets:
+        right = right + 8 + max(text_width(values[o], VALUE_SIZE) for o in slots[-1] if o)
+    left, right = left + RADIUS, right + MARGIN
     plain = gaps.count(None) * PLAIN_GAP
     room = MAX_WIDTH - left - right - sum(g or 0 for g in gaps)
     narrow = max(MIN_GAP, PLAIN_GAP * min(1.0, room / plain)) if plain else PLAIN_GAP
@@ -143,6 +148,8 @@ def _frame(
                 continue
             at[node] = (round(x, 1), y)
             nodes.append(Node(round(x, 1), y, node_label(node), kind))
+            if node not in values:
+                continue
             if kind == "input":
                 fixed.append(label(values[node], "value", x - RADIUS - 6, y, VALUE_SIZE, "end"))
             elif kind == "output":

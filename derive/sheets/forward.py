@@ -13,7 +13,7 @@ from derive.sheets.locale import paragraph
 
 def forward(ctx: Context) -> Section:
     words = ctx.words["forward"]
-    blocks: list = [paragraph(words["intro"])]
+    blocks: list = [paragraph(words["intro"])] if ctx.first else []
     for layer in ctx.net.layers:
         act = ACTIVATIONS[ctx.net.activation(layer[0].layer)]
         note = paragraph(
@@ -21,8 +21,8 @@ def forward(ctx: Context) -> Section:
             activation=act.names[ctx.lang],
             definition=act.define(ctx.net.spec.settings),
         )
-        notes = [note]
-        if len(layer[0].terms) + bool(layer[0].bias) > TERM_LIMIT:  # said once per layer
+        notes = [note] if ctx.first else []  # several samples: said for the first
+        if len(layer[0].terms) + bool(layer[0].bias) > TERM_LIMIT and ctx.first:
             notes.append(paragraph(words["more_terms"], limit=TERM_LIMIT))
         title = ctx.layer_title("forward", layer[0].layer)
         blocks.append(Group(title, tuple(notes), leads=True))
@@ -68,6 +68,8 @@ def loss(ctx: Context) -> Section:
     entry = LOSSES[net.spec.loss]
     m = len(net.outputs)
     outputs = words["output" if m == 1 else "outputs"]
+    if not ctx.first:  # several samples: the loss is defined at the first
+        return Section("loss", words["heading"], (Group("", (loss_line(ctx),)),))
     intro = paragraph(words["intro"], name=entry.names[ctx.lang], m=m, outputs=outputs)
     # the definition and the worked line on one page
     worked = Group("", (Formula(entry.formula), loss_line(ctx)))

@@ -7,7 +7,7 @@ from derive.engine.operations import ACTIVATIONS, LOSSES
 from derive.sheets import numbers
 from derive.sheets.context import Context
 from derive.sheets.diagram import Diagram, layout
-from derive.sheets.document import Figure, Group, Section, Table
+from derive.sheets.document import Figure, Group, Paragraph, Section, Table
 from derive.sheets.labels import text_width
 from derive.sheets.locale import fill, paragraph
 
@@ -24,7 +24,9 @@ def givens(ctx: Context, carry_note: bool = True, table_if_needed: bool = False)
     them all (an exercise's question page fits one sheet of paper)."""
     words, net, spec = ctx.words["givens"], ctx.net, ctx.net.spec
     shown = {name: ctx.num.text(name) for name in net.given}
-    diagram = layout(net, shown)
+    data = (*net.inputs, *net.targets)
+    # several samples: the diagram carries the parameters alone, a table the samples
+    diagram = layout(net, {k: v for k, v in shown.items() if k not in data or not net.several})
     unlabelled = any(net.layers[l - 1][0].bias for l in diagram.matrices)
     caption = _caption(words, diagram, len(net.layers), spec.bias == "layer", unlabelled)
     figure = Figure(diagram, caption)
@@ -45,8 +47,7 @@ def givens(ctx: Context, carry_note: bool = True, table_if_needed: bool = False)
             (words["loss"], LOSSES[spec.loss].names[ctx.lang]),
             (words["biases"], words[f"bias_{spec.bias}"]),
             (words["learning_rate"], f"η = {numbers.given_text(spec.learning_rate)}"),
-            (words["inputs"], ", ".join(f"{node_label(x)} = {shown[x]}" for x in net.inputs)),
-            (words["targets"], ", ".join(f"{node_label(y)} = {shown[y]}" for y in net.targets)),
+            *_data_rows(ctx, words, shown),
         ),
         style="facts",
     )
@@ -80,6 +81,7 @@ def givens(ctx: Context, carry_note: bool = True, table_if_needed: bool = False)
             # column of parameters after the facts it continues
             *([parameters] if matrices else []),
             facts,
+            *(_samples(ctx, words) if net.several else ()),
             # an exercise page defines the loss (courses differ: ½ or not, mean or sum)
             *([paragraph(words["loss_is"], formula=definition)] if table_if_needed else []),
             # a diagram that names and gives every parameter says all the table would
@@ -88,6 +90,30 @@ def givens(ctx: Context, carry_note: bool = True, table_if_needed: bool = False)
             *([paragraph(words[carry], places=ctx.places)] if carry_note else []),
         ),
     )
+
+
+def _data_rows(ctx: Context, words: dict, shown: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    """The inputs and targets, or how many samples there are (given in their own table)."""
+    net = ctx.net
+    if net.several:
+        return ((words["samples"], fill(words["samples_row"], count=len(net.samples))),)
+    return (
+        (words["inputs"], ", ".join(f"{node_label(x)} = {shown[x]}" for x in net.inputs)),
+        (words["targets"], ", ".join(f"{node_label(y)} = {shown[y]}" for y in net.targets)),
+    )
+
+
+def _samples(ctx: Context, words: dict) -> tuple[Group, Paragraph]:
+    """Every sample's inputs and targets, and how a batch's loss and gradients are formed."""
+    net = ctx.net
+    data = (*net.inputs, *net.targets)
+    header = (words["col_sample"], *(node_label(name) for name in data))
+    rows = [
+        (str(n), *(numbers.given_text(sample[name]) for name in data))
+        for n, sample in enumerate(net.samples, start=1)
+    ]
+    table = Group(words["samples"], column_blocks(header, rows), breakable=True)
+    return table, paragraph(words["batch_note"], count=len(net.samples))
 
 
 def _activations(ctx: Context, words: dict) -> str:
@@ -152,7 +178,7 @@ def _matrices(ctx: Context, shown: dict[str, str]) -> list[Group]:
         matrix = f"W⁽{str(l).translate(SUPERSCRIPT)}⁾"
         title = fill(words["matrix_title"], matrix=matrix, sources=names[l - 1], targets=names[l])
         # a page break may fall between a matrix's blocks (each kept whole), not a blank
-        blocks.append(Group(title, _blocks(header, rows), breakable=True))
+        blocks.append(Group(title, column_blocks(header, rows), breakable=True))
     return [Group("", (note, blocks[0]), breakable=True), *blocks[1:]]
 
 
@@ -160,7 +186,7 @@ def _cell(param: str, shown: dict[str, str]) -> str:
     return f"{node_label(param)} = {shown[param]}"
 
 
-def _blocks(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> tuple[Table, ...]:
+def column_blocks(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> tuple[Table, ...]:
     """The matrix as tables of as many columns as the sheet's width holds (the row names
     repeated), in the fewest blocks, of even widths: 8 columns as 4 + 4, not 7 + 1."""
     columns = list(zip(header, *rows))

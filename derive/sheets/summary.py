@@ -11,7 +11,7 @@ from derive.engine.names import node_label
 from derive.engine.spec import Spec
 from derive.sheets import numbers
 from derive.sheets.context import Context
-from derive.sheets.document import Section, Table
+from derive.sheets.document import Paragraph, Section, Table
 from derive.sheets.locale import fill, paragraph
 from derive.verify.sympy_check import BUDGET
 from derive.verify.verification import Verification
@@ -38,7 +38,7 @@ def summary(ctx: Context) -> Section:
 
 def loss_change(ctx: Context) -> tuple:
     """Did the step help? C before and after, as the sheet's rounding shows them."""
-    words, before, after = ctx.words["summary"], ctx.d.loss, ctx.u.loss_after
+    words, before, after = ctx.words["summary"], ctx.loss, ctx.u.loss_after
     shown_before, shown_after = ctx.num.tex(before), ctx.num.tex(after)
     if shown_before == shown_after:
         verdict = words["loss_same"]
@@ -57,19 +57,33 @@ def _cell(value: float | None, missing: str) -> str:
     return "0" if value == 0 else f"{value:#.10g}".replace("-", numbers.MINUS)
 
 
-def _gap(value: float) -> str:
+def gap(value: float) -> str:
     """A relative disagreement: 0 when none, else two digits and an exponent."""
     return "0" if value == 0 else f"{value:.1e}".replace("-", numbers.MINUS)
 
 
 def verification(ctx: Context, v: Verification) -> Section:
     words = ctx.words["verification"]
-    if v.sympy_skipped:  # three ways, and why not the fourth, before the table
-        count, parts, budget = (f"{n:,}" for n in (len(v.checks), v.sympy_parts, BUDGET))
-        skipped = fill(words["sympy_skipped"], count=count, parts=parts, budget=budget)
-        blocks: list = [paragraph(words["intro_without_sympy"] + " " + skipped)]
-    else:
-        blocks = [paragraph(words["intro"])]
+    blocks = [verification_intro(ctx, v, words), *checks(ctx, v)]
+    if ctx.d.places is not None:
+        blocks.append(paragraph(words["rounded_note"]))
+    return Section("verification", words["heading"], tuple(blocks))
+
+
+def verification_intro(ctx: Context, v: Verification, words: dict) -> Paragraph:
+    """Four ways, or three and why not the fourth (`words`: intro and intro_without_sympy,
+    of one sample or of several)."""
+    if not v.sympy_skipped:
+        return paragraph(words["intro"])
+    count, parts, budget = (f"{n:,}" for n in (len(v.checks), v.sympy_parts, BUDGET))
+    why = ctx.words["verification"]["sympy_skipped"]
+    skipped = fill(why, count=count, parts=parts, budget=budget)
+    return paragraph(words["intro_without_sympy"] + " " + skipped)
+
+
+def checks(ctx: Context, v: Verification) -> list:
+    """The table of every gradient's four values, and what explains a difference."""
+    words = ctx.words["verification"]
     keys = ("col_param", "col_chain", "col_sympy", "col_autograd", "col_fd", "col_gap")
     columns = [k for k in keys if k != "col_sympy" or not v.sympy_skipped]
     rows = tuple(
@@ -80,13 +94,13 @@ def verification(ctx: Context, v: Verification) -> Section:
                 "col_sympy": _cell(c.sympy, words["skipped"]),
                 "col_autograd": _cell(c.autograd, ""),
                 "col_fd": _cell(c.finite_difference, ""),
-                "col_gap": _gap(c.largest_disagreement),
+                "col_gap": gap(c.largest_disagreement),
             }[k]
             for k in columns
         )
         for p, c in v.checks.items()
     )
-    blocks.append(Table(tuple(words[k] for k in columns), rows, style="numbers verification"))
+    blocks: list = [Table(tuple(words[k] for k in columns), rows, style="numbers verification")]
     if v.sympy_unevaluable:
         names = ", ".join(map(node_label, v.sympy_unevaluable))
         blocks.append(paragraph(words["sympy_unevaluable"], names=names))
@@ -95,9 +109,7 @@ def verification(ctx: Context, v: Verification) -> Section:
         blocks.append(paragraph(words["float_rounding"], names=names))
     if any(c.kink for c in v.checks.values()):
         blocks.append(paragraph(words["kink"]))
-    if ctx.d.places is not None:
-        blocks.append(paragraph(words["rounded_note"]))
-    return Section("verification", words["heading"], tuple(blocks))
+    return blocks
 
 
 def spec_digest(spec: Spec) -> str:

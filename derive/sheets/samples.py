@@ -1,0 +1,214 @@
+"""The sheet of several samples: each sample's forward pass, loss and chain rule (every sample
+when there are at most SAMPLES_IN_FULL, else the first), their mean, one gradient-descent step
+on it, and each sample's verification. Sample n's nodes are written x_{1}^{(n)}; the
+parameters are the samples' own, shared."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from derive.engine.batch import Batch
+from derive.engine.names import LOSS, Name, node_label, partial_latex
+from derive.engine.update import Update
+from derive.sheets import backward, forward, summary
+from derive.sheets.builder import worked
+from derive.sheets.context import Context
+from derive.sheets.document import Document, Formula, Group, Section, Table, document_strings
+from derive.sheets.givens import column_blocks, givens
+from derive.sheets.lines import abbreviated, equation, plus
+from derive.sheets.locale import fill, paragraph
+from derive.solution import BatchSolution
+
+SAMPLES_IN_FULL = 4  # more samples: the first is worked in full, the others in a table
+
+
+class SamplesBuilder:
+    """Builds the document of several samples; all but its verification can be built (and
+    typeset) while the verification still runs."""
+
+    def __init__(
+        self,
+        batch: Batch,
+        update: Update,
+        lang: str,
+        places: int,
+        carry: str,
+        detail: str = "some",
+    ) -> None:
+        """`batch` and `update` are the exact ones or their hand-rounded twins."""
+        self.batch, self.carry, self.detail = batch, carry, detail
+        self.loss, self.gradients = batch.loss, batch.gradients
+        self.ctx = Context(batch.samples[0], update, places, lang, detail, loss=self.loss)
+        self.contexts = tuple(
+            Context(d, update, places, lang, detail, sample=n)
+            for n, d in enumerate(batch.samples, start=1)
+        )
+        count = len(self.contexts)
+        self.in_full = self.contexts[: SAMPLES_IN_FULL if count <= SAMPLES_IN_FULL else 1]
+        self.body = (
+            givens(self.ctx),
+            *(section for ctx in self.in_full for section in _sample_sections(ctx)),
+            self._mean(),
+            summary.summary(self.ctx),
+        )
+
+    def document(self, solution: BatchSolution | None) -> Document:
+        """The whole sheet; with None, the body alone (for typesetting ahead)."""
+        ctx = self.ctx
+        sections = self.body
+        if solution is not None:
+            sections = (*sections, self._verification(solution))
+        words = ctx.words["samples"]
+        count = len(self.contexts)
+        title = ctx.net.spec.title_for(ctx.lang) or fill(words["title"], count=count)
+        footer = summary.footer(ctx, self.carry, self.detail)
+        return Document(ctx.lang, title, words["subtitle"], sections, footer)
+
+    def worked(self, name: Name) -> tuple[Formula, ...]:
+        """The worked line(s) of one quantity: a sample's, the mean or the update."""
+        if name.sample is not None:
+            return worked(self.contexts[name.sample - 1], dataclasses.replace(name, sample=None))
+        if name.updated:
+            return (backward.update_line(self.ctx, name.of),)
+        if name == Name(LOSS):
+            return (self.mean_line(None),)
+        if name.of == LOSS and name.wrt in self.gradients:
+            return (self.mean_line(name.wrt),)
+        return ()
+
+    def words(self) -> str:
+        """Every character the sheet may print outside formulas, verification included."""
+        tables = ("verification", "samples_verification")
+        verification = "".join(str(v) for t in tables for v in self.ctx.words[t].values())
+        body = "".join(document_strings(self.document(None)))
+        return body + verification + "0123456789.e+-−*"
+
+    def mean_line(self, param: str | None) -> Formula:
+        """C = 1/N (C⁽¹⁾ + … + C⁽ᴺ⁾), or ∂C/∂p likewise, with numbers."""
+        num, count = self.ctx.num, len(self.contexts)
+        if param is None:
+            left, result = LOSS, self.loss
+            terms = [(c.tex(LOSS), num.tex(c.d.loss)) for c in self.contexts]
+        else:
+            left, result = partial_latex(LOSS, param), self.gradients[param]
+            terms = [
+                (c.partial(LOSS, param), num.tex(c.d.gradients[param].value)) for c in self.contexts
+            ]
+        terms = abbreviated(terms)
+        mean = rf"\frac{{1}}{{{count}}}"
+        names = " + ".join(t[0] for t in terms)
+        return equation(
+            left,
+            rf"{mean} \left({names}\right)",
+            rf"{mean} \left({plus([t[1] for t in terms])}\right)",
+            num.tex(result),
+        )
+
+    def _mean(self) -> Section:
+        """Step 4: the batch's loss, each parameter's mean gradient and its update."""
+        ctx, count = self.ctx, len(self.contexts)
+        words = ctx.words["samples"]
+        blocks: list = []
+        if count > len(self.in_full):
+            blocks.append(paragraph(words["others"], first=len(self.in_full) + 1, last=count))
+        blocks.append(paragraph(words["mean_intro"]))
+        rests = [p for layer in ctx.net.layers for p in ctx.in_full(ctx.layer_params(layer))[1]]
+        if count > len(self.in_full) or rests:  # numbers the lines below abbreviate or skip
+            blocks.append(self._per_sample())
+        blocks.append(Group(words["loss_title"], (self.mean_line(None),)))
+        for layer in reversed(ctx.net.layers):
+            full, rest = ctx.in_full(ctx.layer_params(layer))
+            title = ctx.layer_title("backward", layer[0].layer)
+            blocks.append(Group(title, (), leads=True))
+            blocks += [
+                Group(
+                    f"{words['param_title']}: {node_label(p)}",
+                    (self.mean_line(p), backward.update_line(ctx, p)),
+                )
+                for p in full
+            ]
+            if rest:
+                rows = tuple(
+                    (
+                        node_label(p),
+                        ctx.num.text_of(self.gradients[p]),
+                        ctx.num.text(p),
+                        ctx.num.updated_text(p),
+                    )
+                    for p in rest
+                )
+                keys = ("col_param", "col_gradient", "col_old", "col_new")
+                header = tuple(words[k] for k in keys)
+                blocks += [paragraph(words["rest_note"]), Table(header, rows)]
+        return Section("mean", words["mean_heading"], tuple(blocks))
+
+    def _per_sample(self) -> Group:
+        """Every sample's loss and gradients, and their means, as a table."""
+        ctx = self.ctx
+        words = ctx.words["samples"]
+        header = (words["col_quantity"], *(f"n = {c.sample}" for c in self.contexts))
+        header += (words["col_mean"],)
+        rows = [
+            (
+                f"{LOSS}⁽ⁿ⁾",
+                *(ctx.num.text_of(c.d.loss) for c in self.contexts),
+                ctx.num.text_of(self.loss),
+            )
+        ]
+        for p in ctx.net.params:
+            values = [c.d.gradients[p].value for c in self.contexts]
+            rows.append(
+                (
+                    f"∂{LOSS}⁽ⁿ⁾/∂{node_label(p)}",
+                    *map(ctx.num.text_of, values),
+                    ctx.num.text_of(self.gradients[p]),
+                )
+            )
+        return Group(words["per_sample"], column_blocks(header, rows), breakable=True)
+
+    def _verification(self, solution: BatchSolution) -> Section:
+        """Each sample's four ways (a table per sample worked in full, a line for the others),
+        and the step against torch.optim's SGD on the batch."""
+        words = self.ctx.words["samples_verification"]
+        checked = solution.verifications
+        skipped = next((v for v in checked if v.sympy_skipped), checked[0])
+        blocks: list = [summary.verification_intro(self.ctx, skipped, words)]
+        for ctx, v in zip(self.in_full, checked, strict=False):
+            title = fill(words["sample_title"], n=ctx.sample)
+            blocks.append(Group(title, tuple(summary.checks(ctx, v)), breakable=True))
+        others = checked[len(self.in_full) :]
+        if others:
+            rows = tuple(
+                (
+                    str(n),
+                    str(len(v.checks)),
+                    summary.gap(max(c.largest_disagreement for c in v.checks.values())),
+                )
+                for n, v in enumerate(others, start=len(self.in_full) + 1)
+            )
+            header = (words["col_sample"], words["col_checked"], words["col_gap"])
+            blocks += [paragraph(words["others"]), Table(header, rows)]
+        gap = summary.gap(solution.update_disagreement)
+        blocks.append(paragraph(words["step_check"], gap=gap))
+        shared = self.ctx.words["verification"]
+        if self.ctx.d.places is not None:
+            blocks.append(paragraph(shared["rounded_note"]))
+        return Section("verification", shared["heading"], tuple(blocks))
+
+
+def _sample_sections(ctx: Context) -> list[Section]:
+    """Steps 1–3 for one sample, headed with its number, its data said first."""
+    words, net = ctx.words["samples"], ctx.net
+    inputs = ", ".join(f"{ctx.label(x)} = {ctx.num.text(x)}" for x in net.inputs)
+    targets = ", ".join(f"{ctx.label(y)} = {ctx.num.text(y)}" for y in net.targets)
+    lead = paragraph(words["lead"], n=ctx.sample, inputs=inputs, targets=targets)
+    sections = [forward.forward(ctx), forward.loss(ctx), backward.backward(ctx)]
+    sections[0] = dataclasses.replace(sections[0], blocks=(lead, *sections[0].blocks))
+    return [
+        dataclasses.replace(
+            s,
+            key=f"sample{ctx.sample}-{s.key}",
+            heading=fill(words["heading"], n=ctx.sample, heading=s.heading),
+        )
+        for s in sections
+    ]
