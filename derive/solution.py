@@ -59,6 +59,18 @@ class BatchSolution:
     update: Update
     verifications: tuple[Verification, ...]  # per sample
     update_disagreement: float  # largest relative difference from torch.optim's step
+    # beyond 1e-12, explained: torch.optim fed derive's gradients agrees, and PyTorch's own
+    # gradients differ within their rounding, or at a kink (samples_at_kinks)
+    update_explained: bool = False
+
+    @property
+    def samples_at_kinks(self) -> tuple[int, ...]:
+        """The samples (from 1) with a unit at its kink (z = 0 at a ReLU)."""
+        return tuple(
+            n
+            for n, v in enumerate(self.verifications, start=1)
+            if any(c.kink for c in v.checks.values())
+        )
 
     @property
     def spec(self) -> Spec:
@@ -75,7 +87,9 @@ def verify_batch(batch: Batch, update: Update) -> BatchSolution:
     sgd = OptimizerRule.named("sgd", batch.network.spec.learning_rate)
     step = sgd.apply(batch.params, batch.gradients)
     run = Run(sgd, (TrainingStep(batch, step),), update.loss_after)
-    return BatchSolution(batch, update, verifications, check_run(run).max_rel_diff)
+    checked = check_run(run)
+    explained = bool(checked.explained_steps)
+    return BatchSolution(batch, update, verifications, checked.max_rel_diff, explained)
 
 
 def solve_batch(spec: Spec) -> BatchSolution:

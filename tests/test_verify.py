@@ -136,6 +136,26 @@ def test_float_rounding_across_a_relu_kink_is_not_a_failure():
     assert v.checks["w1"].sympy is None and "w1" in v.sympy_unevaluable
 
 
+def test_a_weight_whose_input_sits_at_a_kink_is_not_a_false_failure():
+    # z3 = −1·0.3 + 0.5·0.2 + 0.2 is exactly 0, so h3 = ReLU(z3) = 0 and ∂C/∂w11 = δ·h3 = 0;
+    # float64 makes z3 about 10⁻¹⁷, so autograd gives 10⁻¹⁷ for w11, and torch.optim's own
+    # step moves the weights into z3 (another one-sided slope); found by a batch sheet
+    d = run(
+        layers=[2, 3, 2],
+        activation=["relu", "linear"],
+        bias="neuron",
+        inputs=[-1, 0.5],
+        targets=[1, 0],
+        weights=[0.1, -0.2, 0.3, 0.4, -0.5, 0.2, 0.3, -0.1, 0.2, -0.4, 0.5, 0.1],
+        biases=[0.1, -0.1, 0.2, 0.05, -0.05],
+        learning_rate=0.1,
+    )
+    assert d.values["z3"] == 0 and d.gradients["w11"].value == 0
+    v = _verify(d)
+    assert v.checks["w11"].chain_rule == 0.0 and abs(v.checks["w11"].autograd) < 1e-16
+    assert v.checks["w3"].kink and not v.checks["w11"].kink
+
+
 def test_steep_loss_is_not_a_false_failure():
     # the loss varies a thousand times faster in w1 than a fixed finite-difference step assumes
     d = run(layers=[1, 1], inputs=[1000], targets=[0.2], weights=[0.001])

@@ -180,7 +180,7 @@ class SamplesBuilder:
         if others:
             rows = tuple(
                 (
-                    str(n),
+                    str(n) + ("*" if any(c.kink for c in v.checks.values()) else ""),
                     str(len(v.checks)),
                     summary.gap(max(c.largest_disagreement for c in v.checks.values())),
                 )
@@ -188,8 +188,14 @@ class SamplesBuilder:
             )
             header = (words["col_sample"], words["col_checked"], words["col_gap"])
             blocks += [paragraph(words["others"]), Table(header, rows)]
-        gap = summary.gap(solution.update_disagreement)
-        blocks.append(paragraph(words["step_check"], gap=gap))
+        gap, kinks = summary.gap(solution.update_disagreement), solution.samples_at_kinks
+        if not solution.update_explained:
+            blocks.append(paragraph(words["step_check"], gap=gap))
+        elif kinks:
+            samples = ", ".join(map(str, kinks))
+            blocks.append(paragraph(words["step_check_kink"], gap=gap, samples=samples))
+        else:
+            blocks.append(paragraph(words["step_check_rounding"], gap=gap))
         shared = self.ctx.words["verification"]
         if self.ctx.d.places is not None:
             blocks.append(paragraph(shared["rounded_note"]))
