@@ -9,6 +9,7 @@ reference).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from decimal import Decimal
 
@@ -17,9 +18,10 @@ from hypothesis import strategies as st
 
 from derive.engine.exact import exact_context
 from derive.engine.spec import Spec, bias_count, parse_spec, weight_count
-from derive.report import to_json, to_text
+from derive.grading.quantities import batch_quantities, batch_values, compute_all
+from derive.report import batch_to_json, to_json, to_text
 from derive.sheet import Sheet
-from derive.solution import solve
+from derive.solution import solve, solve_batch
 
 HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu", "softplus", "linear"]
 KINKED = ["relu", "leaky_relu"]
@@ -101,4 +103,47 @@ def test_every_valid_spec_builds_a_sheet(spec, lang, carry):
     sheet = Sheet(spec, lang, precision=3, carry=carry)
     html = sheet.html
     assert html.count("<section id=") == 6
+    assert "NaN" not in html and "Infinity" not in html
+
+
+def _with_samples(spec: Spec, numbers: list[int]) -> Spec:
+    """The spec with one to five more samples: inputs varied, the targets kept valid."""
+    n_in = spec.layers[0]
+    count = len(numbers)
+    inputs = [
+        tuple(Decimal(numbers[(i + j) % count]) / 10 for j in range(n_in))
+        for i in range(1 + count % 5)
+    ]
+    samples = ((spec.inputs, spec.targets), *((x, spec.targets) for x in inputs))
+    return dataclasses.replace(spec, samples=samples)
+
+
+@settings(max_examples=12, **DETERMINISTIC)
+@given(specs(), st.lists(st.integers(-20, 20), min_size=1, max_size=12))
+def test_every_valid_batch_solves_and_its_quantities_recompute(spec, numbers):
+    """Several samples: each verified, the step checked against torch.optim on the batch, and
+    the checker's table of quantities recomputes every value the engine holds."""
+    solution = solve_batch(_with_samples(spec, numbers))
+    batch, update = solution.batch, solution.update
+    assert solution.update_disagreement <= 1e-12 or solution.update_explained
+    table = batch_quantities(batch.network, update.rule)
+    ours = compute_all(table)
+    for name, value in batch_values(batch, update).items():
+        if value.is_finite() and ours[name].is_finite():
+            assert abs(ours[name] - value) <= Decimal("1e-20") * max(1, abs(value)), name
+    json.dumps(batch_to_json(solution), allow_nan=False)
+
+
+@settings(max_examples=4, **DETERMINISTIC)
+@given(
+    specs(),
+    st.lists(st.integers(-20, 20), min_size=1, max_size=12),
+    st.sampled_from(["en", "ko"]),
+    st.sampled_from(["exact", "rounded"]),
+)
+def test_every_valid_batch_builds_a_sheet(spec, numbers, lang, carry):
+    spec = _with_samples(spec, numbers)
+    html = Sheet(spec, lang, precision=3, carry=carry).html
+    count = len(spec.samples)
+    assert html.count("<section id=") == 4 + 3 * (count if count <= 4 else 1)
     assert "NaN" not in html and "Infinity" not in html
