@@ -116,7 +116,47 @@ def test_more_than_four_samples_work_the_first_and_tabulate_the_rest(six):
     assert loss_row[-1] == f"{batch.loss:.3f}"
     verification = document.sections[-1]
     other = [b for b in blocks(verification) if isinstance(b, Table) and len(b.header) == 3]
-    assert [r[0] for r in other[0].rows] == ["2", "3", "4", "5", "6"]
+    # ∂C/∂w13's terms nearly cancel: at 3 digits they would add up to the wrong sign
+    w13 = six._builder.mean_line("w13").latex
+    assert "0.29633 + 0.00000 + 0.16607 + 0.092898 - 0.56121 + 0.0060763" in w13
+    # sample 6 sits at a ReLU's kink: z4 = 0.7·0.1 − 0.2·0.3 + 0.3·(−0.2) + 0.05 = 0
+    assert [r[0] for r in other[0].rows] == ["2", "3", "4", "5", "6*"]
+    notes = [t for b in blocks(verification) if hasattr(b, "parts") for _, t in b.parts]
+    assert any("For the samples marked *, a unit sits at its kink (z₄⁽⁶⁾ = 0)" in t for t in notes)
+
+
+RELU8 = """
+[network]
+layers = [2, 3, 2]
+activation = ["relu", "linear"]
+loss = "mse"
+bias = "neuron"
+[values]
+inputs = [[0.5, -0.2], [0.1, 0.9], [-0.7, 0.3], [1, 1], [0.2, 0.2], [-1, 0.5], [0.3, -0.8],
+          [0.9, 0.1]]
+targets = [[1, 0], [0, 1], [1, 1], [0, 0], [0.5, 0.5], [1, 0], [0, 1], [1, 1]]
+weights = [0.1, -0.2, 0.3, 0.4, -0.5, 0.2, 0.3, -0.1, 0.2, -0.4, 0.5, 0.1]
+biases = [0.1, -0.1, 0.2, 0.05, -0.05]
+learning_rate = 0.1
+"""
+
+
+def test_a_sample_at_a_kink_explains_torch_optims_own_step(tmp_path):
+    """Sample 6 has z3 = 0 exactly; float64 puts it a hair above 0, so PyTorch's own batch
+    gradient takes ReLU's right slope there, and torch.optim's own step differs by 1e-2:
+    explained, not failed, and said so; every mean line adds up from its printed terms."""
+    path = tmp_path / "relu8.toml"
+    path.write_text(RELU8)
+    sheet = Sheet(load_spec(path))
+    solution = sheet.solving.solution
+    assert solution.update_explained and solution.samples_at_kinks == (6,)
+    assert solution.update_disagreement > 1e-3
+    text = " ".join(
+        t for b in blocks(sheet.document.sections[-1]) if hasattr(b, "parts") for _, t in b.parts
+    )
+    assert "because a ReLU sits at its kink (z₃⁽⁶⁾ = 0)" in text
+    w2 = sheet._builder.mean_line("w2").latex  # one non-zero term of eight: none hidden
+    assert r"\cdots" not in w2 and "0.1457" in w2 and w2.endswith("0.0182 \\end{aligned}")
 
 
 def test_rounded_carry_and_korean_render(tmp_path):

@@ -6,20 +6,25 @@ parameters are the samples' own, shared."""
 from __future__ import annotations
 
 import dataclasses
+from decimal import Decimal
 
 from derive.engine.batch import Batch
+from derive.engine.exact import exact_context, round_places
 from derive.engine.names import LOSS, Name, node_label, partial_latex
+from derive.engine.operations import ACTIVATIONS
 from derive.engine.update import Update
-from derive.sheets import backward, forward, summary
+from derive.sheets import backward, forward, numbers, summary
 from derive.sheets.builder import worked
 from derive.sheets.context import Context
 from derive.sheets.document import Document, Formula, Group, Section, Table, document_strings
 from derive.sheets.givens import column_blocks, givens
-from derive.sheets.lines import abbreviated, equation, plus
+from derive.sheets.lines import ELLIPSIS, equation, plus
 from derive.sheets.locale import fill, paragraph
 from derive.solution import BatchSolution
 
 SAMPLES_IN_FULL = 4  # more samples: the first is worked in full, the others in a table
+MEAN_TERMS = 8  # a mean over more samples is written as its first two terms, ⋯ and its last
+MAX_TERM_PLACES = 10
 
 
 class SamplesBuilder:
@@ -84,25 +89,41 @@ class SamplesBuilder:
         return body + verification + "0123456789.e+-−*"
 
     def mean_line(self, param: str | None) -> Formula:
-        """C = 1/N (C⁽¹⁾ + … + C⁽ᴺ⁾), or ∂C/∂p likewise, with numbers."""
-        num, count = self.ctx.num, len(self.contexts)
+        """C = 1/N (C⁽¹⁾ + … + C⁽ᴺ⁾), or ∂C/∂p likewise, with numbers: each term with as many
+        digits as make the line add up (terms that cancel need more)."""
+        ctx, count = self.ctx, len(self.contexts)
         if param is None:
             left, result = LOSS, self.loss
-            terms = [(c.tex(LOSS), num.tex(c.d.loss)) for c in self.contexts]
+            parts = [(c.tex(LOSS), c.d.loss) for c in self.contexts]
         else:
             left, result = partial_latex(LOSS, param), self.gradients[param]
-            terms = [
-                (c.partial(LOSS, param), num.tex(c.d.gradients[param].value)) for c in self.contexts
-            ]
-        terms = abbreviated(terms)
+            parts = [(c.partial(LOSS, param), c.d.gradients[param].value) for c in self.contexts]
+        places = self._term_places([value for _, value in parts], result)
+        terms = [(name, numbers.latex(value, places)) for name, value in parts]
+        if count > MEAN_TERMS:
+            terms = [*terms[:2], (ELLIPSIS, ELLIPSIS), terms[-1]]
         mean = rf"\frac{{1}}{{{count}}}"
         names = " + ".join(t[0] for t in terms)
         return equation(
             left,
             rf"{mean} \left({names}\right)",
             rf"{mean} \left({plus([t[1] for t in terms])}\right)",
-            num.tex(result),
+            ctx.num.tex(result),
         )
+
+    def _term_places(self, values: list[Decimal], result: Decimal) -> int:
+        """The fewest digits (from the sheet's) at which the terms, as shown, give the mean
+        as shown; worked by hand, the terms are already the ones used."""
+        places = self.ctx.places
+        if self.ctx.d.places is not None:
+            return places
+        target = numbers.text(result, places)
+        for more in range(places, MAX_TERM_PLACES + 1):
+            with exact_context():
+                shown = sum((round_places(v, more) for v in values), Decimal(0)) / len(values)
+            if numbers.text(shown, places) == target:
+                return more
+        return MAX_TERM_PLACES
 
     def _mean(self) -> Section:
         """Step 4: the batch's loss, each parameter's mean gradient and its update."""
@@ -188,18 +209,36 @@ class SamplesBuilder:
             )
             header = (words["col_sample"], words["col_checked"], words["col_gap"])
             blocks += [paragraph(words["others"]), Table(header, rows)]
+            kinked = [n for n in solution.samples_at_kinks if n > len(self.in_full)]
+            if kinked:
+                blocks.append(paragraph(words["kink"], units=self._kinks(kinked)))
         gap, kinks = summary.gap(solution.update_disagreement), solution.samples_at_kinks
         if not solution.update_explained:
             blocks.append(paragraph(words["step_check"], gap=gap))
         elif kinks:
-            samples = ", ".join(map(str, kinks))
-            blocks.append(paragraph(words["step_check_kink"], gap=gap, samples=samples))
+            units = self._kinks(kinks)
+            blocks.append(paragraph(words["step_check_kink"], gap=gap, units=units))
         else:
             blocks.append(paragraph(words["step_check_rounding"], gap=gap))
         shared = self.ctx.words["verification"]
         if self.ctx.d.places is not None:
             blocks.append(paragraph(shared["rounded_note"]))
         return Section("verification", shared["heading"], tuple(blocks))
+
+    def _kinks(self, samples: list[int] | tuple[int, ...]) -> str:
+        """The units of these samples at a kink: 'z₃⁽⁶⁾ = 0' (or the samples, where z is
+        near 0 rather than at it)."""
+        net = self.ctx.net
+        kinked = [n for n in net.neurons if ACTIVATIONS[net.activation(n.layer)].kink]
+        at = [
+            f"{ctx.label(n.z)} = 0"
+            for ctx in (self.contexts[s - 1] for s in samples)
+            for n in kinked
+            if ctx.d.values[n.z] == 0
+        ]
+        return ", ".join(at) or ", ".join(
+            fill(self.ctx.words["samples_verification"]["sample_title"], n=s) for s in samples
+        )
 
 
 def _sample_sections(ctx: Context) -> list[Section]:

@@ -17,6 +17,7 @@ from derive.verify.sympy_check import BUDGET
 from derive.verify.verification import Verification
 
 TWO_COLUMNS = 24  # a longer summary table is set in two columns side by side
+LOSS_DIGITS = 10  # decimals of C before and after a step, at most, to show that it changed
 
 
 def summary(ctx: Context) -> Section:
@@ -37,14 +38,22 @@ def summary(ctx: Context) -> Section:
 
 
 def loss_change(ctx: Context) -> tuple:
-    """Did the step help? C before and after, as the sheet's rounding shows them."""
+    """Did the step help? C before and after: worked exactly, with as many more digits as
+    show the change (a small step on a batch whose gradients cancel still lowers C); worked
+    by hand, as rounded, and the change is their difference."""
     words, before, after = ctx.words["summary"], ctx.loss, ctx.u.loss_after
-    shown_before, shown_after = ctx.num.tex(before), ctx.num.tex(after)
+    places = ctx.places
+    if ctx.d.places is None:
+        while numbers.text(before, places) == numbers.text(after, places) and places < LOSS_DIGITS:
+            places += 1
+    shown_before, shown_after = numbers.latex(before, places), numbers.latex(after, places)
     if shown_before == shown_after:
         verdict = words["loss_same"]
     else:
         key = "loss_lower" if after < before else "loss_higher"
-        verdict = fill(words[key], change=ctx.num.text_of(abs(before - after)))
+        change = abs(before - after)
+        shown = ctx.num.text_of(change) if ctx.d.places is None else numbers.given_text(change)
+        verdict = fill(words[key], change=shown)
     line = paragraph(words["loss_line"], before=shown_before, after=shown_after)
     return line, paragraph(verdict)
 
