@@ -27,6 +27,9 @@ def formulas() -> list[tuple[str, bool]]:
     found: set[tuple[str, bool]] = set()
     for spec, lang in itertools.product(("seed.toml", "seed_section3.toml"), ("en", "ko")):
         found |= set(document_formulas(Sheet(ROOT / "examples" / spec, lang=lang).document))
+    # cases (ReLU), softmax sums, shared biases, several samples' superscripts
+    for spec in ("classifier_3-4-3.toml", "layer_bias_2-2-2.toml", "xor.toml"):
+        found |= set(document_formulas(Sheet(ROOT / "examples" / spec).document))
     return sorted(found)
 
 

@@ -2,8 +2,10 @@
 
 All three reach into private code:
 
-- two speed patches (same SVG, typesetting 1.8–2.5× faster): ziamath's style parser no longer
-  deep-copies the parent style per node, and a row with nothing that can stretch skips the
+- four speed patches (same SVG, typesetting 2–3× faster): ziamath's style parser no longer
+  deep-copies the parent style per node, and reads the node's and its parent's attributes from
+  one merged dict rather than a ChainMap; a size such as "thinmathspace" is converted to pixels
+  once per font size, not once per node; and a row with nothing that can stretch skips the
   extra layout pass that measures stretchy brackets (nested rows made that 2^depth layouts);
 - glyphs as text: while a formula is drawn, a glyph that stands for one character is placed as
   SVG <text> in the math font rather than as an outline. This one changes the SVG on purpose:
@@ -20,12 +22,13 @@ size, is ziamath's own either way.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import dataclasses
 import functools
 import inspect
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from importlib import metadata
 from typing import Any
 
@@ -66,10 +69,13 @@ def speed_patches_fit() -> bool:
     if not _versions_match():
         return False
     from ziamath import operators, styles
+    from ziamath.nodes.mnode import Mnode
     from ziamath.nodes.mrow import Mrow
 
     return (
         _own(styles, "asdict") is dataclasses.asdict
+        and _own(styles, "ChainMap") is collections.ChainMap
+        and _parameters(_own(Mnode, "size_px")) == ["self", "size", "fontsize"]
         and dataclasses.is_dataclass(getattr(styles, "MathStyle", None))
         and _parameters(_own(Mrow, "_get_height_nostretch")) == ["self", "line", "kwargs"]
         and _parameters(getattr(operators, "get_params", None)) == ["name", "form"]
@@ -99,9 +105,12 @@ def install() -> bool:
         return False
     if not _ORIGINALS:
         from ziamath import styles
+        from ziamath.nodes.mnode import Mnode
         from ziamath.nodes.mrow import Mrow
 
         _replace(styles, "asdict", _shallow_asdict)
+        _replace(styles, "ChainMap", _merged)
+        _replace(Mnode, "size_px", _memoized_size(Mnode.size_px))
         _replace(Mrow, "_get_height_nostretch", _measured_if_stretchy(Mrow._get_height_nostretch))
     return True
 
@@ -123,6 +132,31 @@ def _shallow_asdict(style: object) -> dict[str, Any]:
     which deep-copies it for each of the ~300 nodes of a formula: a third of the time.
     A shallow view reads the same values."""
     return dict(vars(style))
+
+
+def _merged(*maps: Mapping[str, Any]) -> dict[str, Any]:
+    """What parse_style reads through ChainMap(node's attributes, parent's style): the same
+    values (the first map that has a key wins) as one dict, whose lookups are a tenth of the
+    cost; parse_style only reads it."""
+    merged: dict[str, Any] = {}
+    for layer in reversed(maps):
+        merged.update(layer)
+    return merged
+
+
+def _memoized_size(size_px: Callable[..., float]) -> Callable[..., float]:
+    """size_px converts "thinmathspace", "0.2em", "3px" to pixels at a font size, building a
+    table of named sizes on every call; the result depends on the two alone (the node gives
+    only its glyph size, when no font size is passed)."""
+
+    @functools.lru_cache(maxsize=1024)
+    def convert(size: str, fontsize: float) -> float:
+        return size_px(None, size, fontsize)
+
+    def patched(self: Any, size: str, fontsize: float | None = None) -> float:
+        return convert(size, self.glyphsize if fontsize is None else fontsize)
+
+    return patched
 
 
 def _measured_if_stretchy(measure: Callable[..., tuple[float, float]]) -> Callable[..., Any]:
