@@ -21,7 +21,7 @@ from derive.engine.training import OptimizerRule, train
 from derive.verify.torch_model import DTYPE, TorchNetwork
 from derive.verify.training_check import check_run, initial_state, optim_step
 from tests.conftest import make_spec
-from tests.test_property import DETERMINISTIC, specs
+from tests.test_property import DETERMINISTIC, specs, with_samples
 
 # hyperparameters beyond the defaults, by optimizer (torch's names)
 VARIED = {
@@ -221,12 +221,8 @@ def test_bad_train_options_exit_2(capsys, argv):
 @settings(max_examples=15, **DETERMINISTIC)
 @given(specs(), st.sampled_from(CASES), st.lists(st.integers(-20, 20), min_size=1, max_size=12))
 def test_batches_train_as_torch_optim_does(spec, case, numbers):
-    """Random networks with two to four samples (inputs varied, the targets kept valid)."""
-    n_in = spec.layers[0]
-    rows = [numbers[i % len(numbers) :] + numbers for i in range(1 + len(numbers) % 4)]
-    inputs = [tuple(Decimal(v) / 10 for v in row[:n_in]) for row in rows]
-    samples = ((spec.inputs, spec.targets), *((x, spec.targets) for x in inputs))
-    spec = dataclasses.replace(spec, samples=samples)
+    """Random networks with two to six samples (inputs varied, the targets kept valid)."""
+    spec = with_samples(spec, numbers)
     run = train(build_network(spec), OptimizerRule.named(case[0], Decimal("0.1"), case[1]), 2)
-    assert len(run.steps[0].batch.samples) == len(samples)
+    assert len(run.steps[0].batch.samples) == len(spec.samples)
     check_run(run)

@@ -106,7 +106,7 @@ def test_every_valid_spec_builds_a_sheet(spec, lang, carry):
     assert "NaN" not in html and "Infinity" not in html
 
 
-def _with_samples(spec: Spec, numbers: list[int]) -> Spec:
+def with_samples(spec: Spec, numbers: list[int]) -> Spec:
     """The spec with one to five more samples: inputs varied, the targets kept valid."""
     n_in = spec.layers[0]
     count = len(numbers)
@@ -123,7 +123,7 @@ def _with_samples(spec: Spec, numbers: list[int]) -> Spec:
 def test_every_valid_batch_solves_and_its_quantities_recompute(spec, numbers):
     """Several samples: each verified, the step checked against torch.optim on the batch, and
     the checker's table of quantities recomputes every value the engine holds."""
-    solution = solve_batch(_with_samples(spec, numbers))
+    solution = solve_batch(with_samples(spec, numbers))
     batch, update = solution.batch, solution.update
     assert solution.update_disagreement <= 1e-12 or solution.update_explained
     table = batch_quantities(batch.network, update.rule)
@@ -142,7 +142,7 @@ def test_every_valid_batch_solves_and_its_quantities_recompute(spec, numbers):
     st.sampled_from(["exact", "rounded"]),
 )
 def test_every_valid_batch_builds_a_sheet(spec, numbers, lang, carry):
-    spec = _with_samples(spec, numbers)
+    spec = with_samples(spec, numbers)
     html = Sheet(spec, lang, precision=3, carry=carry).html
     count = len(spec.samples)
     assert html.count("<section id=") == 4 + 3 * (count if count <= 4 else 1)
