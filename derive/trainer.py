@@ -87,6 +87,9 @@ def _check_all(
     return Checked(checks, comparison, drawn)
 
 
+CHECK_NICE = 5  # the check's helper yields to the PDF helper rendering the worked part
+
+
 class Training:
     """The runs of every chosen optimizer, worked exactly here, checked in a helper process
     (PyTorch's import and the runs take a second or two)."""
@@ -119,7 +122,9 @@ class Training:
             runs = self.runs
             pair = pair_for(self.network, self.param) if compared else None
             rule = self.boundary_rule if compared else None
-            self._wait = in_background(lambda: _check_all(runs, pair, rule))
+            # niced: the sheet's worked part renders meanwhile, and the check is needed
+            # only after it
+            self._wait = in_background(lambda: _check_all(runs, pair, rule), nice=CHECK_NICE)
 
     @functools.cached_property
     def checked(self) -> Checked:

@@ -24,6 +24,7 @@ from derive.sheets.document import (
     Paragraph,
     Section,
     Table,
+    charts,
     document_strings,
 )
 from derive.sheets.locale import fill, paragraph, strings
@@ -63,8 +64,14 @@ class TrainingSheet:
         return [directory / f"{stem}.{fmt}" for fmt in formats]
 
     def outputs(self, directory: Path, formats: tuple[str, ...]) -> dict[Path, bytes]:
-        """Each format's bytes. The HTML is built while the PDF's first part renders in its
-        helper (the second part is numbered on from the first, so it starts after it)."""
+        """Each format's bytes. Once the check is in, the charts and the fonts start in their
+        helpers; the PDF's second part (numbered on from the first, so it waits for it) is
+        started before the HTML is built, which then runs beside it."""
+        if "html" in formats:
+            self._fonts  # noqa: B018 - starts the helper on them
+        self.renderer.charts.start(charts(self.document))
+        if "pdf" in formats:
+            self._later_pdf  # noqa: B018
         done = {}
         if "html" in formats:
             done["html"] = self.html.encode("utf-8")
@@ -97,12 +104,21 @@ class TrainingSheet:
         return self.renderer.pdf(self.worked, self.renderer.formulas(self.worked))
 
     @functools.cached_property
-    def pdf(self) -> bytes:
-        """The worked part's PDF, then the rest's, numbered on from it, joined."""
-        first = self._worked_pdf()
+    def _first_pdf(self) -> bytes:
+        return self._worked_pdf()
+
+    @functools.cached_property
+    def _later_pdf(self) -> Callable[[], bytes]:
+        """The rest (the check, the comparison, the guide), numbered on from the worked part:
+        started once the worked part's PDF is in."""
         rest = self.document.sections[len(self.worked.sections) :]
-        later = self._document(list(rest), first_page=page_count(first) + 1)
-        return join_pdfs([first, self.renderer.pdf(later, self.renderer.formulas(later))()])
+        later = self._document(list(rest), first_page=page_count(self._first_pdf) + 1)
+        return self.renderer.pdf(later, self.renderer.formulas(later))
+
+    @functools.cached_property
+    def pdf(self) -> bytes:
+        """The worked part's PDF, then the rest's, joined."""
+        return join_pdfs([self._first_pdf, self._later_pdf()])
 
     def _worked_sections(self) -> list[Section]:
         return [self._given(), *(self._optimizer(run) for run in self.training.runs)]
