@@ -80,6 +80,7 @@ def signals(ctx: Context, layer: tuple[Neuron, ...]) -> list:
         lines.append(delta_line(ctx, n.z))
         if shortcut is not None and n.a in ctx.net.outputs:
             lines.append(shortcut_line(ctx, n, shortcut))
+        lines += _inactive(ctx, n)
         title = f"{words['signals']}: {ctx.label(n.a)}"
         out.append(Group(title, tuple(lines), breakable=len(lines) > KEEP_WHOLE))
     if rest:
@@ -97,6 +98,17 @@ def signals(ctx: Context, layer: tuple[Neuron, ...]) -> list:
         header = (words["col_neuron"], upstream_col, local_col, "δ")
         out += [paragraph(words["signal_table_note"]), Table(header, rows)]
     return out
+
+
+def _inactive(ctx: Context, n: Neuron) -> list:
+    """A unit with a kink that this input leaves flat (ReLU at z < 0): its derivative is 0,
+    and so is every gradient through it; said where its δ is worked, for it explains zeros
+    further down."""
+    kinked = ACTIVATIONS[ctx.net.activation(n.layer)].kink
+    if not kinked or ctx.d.locals[(n.a, n.z)].value != 0 or not ctx.d.values[n.z] < 0:
+        return []
+    a, z = ctx.label(n.a), ctx.label(n.z)
+    return [paragraph(ctx.words["backward"]["inactive"], a=a, z=z, value=ctx.num.text(n.z))]
 
 
 def shortcut_line(ctx: Context, n: Neuron, shortcut: Callable[..., sp.Expr]) -> Formula:
