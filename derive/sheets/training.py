@@ -213,10 +213,11 @@ class TrainingSheet:
         meanings = self.all["train_state"]
         states = [paragraph(meanings[s]) for s in rule.state_names]
         intro += [paragraph(w["state_intro"]), *states] if states else [paragraph(w["no_state"])]
-        # the rule and its state stay with the heading and the first worked step
-        blocks: list = [Group("", tuple(intro), leads=True)]
         param = self.training.param
-        blocks.append(paragraph(w["worked_note"], param=node_latex(param), places=self.places))
+        intro.append(paragraph(w["worked_note"], param=node_latex(param), places=self.places))
+        # the rule, its state and what follows stay with the heading; a worked step may start
+        # the next page rather than leave half of this one blank
+        blocks: list = [Group("", tuple(intro))]
         for step in run.steps[:WORKED]:
             t = step.update.step
             before = self._state_before(run, t)
