@@ -221,7 +221,8 @@ def gradients(ctx: Context, layer: tuple[Neuron, ...]) -> list:
         keys = ["col_param", "col_connects", "col_delta", "col_input", "col_gradient"]
         keys += ["col_old", "col_new"] if updates else []
         note = words["param_table_note" if updates else "gradient_table_note"]
-        out += [paragraph(note), Table(tuple(words[k] for k in keys), tuple(rows))]
+        header = tuple(fill(words[k], C=ctx.label(LOSS)) for k in keys)  # C⁽ⁿ⁾ of a sample
+        out += [paragraph(note), Table(header, tuple(rows))]
     return out
 
 
