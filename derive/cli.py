@@ -88,7 +88,9 @@ def _parser() -> argparse.ArgumentParser:
         help="write the worked-solution handout as HTML and PDF",
         description="Write DIR/<name>.<lang>.html and .pdf for every spec and language (name: "
         "the spec file's stem, or 'seed') and print their paths: all files, or none on any "
-        "error. Every number comes from the verified derivation.",
+        "error. Every number comes from the verified derivation. A spec of several samples "
+        "works each sample's chain rule (every one up to four, else the first), their mean "
+        "and the step on it.",
     )
     sheet.add_argument(
         "spec",
