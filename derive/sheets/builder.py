@@ -52,9 +52,14 @@ class DocumentBuilder:
 
     def words(self) -> str:
         """Every character the sheet may print outside formulas, verification included."""
-        verification = "".join(str(v) for v in self.ctx.words["verification"].values())
-        body = "".join(document_strings(self.document(None)))
-        return body + verification + "0123456789.e+-−*"
+        return sheet_words(self.document(None), self.ctx, ("verification",))
+
+
+def sheet_words(body: Document, ctx: Context, tables: tuple[str, ...]) -> str:
+    """The body's characters, every word of the verification's locale `tables` (the section
+    is built last, once the check is in) and the numbers' characters: what the fonts need."""
+    verification = "".join(str(v) for t in tables for v in ctx.words[t].values())
+    return "".join(document_strings(body)) + verification + "0123456789.e+-−*"
 
 
 def worked(ctx: Context, name: Name) -> tuple[Formula, ...]:

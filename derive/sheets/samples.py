@@ -1,7 +1,7 @@
 """The sheet of several samples: each sample's forward pass, loss and chain rule (every sample
 when there are at most SAMPLES_IN_FULL, else the first), their mean, one gradient-descent step
-on it, and each sample's verification. Sample n's nodes are written x_{1}^{(n)}; the
-parameters are the samples' own, shared."""
+on it, and each sample's verification. Sample n's nodes are written x_{1}^{(n)}; weights and
+biases, the same for every sample, carry no mark."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from derive.engine.names import LOSS, Name, node_label, partial_latex
 from derive.engine.operations import ACTIVATIONS
 from derive.engine.update import Update
 from derive.sheets import backward, forward, numbers, summary
-from derive.sheets.builder import worked
+from derive.sheets.builder import sheet_words, worked
 from derive.sheets.context import Context
-from derive.sheets.document import Document, Formula, Group, Section, Table, document_strings
+from derive.sheets.document import Document, Formula, Group, Section, Table
 from derive.sheets.givens import column_blocks, givens
 from derive.sheets.lines import ELLIPSIS, equation, plus
 from derive.sheets.locale import fill, paragraph
@@ -83,10 +83,7 @@ class SamplesBuilder:
 
     def words(self) -> str:
         """Every character the sheet may print outside formulas, verification included."""
-        tables = ("verification", "samples_verification")
-        verification = "".join(str(v) for t in tables for v in self.ctx.words[t].values())
-        body = "".join(document_strings(self.document(None)))
-        return body + verification + "0123456789.e+-−*"
+        return sheet_words(self.document(None), self.ctx, ("verification", "samples_verification"))
 
     def mean_line(self, param: str | None) -> Formula:
         """C = 1/N (C⁽¹⁾ + … + C⁽ᴺ⁾), or ∂C/∂p likewise, with numbers: each term with as many
