@@ -80,6 +80,11 @@ def test_every_sample_worked_then_the_mean_and_the_step(xor):
     lines = [b.latex for b in blocks(sample3) if isinstance(b, Formula)]
     assert lines[0].startswith(r"z_{1}^{(3)} = x_{1}^{(3)} w_{1} + x_{2}^{(3)} w_{3} + b_{1}")
     assert "= 1 \\times 0.5 + 0 \\times 0.6 - 0.2 = 0.300" in lines[0]
+    # the loss is defined for each sample, then worked for this one
+    loss = next(s for s in document.sections if s.key == "sample1-loss")
+    definition, line = [b.latex for b in blocks(loss) if isinstance(b, Formula)]
+    assert definition.startswith(r"C^{(n)} = \frac{1}{m}\sum_{i=1}^{m} (y_{i}^{(n)} - o_{i}^{(n)})")
+    assert line.startswith(r"C^{(1)} = \left(y_{1}^{(1)} - o_{1}^{(1)}\right)^{2}")
     # no update inside a sample's backpropagation: the step is taken on the mean
     backprop = next(s for s in document.sections if s.key == "sample2-backward")
     assert not any("'" in b.latex for b in blocks(backprop) if isinstance(b, Formula))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from derive.engine.names import LOSS, split
 from derive.engine.network import Neuron
 from derive.engine.operations import ACTIVATIONS, LOSSES
@@ -72,8 +74,18 @@ def loss(ctx: Context) -> Section:
         return Section("loss", words["heading"], (Group("", (loss_line(ctx),)),))
     intro = paragraph(words["intro"], name=entry.names[ctx.lang], m=m, outputs=outputs)
     # the definition and the worked line on one page
-    worked = Group("", (Formula(entry.formula), loss_line(ctx)))
+    definition = entry.formula if ctx.sample is None else _of_each_sample(entry.formula)
+    worked = Group("", (Formula(definition), loss_line(ctx)))
     return Section("loss", words["heading"], (intro, worked))
+
+
+_OUTPUT_OR_TARGET = re.compile(r"\b([oy])_\{i\}")
+
+
+def _of_each_sample(definition: str) -> str:
+    """The loss's definition, of several samples: each sample's C⁽ⁿ⁾ over its yᵢ⁽ⁿ⁾, oᵢ⁽ⁿ⁾."""
+    marked = _OUTPUT_OR_TARGET.sub(r"\1_{i}^{(n)}", definition)
+    return marked.replace("C = ", "C^{(n)} = ", 1)
 
 
 def loss_line(ctx: Context) -> Formula:
