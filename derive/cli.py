@@ -33,7 +33,7 @@ try:  # importing SymPy takes a moment: Ctrl-C then still ends in one line
     from derive.sheet import CARRIES, sheets
     from derive.sheets.context import DETAILS
     from derive.sheets.locale import LANGUAGES
-    from derive.solution import BatchSolution, solve, solve_batch
+    from derive.solution import solve, solve_batch
 except KeyboardInterrupt:
     sys.stderr.write("derive: interrupted\n")
     raise SystemExit(INTERRUPTED) from None
@@ -182,10 +182,9 @@ def _sheet(args: argparse.Namespace) -> None:
 def _check(args: argparse.Namespace) -> int:
     spec, claims = load_answers(args.answers, args.spec)
     solution = solve_batch(spec) if spec.samples else solve(spec)
-    worked = solution.batch if isinstance(solution, BatchSolution) else solution.derivation
-    table = batch_quantities(worked.network, solution.update.rule)
+    table = batch_quantities(solution.worked.network, solution.update.rule)
     check_names(args.answers, claims, list(table))
-    results = check(worked, solution.update, claims)
+    results = check(solution.worked, solution.update, claims)
     if args.format:
         report = FeedbackSheet(
             solution, results, args.lang, Path(args.answers).stem, answers=args.answers

@@ -14,16 +14,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from derive.engine.batch import derive_batch, descend_batch
-from derive.engine.derivation import Derivation, derive
+from derive.engine.derivation import Derivation
 from derive.engine.spec import Spec, load_spec
-from derive.engine.update import descend
 from derive.errors import InputError
 from derive.files import check_writable, write_all
 from derive.sheets.builder import DocumentBuilder
 from derive.sheets.context import DETAILS
 from derive.sheets.document import Document
 from derive.sheets.locale import LANGUAGES
-from derive.sheets.samples import SamplesBuilder
+from derive.sheets.samples import SamplesBuilder, builder_for
 from derive.solution import BatchSolution, Solving
 from derive.typeset.html import Formulas, HtmlRenderer
 
@@ -65,19 +64,11 @@ class Sheet:
 
     @functools.cached_property
     def _builder(self) -> DocumentBuilder | SamplesBuilder:
-        solving, options = self.solving, (self.lang, self.precision, self.carry, self.detail)
-        if solving.several:
-            batch, update = solving.batch, solving.update
-            if self.carry == "rounded":
-                batch = derive_batch(batch.network, self.precision)
-                update = descend_batch(batch)
-            return SamplesBuilder(batch, update, *options)
-        if self.carry == "exact":
-            shown, update = solving.derivation, solving.update
-        else:
-            shown = derive(solving.derivation.network, self.precision)
-            update = descend(shown)
-        return DocumentBuilder(shown, update, *options)
+        batch, update = self.solving.batch, self.solving.update
+        if self.carry == "rounded":
+            batch = derive_batch(batch.network, self.precision)
+            update = descend_batch(batch)
+        return builder_for(batch, update, self.lang, self.precision, self.carry, self.detail)
 
     @functools.cached_property
     def _fonts(self) -> Callable[[], str]:

@@ -28,6 +28,11 @@ class Solution:
     def spec(self) -> Spec:
         return self.derivation.network.spec
 
+    @property
+    def worked(self) -> Derivation:
+        """What the checker and the sheet's builder read."""
+        return self.derivation
+
 
 def one_sample(spec: Spec) -> Spec:
     """The spec, if it gives one sample: an exercise set varies one sample's numbers."""
@@ -76,6 +81,11 @@ class BatchSolution:
     def spec(self) -> Spec:
         return self.batch.network.spec
 
+    @property
+    def worked(self) -> Batch:
+        """What the checker and the sheet's builder read."""
+        return self.batch
+
 
 def verify_batch(batch: Batch, update: Update) -> BatchSolution:
     """Every sample verified four ways, and the step checked against torch.optim's SGD."""
@@ -108,7 +118,7 @@ class Solving:
         self.spec = spec
         self.batch = derive_batch(build_network(spec))
         self.several = bool(spec.samples)
-        self.update = descend_batch(self.batch) if self.several else descend(self.derivation)
+        self.update = descend_batch(self.batch)
         self._wait: Callable[[], Solution | BatchSolution] | None = None
 
     @property

@@ -12,7 +12,7 @@ from decimal import Decimal
 from derive.engine.derivation import Derivation, derive, forward_loss
 from derive.engine.exact import exact_context, round_places
 from derive.engine.network import Network
-from derive.engine.update import GradientDescent, Update
+from derive.engine.update import GradientDescent, Update, descend
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,10 @@ def derive_batch(network: Network, places: int | None = None) -> Batch:
 
 def descend_batch(batch: Batch) -> Update:
     """The spec's step of gradient descent on the batch's mean gradient (rounded like the
-    batch, when it is the hand-rounded one), with the batch's loss it leads to."""
+    batch, when it is the hand-rounded one), with the batch's loss it leads to; one sample's
+    is its derivation's own step."""
+    if not batch.network.several:
+        return descend(batch.samples[0])
     rule = GradientDescent(batch.network.spec.learning_rate)
     update = rule.apply(batch.params, batch.gradients, batch.places)
     return dataclasses.replace(update, loss_after=batch.loss_at(update.after))

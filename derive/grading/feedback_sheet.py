@@ -13,11 +13,10 @@ from derive import __version__
 from derive.files import write_documents
 from derive.grading.checker import Result
 from derive.grading.feedback import note, summary
-from derive.sheets.builder import DocumentBuilder
 from derive.sheets.document import Document, Group, Section, Table
 from derive.sheets.locale import fill, paragraph, strings
 from derive.sheets.numbers import MINUS
-from derive.sheets.samples import SamplesBuilder
+from derive.sheets.samples import builder_for
 from derive.sheets.summary import shown_source, spec_digest
 from derive.solution import BatchSolution, Solution
 from derive.typeset.html import HtmlRenderer, RenderedDocument
@@ -51,11 +50,7 @@ class FeedbackSheet(RenderedDocument):
     def document(self) -> Document:
         words = strings(self.lang)["check"]
         solution = self.solution
-        builder: DocumentBuilder | SamplesBuilder
-        if isinstance(solution, BatchSolution):
-            builder = SamplesBuilder(solution.batch, solution.update, self.lang, 3, "exact")
-        else:
-            builder = DocumentBuilder(solution.derivation, solution.update, self.lang, 3, "exact")
+        builder = builder_for(solution.worked, solution.update, self.lang, 3, "exact")
         verdicts = {v: f"{MARKS[v]} {words[v]}" for v in MARKS}
         rows = tuple(
             (

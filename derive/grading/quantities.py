@@ -20,7 +20,7 @@ from derive.engine.derivation import Derivation
 from derive.engine.exact import evaluate, exact_context, round_places
 from derive.engine.names import LOSS, Name
 from derive.engine.network import Network
-from derive.engine.update import Update, UpdateRule, descend
+from derive.engine.update import Update, UpdateRule
 
 Values = Mapping[Name, Decimal]
 
@@ -114,9 +114,7 @@ def batch_values(batch: Batch, update: Update) -> dict[Name, Decimal]:
 def by_hand(network: Network, places: int) -> dict[Name, Decimal]:
     """Every quantity's value when each intermediate is rounded to `places`, as by hand."""
     batch = derive_batch(network, places)
-    if network.several:
-        return batch_values(batch, descend_batch(batch))
-    return solution_values(batch.samples[0], descend(batch.samples[0]))
+    return batch_values(batch, descend_batch(batch))
 
 
 class _OfSample(Mapping[Name, Decimal]):

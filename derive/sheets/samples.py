@@ -9,12 +9,13 @@ import dataclasses
 from decimal import Decimal
 
 from derive.engine.batch import Batch
+from derive.engine.derivation import Derivation
 from derive.engine.exact import exact_context, round_places
 from derive.engine.names import LOSS, Name, node_label, partial_latex
 from derive.engine.operations import ACTIVATIONS
 from derive.engine.update import Update
 from derive.sheets import backward, forward, numbers, summary
-from derive.sheets.builder import sheet_words, worked
+from derive.sheets.builder import DocumentBuilder, sheet_words, worked
 from derive.sheets.context import Context
 from derive.sheets.document import Document, Formula, Group, Section, Table
 from derive.sheets.givens import column_blocks, givens
@@ -236,6 +237,22 @@ class SamplesBuilder:
         return ", ".join(at) or ", ".join(
             fill(self.ctx.words["samples_verification"]["sample_title"], n=s) for s in samples
         )
+
+
+def builder_for(
+    worked: Derivation | Batch,
+    update: Update,
+    lang: str,
+    places: int,
+    carry: str,
+    detail: str = "some",
+) -> DocumentBuilder | SamplesBuilder:
+    """The sheet's builder: one sample's derivation (or batch of one), or several samples'."""
+    if isinstance(worked, Batch):
+        if worked.network.several:
+            return SamplesBuilder(worked, update, lang, places, carry, detail)
+        worked = worked.samples[0]
+    return DocumentBuilder(worked, update, lang, places, carry, detail)
 
 
 def _sample_sections(ctx: Context) -> list[Section]:

@@ -165,7 +165,7 @@ def term_sizes(derivation: Derivation) -> dict[str, Decimal]:
     of z may make 10⁻¹⁷): a weight's term counts its input's scale, not its value."""
     network = derivation.network
     children = network.children()
-    scale = value_scales(derivation)
+    scale = _value_scales(derivation)
     multiplies = {w: source for n in network.neurons for source, w in n.terms}
     with exact_context():
         size = {LOSS: Decimal(1)}
@@ -186,7 +186,7 @@ def term_sizes(derivation: Derivation) -> dict[str, Decimal]:
         }
 
 
-def value_scales(derivation: Derivation) -> dict[str, Decimal]:
+def _value_scales(derivation: Derivation) -> dict[str, Decimal]:
     """Each node's value plus the sum of the sizes of the terms that made it: how far
     float64's rounding may move it (every activation's slope is at most 1)."""
     network, values = derivation.network, derivation.values
