@@ -37,7 +37,7 @@ def phases() -> dict[str, float]:
     """Seconds of each phase of one set's files, after start-up (imports, the set drawn)."""
     from derive.exercises.documents import answer_keys, question_booklet
     from derive.exercises.exercise_set import build_set
-    from derive.exercises.output import joined_pdf
+    from derive.exercises.output import parts_pdf
     from derive.exercises.verified import verifying
     from derive.typeset.html import HtmlRenderer
 
@@ -57,10 +57,11 @@ def phases() -> dict[str, float]:
     typeset = timed("questions: formulas", lambda: renderer.formulas(booklet))
     timed("questions: PDF", lambda: renderer.pdf(booklet, typeset)())
     verifications = timed("verification (waited for)", wait)
-    key, parts = timed("answers: documents", lambda: answer_keys(exercises, "en", verifications))
-    typeset = timed("answers: formulas", lambda: renderer.formulas(key))
-
-    timed("answers: PDF (parts on every core, joined)", lambda: joined_pdf(renderer, parts))
+    _, parts = timed("answers: documents", lambda: answer_keys(exercises, "en", verifications))
+    timed(
+        "answers: formulas and PDF (typeset part by part, on every core, joined)",
+        lambda: parts_pdf(renderer, parts, {})(),
+    )
     return out
 
 

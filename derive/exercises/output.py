@@ -1,23 +1,21 @@
 """An exercise set's files: exercises.json, and per language the question booklet and the
 answer key as HTML and PDF. Nothing is returned (so nothing is written) until every variant
-has passed the verification; the PDFs render in helpers while the next booklet is typeset."""
+has passed the verification; the PDFs render in helpers while the next part is typeset."""
 
 from __future__ import annotations
 
-import functools
 import io
 import json
 import os
-from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from derive.exercises.documents import answer_keys, question_booklet
 from derive.exercises.exercise_set import ExerciseSet, to_json
 from derive.exercises.verified import verifying
 from derive.progress import Progress
-from derive.sheets.document import Document, document_strings
-from derive.typeset.html import HtmlRenderer
+from derive.sheets.document import Document, document_strings, formulas
+from derive.typeset.html import Formulas, HtmlRenderer
 from derive.typeset.pdf import join_pdfs
 
 DIGITS = "0123456789.e+-−*±"  # what the verification and answers tables may add
@@ -34,21 +32,29 @@ def paths(directory: Path, langs: Sequence[str], formats: Sequence[str]) -> list
     return files
 
 
+def renderer_for(langs: Sequence[str], formats: Sequence[str]) -> HtmlRenderer:
+    """The set's renderer, its PDF helpers started at once: they import WeasyPrint while the
+    set is drawn. Two per language, at most one per core."""
+    renderer = HtmlRenderer(pdf_workers=min(2 * len(langs), os.cpu_count() or 1))
+    if "pdf" in formats:
+        renderer.pdf_renderer.prepare()
+    return renderer
+
+
 def outputs(
     exercises: ExerciseSet,
     langs: Sequence[str],
     formats: Sequence[str],
     directory: Path,
     progress: Progress | None = None,
+    renderer: HtmlRenderer | None = None,
 ) -> dict[Path, bytes]:
     """{path: contents} of every file of the set; `progress` counts the steps: the
     verification, then each booklet and key typeset, then each file finished."""
     n = len(exercises.variants)
     progress = progress or Progress(1, io.StringIO())
     wait = verifying(exercises.variants)
-    workers = min(2 * len(langs), os.cpu_count() or 1)
-    renderer = HtmlRenderer(pdf_workers=workers)
-    renderer.pdf_renderer.prepare()
+    renderer = renderer or renderer_for(langs, formats)
     finishing: list[tuple[str, Callable[[], dict[Path, bytes]]]] = []
     for lang in langs:
         progress.step(f"questions ({lang})", 0)
@@ -61,7 +67,6 @@ def outputs(
     progress.step("verified", n)
     for lang in langs:
         progress.step(f"answer keys ({lang})", 0)
-        # the PDF variant by variant on every core, joined (pages numbered per variant)
         key, parts = answer_keys(exercises, lang, verifications)
         stem = directory / f"answers.{lang}"
         finishing.append((f"answers.{lang}", _render(renderer, key, stem, formats, parts)))
@@ -81,19 +86,20 @@ def steps(exercises: ExerciseSet, langs: Sequence[str]) -> int:
     return len(exercises.variants) * (1 + 4 * len(langs))
 
 
-def joined_pdf(renderer: HtmlRenderer, parts: Sequence[Document]) -> bytes:
-    """The parts' PDFs, joined; each part goes to the next PDF helper, with at most one
-    waiting per helper: a helper whose answer is not read yet reads no more requests, so more
-    in flight would leave both sides writing to full pipes."""
-    workers = renderer.pdf_renderer.workers
-    pending: deque[Callable[[], bytes]] = deque()
-    done: list[bytes] = []
-    for part in parts:
-        if len(pending) == workers:
-            done.append(pending.popleft()())
-        pending.append(renderer.pdf(part, renderer.formulas(part)))
-    done += [wait() for wait in pending]
-    return join_pdfs(done)
+def parts_pdf(
+    renderer: HtmlRenderer, parts: Sequence[Document], typeset: Formulas
+) -> Callable[[], bytes]:
+    """Start the parts' PDFs, each typeset here (into `typeset`) while the helpers render
+    the ones before, and given to the first free helper; the returned function joins them."""
+
+    def requests() -> Iterator[tuple[str, str]]:
+        for part in parts:
+            formulas = renderer.formulas(part)
+            typeset.update(formulas)
+            yield renderer.pdf_request(part, formulas)
+
+    pdfs = renderer.pdf_renderer.render_parts(requests())
+    return lambda: join_pdfs(pdfs())
 
 
 def _render(
@@ -104,18 +110,20 @@ def _render(
     parts: Sequence[Document] = (),
 ) -> Callable[[], dict[Path, bytes]]:
     """Typeset the document here, start its PDF (and the HTML's fonts) in helpers; the
-    returned function finishes its files. With `parts`, the PDF is theirs, joined: each
-    rendered by the next PDF helper, side by side."""
+    returned function finishes its files. With `parts`, the PDF is theirs, joined (pages
+    numbered per part): each typeset and rendered in turn, on every core."""
     fonts = (
         renderer.word_fonts("".join(document_strings(document)) + DIGITS)
         if "html" in formats
         else None
     )
-    typeset = renderer.formulas(document)
+    typeset: Formulas = {}
     pdf: Callable[[], bytes] | None = None
     if "pdf" in formats and parts:
-        pdf = functools.partial(joined_pdf, renderer, parts)  # when finished: helpers free
-    elif "pdf" in formats:
+        pdf = parts_pdf(renderer, parts, typeset)
+    wanted = formulas(document)
+    typeset.update(renderer.math.document([f for f in wanted if f not in typeset]))
+    if "pdf" in formats and not parts:
         pdf = renderer.pdf(document, typeset)
 
     def finish() -> dict[Path, bytes]:

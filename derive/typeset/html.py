@@ -98,13 +98,20 @@ class HtmlRenderer:
         return self.math.document(formulas(document))
 
     def render(
-        self, document: Document, fonts: str, typeset: Formulas, css: str | None = None
+        self,
+        document: Document,
+        fonts: str,
+        typeset: Formulas,
+        css: str | None = None,
+        images: bool = False,
     ) -> str:
-        """The finished page; `fonts` is its @font-face CSS, `typeset` its formulas, `css` the
-        rest of its stylesheet (the sheet's own by default)."""
+        """The finished page; `fonts` is its @font-face CSS, `typeset` its formulas (inline
+        SVG, or with `images` <img> elements, as WeasyPrint draws them faster), `css` the rest
+        of its stylesheet (the sheet's own by default)."""
 
         def formula(tex: str, display: bool) -> Markup:
-            return Markup(typeset[(tex, display)].svg)
+            found = typeset[(tex, display)]
+            return Markup(found.image if images else found.svg)
 
         def chart(block: Chart) -> Markup:
             return Markup(self.charts.svg(block))
@@ -134,8 +141,12 @@ class HtmlRenderer:
         return self.render(document, fonts, typeset)
 
     def pdf(self, document: Document, typeset: Formulas) -> Callable[[], bytes]:
-        """The PDF file: the same page for WeasyPrint, its stylesheet apart (each helper parses
-        it once) with fonts linked by file (it embeds what is used), rendered in a helper
-        process; the returned function waits for its bytes."""
-        html = self.render(document, "", typeset, css="")
-        return self.pdf_renderer.render(html, linked_css() + "\n" + str(self.css))
+        """The PDF file, rendered in a helper process; the returned function waits for its
+        bytes."""
+        return self.pdf_renderer.render(*self.pdf_request(document, typeset))
+
+    def pdf_request(self, document: Document, typeset: Formulas) -> tuple[str, str]:
+        """What a PDF helper renders: the same page for WeasyPrint, its stylesheet apart (each
+        helper parses it once) with fonts linked by file (it embeds what is used)."""
+        html = self.render(document, "", typeset, css="", images=True)
+        return html, linked_css() + "\n" + str(self.css)

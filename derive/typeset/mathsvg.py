@@ -13,6 +13,7 @@ is an outline. Each SVG also keeps its LaTeX as <title> and aria-label.
 
 from __future__ import annotations
 
+import base64
 import functools
 import re
 import xml.etree.ElementTree as ET
@@ -20,6 +21,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+
+from markupsafe import escape
 
 from derive.background import Service
 from derive.typeset import ziamath_patches
@@ -75,6 +78,10 @@ def _merge_glyphs(parent: ET.Element) -> None:
 class Typeset:
     svg: str  # an <svg> element
     characters: frozenset[str]  # set as text in the math font (none when glyphs are outlines)
+    # the same as an <img> whose source is the SVG: for WeasyPrint, which draws it the same
+    # (the PDF is byte-identical) a quarter faster, with one element in the page for each
+    # formula instead of its glyphs' and the same formula's SVG parsed once
+    image: str
 
 
 _INNERMOST = re.compile(r"\\left\(((?:(?!\\left\(|\\right\)).)*)\\right\)", re.S)
@@ -124,7 +131,14 @@ def typeset(tex: str, display: bool = True) -> Typeset:
     title.text = tex
     element.insert(0, title)
     characters = frozenset(c for text in seen for c in text)
-    return Typeset(ET.tostring(element, encoding="unicode"), characters)
+    svg = ET.tostring(element, encoding="unicode")
+    shown = {name: element.attrib.pop(name) for name in ("class", "role", "aria-label", "style")}
+    source = base64.b64encode(ET.tostring(element, encoding="unicode").encode()).decode()
+    image = (
+        f'<img class="{shown["class"]}" alt="{escape(tex)}" style="{shown["style"]}" '
+        f'src="data:image/svg+xml;base64,{source}">'
+    )
+    return Typeset(svg, characters, image)
 
 
 Key = tuple[str, bool]  # LaTeX, display

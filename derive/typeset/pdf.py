@@ -8,17 +8,22 @@ next is being built.
 from __future__ import annotations
 
 import io
+import multiprocessing.connection
 import os
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from derive.background import Service
+from derive.typeset import weasyprint_patches
 
 STYLESHEETS = 8  # parsed stylesheets a PdfWriter keeps
 
 
 def _import_weasyprint() -> None:
     import weasyprint  # noqa: F401
+
+    weasyprint_patches.install()
 
 
 class PdfWriter:
@@ -41,6 +46,8 @@ class PdfWriter:
             from weasyprint import CSS, HTML
             from weasyprint.text.fonts import FontConfiguration
 
+            weasyprint_patches.install()
+
             if self._font_config is None:
                 self._font_config = FontConfiguration()
             if css not in self._stylesheets:
@@ -57,13 +64,44 @@ class PdfWriter:
                 os.environ["SOURCE_DATE_EPOCH"] = previous
 
 
+class _Ticket:
+    """One PDF asked of a helper: its answer, read once (by whoever needs the helper first)."""
+
+    def __init__(self, receive: Callable[[], bytes]) -> None:
+        self._receive = receive
+        self._answer: tuple[bytes | None, BaseException | None] | None = None
+
+    @property
+    def read(self) -> bool:
+        return self._answer is not None
+
+    def collect(self) -> None:
+        """Read the answer off the pipe (an error the helper reported is kept for value())."""
+        try:
+            self._answer = (self._receive(), None)
+        except Exception as exc:  # raised again where the PDF is wanted
+            self._answer = (None, exc)
+
+    def value(self) -> bytes:
+        """The PDF's bytes (read already), or what the helper raised."""
+        assert self._answer is not None
+        pdf, error = self._answer
+        if error is not None:
+            raise error
+        assert pdf is not None
+        return pdf
+
+
 class PdfRenderer:
     """Renders PDFs in helper processes started on first use (or by prepare()): one, or for a
-    run of several sheets up to `workers`, which take the pages in turn."""
+    run of several sheets up to `workers`. render() takes the helpers in turn; render_parts()
+    gives each document to the first helper that is free, so parts of unequal length keep
+    every helper busy to the end."""
 
     def __init__(self, workers: int = 1) -> None:
         self.workers = max(1, workers)
-        self._services: list[Service[str, bytes]] = []
+        self._services: list[Service[tuple[str, str], bytes]] = []
+        self._tickets: list[deque[_Ticket]] = []  # per helper, answers not read yet
         self._asked = 0
 
     def prepare(self) -> None:
@@ -71,14 +109,56 @@ class PdfRenderer:
         while len(self._services) < self.workers:
             writer = PdfWriter()
             self._services.append(Service(_import_weasyprint, writer.write, nice=5))
+            self._tickets.append(deque())
 
     def render(self, html: str, css: str) -> Callable[[], bytes]:
         """Start rendering `html` with the stylesheet `css`; the returned function waits for
         the PDF's bytes."""
         self.prepare()
-        service = self._services[self._asked % self.workers]
+        helper = self._asked % self.workers
         self._asked += 1
-        return service.ask((html, css))
+        return self._send(helper, (html, css))
+
+    def render_parts(self, requests: Iterable[tuple[str, str]]) -> Callable[[], list[bytes]]:
+        """Start rendering each (html, css) of `requests` on the first free helper, taking the
+        next request only when one is free (so it may be made meanwhile); the returned
+        function waits for the PDFs, in order. A helper never has two answers waiting: one
+        whose answer is not read reads no more requests, and both sides would block on full
+        pipes."""
+        self.prepare()
+        waits = []
+        for request in requests:
+            waits.append(self._send(self._free_helper(), request))
+        return lambda: [wait() for wait in waits]
+
+    def _free_helper(self) -> int:
+        """A helper with no answer waiting, after reading the first answer to come if none."""
+        while True:
+            for helper, tickets in enumerate(self._tickets):
+                while tickets and tickets[0].read:
+                    tickets.popleft()
+                if not tickets:
+                    return helper
+            busy = {self._services[h].connection: h for h, t in enumerate(self._tickets) if t}
+            ready = multiprocessing.connection.wait(list(busy))
+            for connection in ready:
+                self._tickets[busy[connection]][0].collect()
+
+    def _send(self, helper: int, request: tuple[str, str]) -> Callable[[], bytes]:
+        service, tickets = self._services[helper], self._tickets[helper]
+        ticket = _Ticket(service.ask(request))
+        if service.inline:  # rendered already
+            ticket.collect()
+        tickets.append(ticket)
+
+        def result() -> bytes:
+            while not ticket.read:  # answers come in the order asked
+                oldest = tickets.popleft()
+                if not oldest.read:
+                    oldest.collect()
+            return ticket.value()
+
+        return result
 
 
 def join_pdfs(parts: Sequence[bytes]) -> bytes:
