@@ -20,7 +20,8 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from multiprocessing.connection import Connection
+from typing import Any, Generic, TypeVar
 
 from derive.errors import BackgroundError, DeriveError
 
@@ -44,18 +45,30 @@ def in_background(work: Callable[[], T], nice: int = 0) -> Callable[[], T]:
 class Service(Generic[Q, T]):
     """A helper process that prepares once (an import that takes half a second), then answers
     requests in order: serve(request) for each ask(request), while this process goes on.
-    Where fork is missing, or unsafe (once torch's threads exist), the work runs here."""
+    Where fork is missing, or unsafe (once torch's threads exist), the work runs here.
 
-    def __init__(self, prepare: Callable[[], None], serve: Callable[[Q], T], nice: int = 0):
+    With `copies`, that many more helpers (in `self.copies`, each a Service) are forked from
+    this one once it has prepared: the import is paid once, not once per helper."""
+
+    def __init__(
+        self,
+        prepare: Callable[[], None],
+        serve: Callable[[Q], T],
+        nice: int = 0,
+        copies: int = 0,
+    ):
         self.serve = serve
+        self.copies: list[Service[Q, T]] = []
         self.inline = "fork" not in multiprocessing.get_all_start_methods() or (
             "torch" in sys.modules
         )
         if self.inline:
             prepare()
+            self.copies = [Service(lambda: None, serve) for _ in range(copies)]
             return
         context = multiprocessing.get_context("fork")
-        self.connection, theirs = context.Pipe()
+        pipes = [context.Pipe() for _ in range(1 + copies)]
+        self.connection, theirs = pipes[0]
         parent = os.getpid()
 
         def run() -> None:
@@ -63,28 +76,29 @@ class Service(Generic[Q, T]):
             # Ctrl-C reaches the whole process group; the parent answers it and ends this one
             signal.signal(signal.SIGINT, signal.SIG_IGN)
             signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-            self.connection.close()  # else a dead parent's full pipe could block us forever
+            for ours, _ in pipes:  # else a dead parent's full pipe could block us forever
+                ours.close()
             os.nice(nice)
             prepare()
-            while True:
-                try:
-                    request = theirs.recv()
-                except (EOFError, OSError):  # the parent is gone, or done with this service
-                    return
-                if request == _DONE:
-                    return
-                try:
-                    answer = ("ok", serve(request))
-                except DeriveError as exc:
-                    answer = ("error", (type(exc), exc.args))
-                except BaseException as exc:  # reported to the parent, which raises it
-                    answer = ("crash", repr(exc))
-                try:
-                    theirs.send(answer)
-                except OSError:  # the parent no longer wants it (it is ending): nothing to say
-                    return
+            forked = []
+            for k, (_, copy) in enumerate(pipes[1:], start=1):
+                pid = os.fork()
+                if pid == 0:  # a copy: it serves its own pipe alone
+                    _end_with_parent(os.getppid())
+                    for j, (_, other) in enumerate(pipes):
+                        if j != k:
+                            other.close()
+                    _serve(copy, serve)
+                    os._exit(0)
+                forked.append(pid)
+                copy.close()
+            _serve(theirs, serve)
+            for pid in forked:  # a copy dies with this process: let it finish first
+                os.waitpid(pid, 0)
 
-        self.child = context.Process(target=run, daemon=True)
+        self.child: multiprocessing.process.BaseProcess | _Copy = context.Process(
+            target=run, daemon=True
+        )
         # Ctrl-C in the middle of fork would raise in Python's at-fork hooks, which swallow
         # it: hold it back until the fork is done
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
@@ -92,7 +106,17 @@ class Service(Generic[Q, T]):
             self.child.start()
         finally:
             signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-        theirs.close()
+        for _, child_end in pipes:
+            child_end.close()
+        self.copies = [Service._copy(serve, ours) for ours, _ in pipes[1:]]
+
+    @classmethod
+    def _copy(cls, serve: Callable[[Q], T], connection: Connection) -> Service[Q, T]:
+        """The parent's side of a copy forked by the first helper."""
+        service = cls.__new__(cls)
+        service.serve, service.copies, service.inline = serve, [], False
+        service.connection, service.child = connection, _Copy(connection)
+        return service
 
     def ask(self, request: Q) -> Callable[[], T]:
         """Send a request now; the returned function waits for its answer (answers come in
@@ -129,6 +153,43 @@ class Service(Generic[Q, T]):
             error_type, args = value
             raise error_type(*args)
         raise RuntimeError(f"the background process failed: {value}")
+
+
+def _serve(connection: Connection, serve: Callable[[Any], Any]) -> None:
+    """A helper's loop: answer each request on `connection` until told to stop or orphaned."""
+    while True:
+        try:
+            request = connection.recv()
+        except (EOFError, OSError):  # the parent is gone, or done with this service
+            return
+        if request == _DONE:
+            return
+        try:
+            answer = ("ok", serve(request))
+        except DeriveError as exc:
+            answer = ("error", (type(exc), exc.args))
+        except BaseException as exc:  # reported to the parent, which raises it
+            answer = ("crash", repr(exc))
+        try:
+            connection.send(answer)
+        except OSError:  # the parent no longer wants it (it is ending): nothing to say
+            return
+
+
+class _Copy:
+    """Stands for a copy's process, which is not this process's child: it ends when its pipe
+    closes, or with the helper that forked it."""
+
+    exitcode = None
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def join(self, timeout: float | None = None) -> None:
+        pass
+
+    def kill(self) -> None:
+        self._connection.close()
 
 
 def _end_with_parent(parent: int) -> None:

@@ -114,7 +114,7 @@ def exercises(args: argparse.Namespace) -> None:
         if args.variant not in ids:
             shown = f"{ids[0]}…{ids[-1]}" if len(ids) > 1 else ids[0]
             raise InputError("--variant", "", f"no variant {args.variant!r} in this set ({shown})")
-    renderer = exercise_files.renderer_for(args.lang, args.format)  # WeasyPrint, meanwhile
+    helpers = exercise_files.Helpers(args.lang, args.format)  # imports, while the set is drawn
     try:
         built = exercise_set.build_set(
             spec, args.count, args.seed, args.level, args.precision, args.ask, args.variant
@@ -127,7 +127,7 @@ def exercises(args: argparse.Namespace) -> None:
     check_writable([*exercise_files.paths(directory, args.lang, args.format), *extra])
     # the LMS files after the verification, which outputs() waits for
     progress = Progress(exercise_files.steps(built, args.lang), sys.stderr)
-    outputs = exercise_files.outputs(built, args.lang, args.format, directory, progress, renderer)
+    outputs = exercise_files.outputs(built, args.lang, args.format, directory, progress, helpers)
     progress.finish()
     outputs |= _lms_files(built, directory, args)
     for path in write_all(outputs):

@@ -42,7 +42,7 @@ def test_thousands_of_variants_are_distinct_and_never_degenerate(level):
         exercises = build_set(None, 175, seed=seed, level=level)
         shapes = {v.spec.layers + v.spec.activations for v in exercises.variants}
         assert len(shapes) == 1  # one shape per set: every student answers the same names
-        forms = [canonical_form(v.spec) for v in exercises.variants]
+        forms = [canonical_form(v.derivation.network) for v in exercises.variants]
         assert len(set(forms)) == len(forms)
         names = {tuple(str(q.name) for q in v.questions) for v in exercises.variants}
         assert len(names) == 1 and len(next(iter(names))) == 6

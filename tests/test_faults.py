@@ -7,6 +7,7 @@ the failed run left behind and no helper process left running.
 from __future__ import annotations
 
 import errno
+import json
 import os
 import shutil
 import signal
@@ -58,6 +59,14 @@ def _wait_for_children(process: subprocess.Popen, timeout: float = 60) -> list[i
         assert process.poll() is None, "derive sheet ended before it forked a helper"
         time.sleep(0.005)
     raise AssertionError("derive sheet forked no helper")
+
+
+def _python(script: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    """A script run in a fresh process: there helpers are forked (in this test process, with
+    torch loaded, they run inline)."""
+    return subprocess.run(
+        [sys.executable, "-c", script], env=ENV, capture_output=True, text=True, timeout=timeout
+    )
 
 
 needs_proc = pytest.mark.skipif(
@@ -133,9 +142,7 @@ def test_a_helper_that_dies_is_one_error():
         "except BackgroundError as exc:\n"
         "    print(exc.exit_code, exc)\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script], env=ENV, capture_output=True, text=True, timeout=60
-    )
+    result = _python(script)
     assert result.stdout.startswith("1 a helper process ended without an answer (exit code 3)")
 
 
@@ -150,9 +157,7 @@ def test_a_helper_whose_answer_is_no_longer_wanted_ends_quietly():
         "service.child.join(30)\n"
         "print(service.child.exitcode)\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script], env=ENV, capture_output=True, text=True, timeout=60
-    )
+    result = _python(script)
     assert (result.stdout, result.stderr) == ("0\n", "")
 
 
@@ -269,3 +274,73 @@ def test_an_answer_key_in_parts_on_every_helper_never_stalls(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "answers.en.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_copies_of_a_helper_prepare_once_and_serve_apart(tmp_path):
+    # a fresh process (with torch loaded here, helpers would run inline)
+    script = (
+        "import json, os\n"
+        "from derive.background import Service\n"
+        f"log = {str(tmp_path / 'prepared')!r}\n"
+        "def prepare():\n"
+        "    with open(log, 'a') as f: f.write(f'{os.getpid()}\\n')\n"
+        "first = Service(prepare, lambda r: (os.getpid(), os.getppid(), r * 2), copies=2)\n"
+        "services = [first, *first.copies]\n"
+        "waits = [s.ask(n) for n, s in enumerate(services)]\n"
+        "print(json.dumps([w() for w in waits]))\n"
+        "print(os.getpid())\n"
+    )
+    result = _python(script)
+    assert result.stderr == ""
+    answers, parent = result.stdout.splitlines()
+    answers = json.loads(answers)
+    pids = [pid for pid, _, _ in answers]
+    assert [r for _, _, r in answers] == [0, 2, 4]
+    assert len(set(pids)) == 3
+    prepared = (tmp_path / "prepared").read_text().split()
+    assert prepared == [str(pids[0])]  # once, in the first helper
+    assert answers[0][1] == int(parent)  # the first is this process's child,
+    assert answers[1][1] == answers[2][1] == pids[0]  # the copies the first's
+
+
+@needs_proc
+def test_copies_end_with_a_killed_parent(tmp_path):
+    # derive exercises forks a PDF helper, which forks its copy; kill -9 derive: all end
+    out = tmp_path / "out"
+    process = _derive(
+        "exercises", "--count", "30", "-o", str(out),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    helpers: list[int] = []
+    while time.monotonic() < deadline and not any(_children(h) for h in helpers):
+        helpers = _children(process.pid)
+        time.sleep(0.01)
+    everyone = helpers + [c for h in helpers for c in _children(h)]
+    assert len(everyone) > len(helpers), "no helper forked a copy"
+    process.kill()
+    process.wait(timeout=10)
+    _assert_gone(everyone)
+    assert not out.exists()
+
+
+def test_parts_come_back_in_order_from_the_first_free_helper():
+    # a fresh process (forked helpers); parts of very unequal length, more than helpers
+    script = (
+        "import io, json\n"
+        "from pypdf import PdfReader\n"
+        "from derive.typeset.pdf import PdfRenderer\n"
+        "renderer = PdfRenderer(2)\n"
+        "pages = [1, 12, 1, 1, 6, 1]\n"
+        "requests = (('<p>part %d</p>' % n + '<p style=\"break-before: page\">x</p>' * (k - 1),"
+        " '') for n, k in enumerate(pages))\n"
+        "got = []\n"
+        "rest = renderer.render_parts(requests, got.append)\n"
+        "rest()\n"
+        "print(json.dumps([[len(PdfReader(io.BytesIO(p)).pages),"
+        " PdfReader(io.BytesIO(p)).pages[0].extract_text()] for p in got]))\n"
+    )
+    result = _python(script, timeout=120)
+    assert result.stderr == ""
+    got = json.loads(result.stdout)
+    assert got == [[k, f"part {n}"] for n, k in enumerate([1, 12, 1, 1, 6, 1])]

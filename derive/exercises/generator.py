@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from derive.engine.derivation import Derivation, derive
-from derive.engine.network import build_network
+from derive.engine.network import Network, build_network
 from derive.engine.spec import Spec, bias_count, weight_count
 from derive.exercises.levels import Level, Shape
 from derive.exercises.questions import Question, questions
@@ -50,18 +50,18 @@ def variants(
     for k, ident in enumerate(variant_ids(count)):
         for attempt in range(MAX_ATTEMPTS):
             rng = random.Random(f"derive:{key}:{seed}:{k}:{attempt}")
-            spec = _draw(level, shape, rng, ident)
-            canonical = canonical_form(spec)
+            network = build_network(_draw(level, shape, rng, ident))
+            canonical = canonical_form(network)
             if canonical in seen:
                 continue
-            derivation = derive(build_network(spec))
+            derivation = derive(network)
             if degenerate(derivation, shape, precision):
                 continue
             asked = questions(derivation, precision, kinds)
             if any(abs(q.answer) < ASKED_UNITS * Decimal(10) ** -precision for q in asked):
                 continue  # 0.004 at 3 decimals: nothing to check a hand calculation by
             seen.add(canonical)
-            yield Variant(ident, spec, derivation, asked)
+            yield Variant(ident, network.spec, derivation, asked)
             break
         else:
             raise GenerationError(
@@ -113,11 +113,10 @@ def degenerate(derivation: Derivation, shape: Shape, precision: int) -> bool:
     return False
 
 
-def canonical_form(spec: Spec) -> tuple:
+def canonical_form(net: Network) -> tuple:
     """The numbers with each hidden layer's neurons in a fixed order: two variants that are
     the same network with hidden neurons swapped are alike."""
-    net = build_network(spec)
-    given = net.given
+    spec, given = net.spec, net.given
     order: dict[str, int] = {x: i for i, x in enumerate(net.inputs)}
     rows = []
     for layer in net.layers:

@@ -12,11 +12,11 @@ from pathlib import Path
 
 from derive.exercises.documents import answer_keys, question_booklet
 from derive.exercises.exercise_set import ExerciseSet, to_json
-from derive.exercises.verified import verifying
+from derive.exercises.verified import Verifier
 from derive.progress import Progress
 from derive.sheets.document import Document, document_strings, formulas
 from derive.typeset.html import Formulas, HtmlRenderer
-from derive.typeset.pdf import join_pdfs
+from derive.typeset.pdf import PdfJoiner
 
 DIGITS = "0123456789.e+-−*±"  # what the verification and answers tables may add
 
@@ -32,13 +32,15 @@ def paths(directory: Path, langs: Sequence[str], formats: Sequence[str]) -> list
     return files
 
 
-def renderer_for(langs: Sequence[str], formats: Sequence[str]) -> HtmlRenderer:
-    """The set's renderer, its PDF helpers started at once: they import WeasyPrint while the
-    set is drawn. Two per language, at most one per core."""
-    renderer = HtmlRenderer(pdf_workers=min(2 * len(langs), os.cpu_count() or 1))
-    if "pdf" in formats:
-        renderer.pdf_renderer.prepare()
-    return renderer
+class Helpers:
+    """The set's helper processes, started at once, while the set is drawn: the PDF helpers
+    (two per language, at most one per core) import WeasyPrint, the verifier PyTorch."""
+
+    def __init__(self, langs: Sequence[str], formats: Sequence[str]) -> None:
+        self.renderer = HtmlRenderer(pdf_workers=min(2 * len(langs), os.cpu_count() or 1))
+        if "pdf" in formats:
+            self.renderer.pdf_renderer.prepare()
+        self.verifier = Verifier()
 
 
 def outputs(
@@ -47,14 +49,16 @@ def outputs(
     formats: Sequence[str],
     directory: Path,
     progress: Progress | None = None,
-    renderer: HtmlRenderer | None = None,
+    helpers: Helpers | None = None,
 ) -> dict[Path, bytes]:
     """{path: contents} of every file of the set; `progress` counts the steps: the
-    verification, then each booklet and key typeset, then each file finished."""
+    verification, then each booklet and key typeset, then each file finished. `helpers`:
+    started before the set was drawn (else here)."""
     n = len(exercises.variants)
     progress = progress or Progress(1, io.StringIO())
-    wait = verifying(exercises.variants)
-    renderer = renderer or renderer_for(langs, formats)
+    helpers = helpers or Helpers(langs, formats)
+    wait = helpers.verifier.verifying(exercises.variants)
+    renderer = helpers.renderer
     finishing: list[tuple[str, Callable[[], dict[Path, bytes]]]] = []
     for lang in langs:
         progress.step(f"questions ({lang})", 0)
@@ -90,7 +94,8 @@ def parts_pdf(
     renderer: HtmlRenderer, parts: Sequence[Document], typeset: Formulas
 ) -> Callable[[], bytes]:
     """Start the parts' PDFs, each typeset here (into `typeset`) while the helpers render
-    the ones before, and given to the first free helper; the returned function joins them."""
+    the ones before, and given to the first free helper; each is joined as it comes, and
+    the returned function waits for the last."""
 
     def requests() -> Iterator[tuple[str, str]]:
         for part in parts:
@@ -98,8 +103,14 @@ def parts_pdf(
             typeset.update(formulas)
             yield renderer.pdf_request(part, formulas)
 
-    pdfs = renderer.pdf_renderer.render_parts(requests())
-    return lambda: join_pdfs(pdfs())
+    joiner = PdfJoiner()
+    rest = renderer.pdf_renderer.render_parts(requests(), joiner.add)
+
+    def joined() -> bytes:
+        rest()
+        return joiner.joined()
+
+    return joined
 
 
 def _render(

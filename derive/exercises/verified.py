@@ -31,21 +31,33 @@ def _verify(spec: Spec) -> tuple[Verification, tuple[tuple[str, str], ...]]:
     return verify(derivation, update), _fingerprint(solution_values(derivation, update))
 
 
+class Verifier:
+    """The helper that verifies a set, started before the set is drawn: PyTorch's import
+    overlaps drawing it. It verifies one set, then ends."""
+
+    def __init__(self) -> None:
+        self._service: Service[Spec, tuple[Verification, tuple]] = Service(_import_torch, _verify)
+
+    def verifying(self, variants: Sequence[Variant]) -> Callable[[], list[Verification]]:
+        """Start verifying; the returned function waits, and raises VerificationError if a
+        check failed or the helper's derivation is not the one this process holds (it never
+        is)."""
+        answers = [self._service.ask(v.spec) for v in variants]
+        self._service.close()
+
+        def wait() -> list[Verification]:
+            out = []
+            for v, answer in zip(variants, answers, strict=True):
+                verification, fingerprint = answer()
+                own = _fingerprint(solution_values(v.derivation, descend(v.derivation)))
+                if fingerprint != own:
+                    raise VerificationError(f"variant {v.id}: the verified derivation differs")
+                out.append(verification)
+            return out
+
+        return wait
+
+
 def verifying(variants: Sequence[Variant]) -> Callable[[], list[Verification]]:
-    """Start verifying; the returned function waits, and raises VerificationError if a check
-    failed or the helper's derivation is not the one this process holds (it never is)."""
-    service: Service[Spec, tuple[Verification, tuple]] = Service(_import_torch, _verify)
-    answers = [service.ask(v.spec) for v in variants]
-    service.close()
-
-    def wait() -> list[Verification]:
-        out = []
-        for v, answer in zip(variants, answers, strict=True):
-            verification, fingerprint = answer()
-            own = _fingerprint(solution_values(v.derivation, descend(v.derivation)))
-            if fingerprint != own:
-                raise VerificationError(f"variant {v.id}: the verified derivation differs")
-            out.append(verification)
-        return out
-
-    return wait
+    """Start verifying in a helper of their own (Verifier.verifying)."""
+    return Verifier().verifying(variants)

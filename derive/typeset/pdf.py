@@ -105,11 +105,11 @@ class PdfRenderer:
         self._asked = 0
 
     def prepare(self) -> None:
-        """Start the helpers, which import WeasyPrint at once."""
-        while len(self._services) < self.workers:
-            writer = PdfWriter()
-            self._services.append(Service(_import_weasyprint, writer.write, nice=5))
-            self._tickets.append(deque())
+        """Start the helpers: the first imports WeasyPrint at once, then forks the others."""
+        if not self._services:
+            first = Service(_import_weasyprint, PdfWriter().write, 5, copies=self.workers - 1)
+            self._services = [first, *first.copies]
+            self._tickets = [deque() for _ in self._services]
 
     def render(self, html: str, css: str) -> Callable[[], bytes]:
         """Start rendering `html` with the stylesheet `css`; the returned function waits for
@@ -117,19 +117,35 @@ class PdfRenderer:
         self.prepare()
         helper = self._asked % self.workers
         self._asked += 1
-        return self._send(helper, (html, css))
+        ticket = self._send(helper, (html, css))
+        return lambda: self._result(helper, ticket)
 
-    def render_parts(self, requests: Iterable[tuple[str, str]]) -> Callable[[], list[bytes]]:
-        """Start rendering each (html, css) of `requests` on the first free helper, taking the
-        next request only when one is free (so it may be made meanwhile); the returned
-        function waits for the PDFs, in order. A helper never has two answers waiting: one
-        whose answer is not read reads no more requests, and both sides would block on full
-        pipes."""
+    def render_parts(
+        self, requests: Iterable[tuple[str, str]], take: Callable[[bytes], None]
+    ) -> Callable[[], None]:
+        """Render each (html, css) of `requests` on the first free helper, taking the next
+        request only when one is free (so it may be made meanwhile), and give each PDF to
+        `take` in order as soon as it and those before it are in; the returned function waits
+        for the rest. A helper never has two answers waiting: one whose answer is not read
+        reads no more requests, and both sides would block on full pipes."""
         self.prepare()
-        waits = []
+        waiting: deque[tuple[int, _Ticket]] = deque()
+
+        def take_ready() -> None:
+            while waiting and waiting[0][1].read:
+                take(waiting.popleft()[1].value())
+
         for request in requests:
-            waits.append(self._send(self._free_helper(), request))
-        return lambda: [wait() for wait in waits]
+            helper = self._free_helper()
+            waiting.append((helper, self._send(helper, request)))
+            take_ready()
+
+        def rest() -> None:
+            while waiting:
+                helper, ticket = waiting.popleft()
+                take(self._result(helper, ticket))
+
+        return rest
 
     def _free_helper(self) -> int:
         """A helper with no answer waiting, after reading the first answer to come if none."""
@@ -144,34 +160,50 @@ class PdfRenderer:
             for connection in ready:
                 self._tickets[busy[connection]][0].collect()
 
-    def _send(self, helper: int, request: tuple[str, str]) -> Callable[[], bytes]:
-        service, tickets = self._services[helper], self._tickets[helper]
+    def _send(self, helper: int, request: tuple[str, str]) -> _Ticket:
+        service = self._services[helper]
         ticket = _Ticket(service.ask(request))
         if service.inline:  # rendered already
             ticket.collect()
-        tickets.append(ticket)
+        self._tickets[helper].append(ticket)
+        return ticket
 
-        def result() -> bytes:
-            while not ticket.read:  # answers come in the order asked
-                oldest = tickets.popleft()
-                if not oldest.read:
-                    oldest.collect()
-            return ticket.value()
+    def _result(self, helper: int, ticket: _Ticket) -> bytes:
+        """The ticket's PDF, reading the helper's answers up to it (they come in order)."""
+        tickets = self._tickets[helper]
+        while not ticket.read:
+            oldest = tickets.popleft()
+            if not oldest.read:
+                oldest.collect()
+        return ticket.value()
 
-        return result
+
+class PdfJoiner:
+    """PDFs one after another in one file, each read (pypdf) as it comes, while the helpers
+    render the rest: no dates, no random ID, so the same parts give the same bytes."""
+
+    def __init__(self) -> None:
+        from pypdf import PdfWriter as Writer
+
+        self._writer = Writer()
+
+    def add(self, pdf: bytes) -> None:
+        from pypdf import PdfReader
+
+        self._writer.append(PdfReader(io.BytesIO(pdf)))
+
+    def joined(self) -> bytes:
+        out = io.BytesIO()
+        self._writer.write(out)
+        return out.getvalue()
 
 
 def join_pdfs(parts: Sequence[bytes]) -> bytes:
-    """PDFs one after another in one file (pypdf: no dates, no random ID, so the same parts
-    give the same bytes)."""
-    from pypdf import PdfReader, PdfWriter
-
-    writer = PdfWriter()
+    """PDFs one after another in one file."""
+    joiner = PdfJoiner()
     for part in parts:
-        writer.append(PdfReader(io.BytesIO(part)))
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+        joiner.add(part)
+    return joiner.joined()
 
 
 def page_count(pdf: bytes) -> int:
