@@ -122,7 +122,7 @@ def _render(
 ) -> Callable[[], dict[Path, bytes]]:
     """Typeset the document here, start its PDF (and the HTML's fonts) in helpers; the
     returned function finishes its files. With `parts`, the PDF is theirs, joined (pages
-    numbered per part): each typeset and rendered in turn, on every core."""
+    numbered per part): each typeset here while the helpers render the ones before."""
     fonts = (
         renderer.word_fonts("".join(document_strings(document)) + DIGITS)
         if "html" in formats
