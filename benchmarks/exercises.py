@@ -3,7 +3,9 @@ keys in HTML and PDF, against one default `derive sheet` measured in the same ru
 
 Prints a Markdown table: the wall time of `derive exercises --count 30 --level 2` (fresh
 process, files written) and of `derive sheet` (alternating, RUNS times each), their ratio
-(target ≤ 6×), and, in one process after start-up, the time per variant of the question
+(target ≤ 6×), the processor-seconds each took (all helpers included: the machine's busy time,
+so run it on a quiet machine) and how many cores that kept busy; and, in one process after
+start-up, the time per variant of the question
 booklet (target ≤ 0.15 s) and of the answer key (≤ 0.5 s), each split into typesetting the
 formulas and rendering the PDF (the helper's wall time while this process waits).
 """
@@ -22,15 +24,29 @@ COUNT = 30
 SET = ["--count", str(COUNT), "--level", "2", "--seed", "2026"]
 
 
-def wall(command: list[str]) -> float:
-    start = time.perf_counter()
+def busy_seconds() -> float:
+    """Processor-seconds the whole machine has spent busy (Linux /proc/stat), 0 elsewhere."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = stat.readline().split()[1:]
+    except OSError:
+        return 0.0
+    ticks = [int(f) for f in fields]
+    idle = ticks[3] + ticks[4]  # idle, iowait
+    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def run(command: list[str]) -> tuple[float, float]:
+    """Wall seconds of the command, and the machine's busy processor-seconds meanwhile (all
+    its helper processes, and whatever else runs: keep the machine quiet)."""
+    start, busy = time.perf_counter(), busy_seconds()
     subprocess.run(command, check=True, capture_output=True)
-    return time.perf_counter() - start
+    return time.perf_counter() - start, busy_seconds() - busy
 
 
-def derive(*arguments: str) -> float:
+def derive(*arguments: str) -> tuple[float, float]:
     with tempfile.TemporaryDirectory() as out:
-        return wall([sys.executable, "-m", "derive", *arguments, "-o", out])
+        return run([sys.executable, "-m", "derive", *arguments, "-o", out])
 
 
 def phases() -> dict[str, float]:
@@ -70,15 +86,19 @@ def main() -> None:
     for _ in range(RUNS):
         sheets.append(derive("sheet"))
         sets.append(derive("exercises", *SET))
-    sheet, whole = statistics.median(sheets), statistics.median(sets)
+    sheet, whole = (statistics.median(w for w, _ in runs) for runs in (sheets, sets))
     print(f"{RUNS} runs each, fresh process per run, alternating\n")
-    print("| run | median s | best s | × one sheet |")
-    print("|---|---:|---:|---:|")
-    print(f"| `derive sheet` (seed, en, HTML + PDF) | {sheet:.2f} | {min(sheets):.2f} | 1.00 |")
-    print(
-        f"| `derive exercises {' '.join(SET)}` (en, HTML + PDF) | {whole:.2f} "
-        f"| {min(sets):.2f} | {whole / sheet:.2f} |"
-    )
+    print("| run | median s | best s | × one sheet | processor-s (median) | cores busy |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, runs, median in (
+        ("`derive sheet` (seed, en, HTML + PDF)", sheets, sheet),
+        (f"`derive exercises {' '.join(SET)}` (en, HTML + PDF)", sets, whole),
+    ):
+        cpu = statistics.median(c for _, c in runs)
+        print(
+            f"| {name} | {median:.2f} | {min(w for w, _ in runs):.2f} | {median / sheet:.2f} "
+            f"| {cpu:.1f} | {cpu / median:.2f} |"
+        )
     times = phases()
     print(f"\nOne process after start-up, {COUNT} variants:\n")
     print("| phase | s | s per variant |")
