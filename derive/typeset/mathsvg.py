@@ -142,7 +142,7 @@ def typeset(tex: str, display: bool = True) -> Typeset:
 
 
 Key = tuple[str, bool]  # LaTeX, display
-SHARED = 300  # new formulas beyond which a helper process typesets half (an answer key: 1,400)
+SHARED = 300  # new formulas beyond which a helper process typesets half (a big network's sheet)
 
 
 def _typeset_all(keys: list[Key]) -> list[Typeset]:

@@ -2,11 +2,11 @@
 
 A formula's glyphs are SVG <text> with one x and y per character (mathsvg merges the glyphs of
 each size into one element). WeasyPrint lays out and draws every character of such an element
-as its own Pango layout and text object: the answer key of an exercise set spends a fifth of
+as its own Pango layout and text object: the answer key of an exercise set spent a fifth of
 its PDF time there. The patch draws each run of characters that share a baseline as one Pango
 layout, each glyph's advance set to the distance ziamath placed it at, so the glyphs land
-where they did before (within 0.1 pt: the PDF's text adjustments are whole thousandths of an
-em) with a fifth of the work.
+where they did before (within a hundredth of a point: each glyph's width is chosen so that the
+PDF's whole-thousandth-of-an-em adjustments do not add up) with less than half the work.
 
 It reaches into private code (the SVG tag table, Pango glyph strings), so it applies only when
 the installed WeasyPrint is exactly WRITTEN_FOR (the version constraints.txt pins) and what it
