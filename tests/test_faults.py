@@ -329,11 +329,13 @@ def test_parts_come_back_in_order_from_the_first_free_helper():
     script = (
         "import io, json\n"
         "from pypdf import PdfReader\n"
+        "from derive.typeset.fonts import linked_css\n"
         "from derive.typeset.pdf import PdfRenderer\n"
         "renderer = PdfRenderer(2)\n"
         "pages = [1, 12, 1, 1, 6, 1]\n"
+        "css = linked_css() + ' body { font-family: NanumGothic }'\n"  # no system font needed
         "requests = (('<p>part %d</p>' % n + '<p style=\"break-before: page\">x</p>' * (k - 1),"
-        " '') for n, k in enumerate(pages))\n"
+        " css) for n, k in enumerate(pages))\n"
         "got = []\n"
         "rest = renderer.render_parts(requests, got.append)\n"
         "rest()\n"
@@ -344,3 +346,23 @@ def test_parts_come_back_in_order_from_the_first_free_helper():
     assert result.stderr == ""
     got = json.loads(result.stdout)
     assert got == [[k, f"part {n}"] for n, k in enumerate([1, 12, 1, 1, 6, 1])]
+
+
+def test_a_machine_without_fonts_gets_the_same_pdf_and_no_warning(tmp_path):
+    # derive embeds every font it uses: with fontconfig knowing no font at all (a bare CI
+    # machine), the PDF is the same byte for byte and WeasyPrint's "no fonts" warning is kept
+    # from the user
+    config = tmp_path / "fonts.conf"
+    config.write_text(
+        '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd">'
+        f"<fontconfig><cachedir>{tmp_path / 'cache'}</cachedir></fontconfig>"
+    )
+    runs = {}
+    for name, env in (("bare", {**ENV, "FONTCONFIG_FILE": str(config)}), ("usual", ENV)):
+        command = [sys.executable, "-m", "derive", "sheet", "--lang", "ko"]
+        result = subprocess.run(
+            [*command, "-o", str(tmp_path / name)], env=env, capture_output=True, text=True
+        )
+        assert result.returncode == 0 and result.stderr == "", result.stderr
+        runs[name] = (tmp_path / name / "seed.ko.pdf").read_bytes()
+    assert runs["bare"] == runs["usual"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import multiprocessing.connection
 import os
+import warnings
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -21,8 +22,12 @@ STYLESHEETS = 8  # parsed stylesheets a PdfWriter keeps
 
 
 def _import_weasyprint() -> None:
-    import weasyprint  # noqa: F401
-
+    """WeasyPrint, imported and patched. Its import warns when the machine has no fonts, but
+    every font a page uses is an @font-face of derive's own: the PDF is the same either way
+    (byte for byte), and the warning would mislead."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "No fonts configured in FontConfig")
+        import weasyprint  # noqa: F401
     weasyprint_patches.install()
 
 
@@ -43,10 +48,9 @@ class PdfWriter:
         previous = os.environ.get("SOURCE_DATE_EPOCH")
         os.environ["SOURCE_DATE_EPOCH"] = "0"
         try:
+            _import_weasyprint()
             from weasyprint import CSS, HTML
             from weasyprint.text.fonts import FontConfiguration
-
-            weasyprint_patches.install()
 
             if self._font_config is None:
                 self._font_config = FontConfiguration()
