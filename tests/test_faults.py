@@ -366,3 +366,31 @@ def test_a_machine_without_fonts_gets_the_same_pdf_and_no_warning(tmp_path):
         assert result.returncode == 0 and result.stderr == "", result.stderr
         runs[name] = (tmp_path / name / "seed.ko.pdf").read_bytes()
     assert runs["bare"] == runs["usual"]
+
+
+def test_pages_and_fonts_bigger_than_a_pipe_never_stall():
+    # a fresh process (forked helpers). Three pages of 0.5 MB, each a PDF of 0.4 MB, for one
+    # PDF helper; and fonts cut for 3 MB of text in 3,000 Korean syllables, asked three times
+    # before any answer is read: requests and answers bigger than a pipe, which would leave
+    # this process and a helper each waiting for the other
+    script = (
+        "import base64, io, random\n"
+        "from PIL import Image\n"
+        "from derive.typeset.html import HtmlRenderer\n"
+        "from derive.typeset.pdf import PdfRenderer\n"
+        "rng = random.Random(2026)\n"
+        "noise = Image.frombytes('L', (640, 640), rng.randbytes(640 * 640))\n"
+        "png = io.BytesIO()\n"
+        "noise.save(png, 'PNG')\n"
+        "data = base64.b64encode(png.getvalue()).decode()\n"
+        "page = '<img src=\"data:image/png;base64,%s\">' % data\n"
+        "pdfs = PdfRenderer(1)\n"
+        "waits = [pdfs.render(page + '<p>%d</p>' % n, '') for n in range(3)]\n"
+        "print([len(wait()) > 400_000 for wait in waits])\n"
+        "words = ''.join(chr(0xAC00 + k) for k in range(3000)) * 350\n"
+        "fonts = HtmlRenderer()\n"
+        "waits = [fonts.word_fonts(words + str(n)) for n in range(3)]\n"
+        "print([len(wait()) > 300_000 for wait in waits])\n"
+    )
+    result = _python(script, timeout=120)
+    assert result.stdout.split("\n")[:2] == ["[True, True, True]"] * 2, result.stderr

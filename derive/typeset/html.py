@@ -129,10 +129,13 @@ class HtmlRenderer:
 
     def word_fonts(self, text: str) -> Callable[[], str]:
         """Start cutting the words' fonts down to `text` (words_css) in a helper process, at
-        low priority; the returned function waits for the @font-face CSS."""
+        low priority; the returned function waits for the @font-face CSS. The helper is sent
+        the characters alone (all the cut depends on): an exercise set's text is megabytes,
+        and a request bigger than the pipe, sent while the helper waits to hand over an
+        earlier answer nobody reads yet, would leave both waiting for ever."""
         if self._fonts is None:
             self._fonts = Service(lambda: None, words_css, nice=10)
-        return self._fonts.ask(text)
+        return self._fonts.ask("".join(sorted(set(text))))
 
     def html(self, document: Document, typeset: Formulas, words_css: str) -> str:
         """The HTML file: fonts inlined and cut down to what the page uses (`words_css` for its

@@ -98,15 +98,15 @@ class _Ticket:
 
 class PdfRenderer:
     """Renders PDFs in helper processes started on first use (or by prepare()): one, or for a
-    run of several sheets up to `workers`. render() takes the helpers in turn; render_parts()
-    gives each document to the first helper that is free, so parts of unequal length keep
-    every helper busy to the end."""
+    run of several sheets up to `workers`. Each document goes to the first helper that is
+    free, so documents of unequal length keep every helper busy to the end, and no helper is
+    sent a page while its last PDF waits to be read: a helper handing over a PDF reads
+    nothing, and a page and a PDF each bigger than the pipe would leave both sides waiting."""
 
     def __init__(self, workers: int = 1) -> None:
         self.workers = max(1, workers)
         self._services: list[Service[tuple[str, str], bytes]] = []
         self._tickets: list[deque[_Ticket]] = []  # per helper, answers not read yet
-        self._asked = 0
 
     def prepare(self) -> None:
         """Start the helpers: the first imports WeasyPrint at once, then forks the others."""
@@ -116,22 +116,20 @@ class PdfRenderer:
             self._tickets = [deque() for _ in self._services]
 
     def render(self, html: str, css: str) -> Callable[[], bytes]:
-        """Start rendering `html` with the stylesheet `css`; the returned function waits for
-        the PDF's bytes."""
+        """Start rendering `html` with the stylesheet `css` on the first free helper (waiting
+        for one if none is); the returned function waits for the PDF's bytes."""
         self.prepare()
-        helper = self._asked % self.workers
-        self._asked += 1
+        helper = self._free_helper()
         ticket = self._send(helper, (html, css))
         return lambda: self._result(helper, ticket)
 
     def render_parts(
         self, requests: Iterable[tuple[str, str]], take: Callable[[bytes], None]
     ) -> Callable[[], None]:
-        """Render each (html, css) of `requests` on the first free helper, taking the next
-        request only when one is free (so it may be made meanwhile), and give each PDF to
-        `take` in order as soon as it and those before it are in; the returned function waits
-        for the rest. A helper never has two answers waiting: one whose answer is not read
-        reads no more requests, and both sides would block on full pipes."""
+        """Render each (html, css) of `requests` as render() does, taking the next request
+        only when a helper is free (so it may be made meanwhile), and give each PDF to `take`
+        in order as soon as it and those before it are in; the returned function waits for
+        the rest."""
         self.prepare()
         waiting: deque[tuple[int, _Ticket]] = deque()
 
