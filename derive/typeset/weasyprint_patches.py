@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import functools
 import importlib
-import inspect
 from collections.abc import Callable
 from importlib import metadata
 from typing import Any
+
+from derive.typeset.ziamath_patches import parameters
 
 WRITTEN_FOR = "70.0"
 
@@ -40,13 +41,6 @@ _OWN = (
 )
 
 
-def _parameters(function: Any) -> list[str] | None:
-    try:
-        return list(inspect.signature(function).parameters)
-    except (TypeError, ValueError):
-        return None
-
-
 @functools.cache
 def fits() -> bool:
     """Whether the patch matches the installed WeasyPrint (checked once)."""
@@ -62,10 +56,10 @@ def fits() -> bool:
     return (
         getattr(svg, "TAGS", {}).get("text") is getattr(text, "text", None)
         and getattr(svg, "text", None) is text.text
-        and _parameters(text.text) == ["svg", "node", "font_size"]
-        and _parameters(draw.draw_first_line)
+        and parameters(text.text) == ["svg", "node", "font_size"]
+        and parameters(draw.draw_first_line)
         == ["stream", "textbox", "text_overflow", "block_ellipsis", "matrix"]
-        and _parameters(line_break.create_layout)
+        and parameters(line_break.create_layout)
         == ["text", "style", "context", "max_width", "justification_spacing"]
         and hasattr(text, "TextBox")
         and hasattr(text, "Style")

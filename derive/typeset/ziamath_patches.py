@@ -50,8 +50,9 @@ def _versions_match() -> bool:
         return False
 
 
-def _parameters(function: Any) -> list[str] | None:
-    """The parameter names of `function`, None when it is not a plain function."""
+def parameters(function: Any) -> list[str] | None:
+    """The parameter names of `function`, None when it is not a plain function (how a patch
+    checks that what it replaces still has the shape it was written for)."""
     try:
         return list(inspect.signature(function).parameters)
     except (TypeError, ValueError):
@@ -75,10 +76,10 @@ def speed_patches_fit() -> bool:
     return (
         _own(styles, "asdict") is dataclasses.asdict
         and _own(styles, "ChainMap") is collections.ChainMap
-        and _parameters(_own(Mnode, "size_px")) == ["self", "size", "fontsize"]
+        and parameters(_own(Mnode, "size_px")) == ["self", "size", "fontsize"]
         and dataclasses.is_dataclass(getattr(styles, "MathStyle", None))
-        and _parameters(_own(Mrow, "_get_height_nostretch")) == ["self", "line", "kwargs"]
-        and _parameters(getattr(operators, "get_params", None)) == ["name", "form"]
+        and parameters(_own(Mrow, "_get_height_nostretch")) == ["self", "line", "kwargs"]
+        and parameters(getattr(operators, "get_params", None)) == ["name", "form"]
     )
 
 
@@ -91,11 +92,11 @@ def text_glyphs_fit() -> bool:
 
     simple = glyph.SimpleGlyph
     return (
-        _parameters(simple.place) == ["self", "x", "y", "point_size"]
+        parameters(simple.place) == ["self", "x", "y", "point_size"]
         and isinstance(inspect.getattr_static(simple, "char", None), property)
         and callable(getattr(svgpath, "fmt", None))
         and callable(getattr(font.Font, "glyphindex", None))
-        and _parameters(getattr(gsub.Gsub, "sub", None)) == ["self", "glyphids", "features"]
+        and parameters(getattr(gsub.Gsub, "sub", None)) == ["self", "glyphids", "features"]
     )
 
 
