@@ -20,6 +20,8 @@ KINDS = (
     "bce_2-3-3-1",
     "linear_by_target",
     "layer_bias_2-2-2",
+    "seed_section3",
+    "xor",
 )
 MM = 72 / 25.4
 TOP, BOTTOM = 18 * MM, 20 * MM  # the page margins of templates/sheet.css

@@ -73,9 +73,11 @@ def test_seed_chain_for_w5_is_worked(seed_en):
     assert r"\frac{\partial C}{\partial o_{1}} = {-}2 \left(y_{1} - o_{1}\right) = " in " ".join(
         lines
     )
+    # the operands carry the digits that make the line check on a calculator
     assert any(
-        r"= \delta_{3} h_{1} = \left({-0.162}\right) \times 0.615 = {-0.0998}" in f for f in lines
+        r"= \delta_{3} h_{1} = \left({-0.1621}\right) \times 0.6154 = {-0.0998}" in f for f in lines
     )
+    assert any(r"= {-}2\left(1.0 - 0.6457\right) = {-0.709}" in f for f in lines)
     assert any(
         r"o_{1} \left(1 - o_{1}\right) = 0.646\left(1 - 0.646\right) = 0.229" in f for f in lines
     )

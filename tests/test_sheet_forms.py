@@ -96,7 +96,8 @@ def test_small_updated_values_keep_their_significant_digits():
 def test_the_loss_after_the_step_is_shown_and_verified():
     builder = _builder()
     text = "".join(document_strings(builder.document(None)))
-    assert "C' = 0.124" in text and "lowered the loss by 0.00190" in text
+    # C and C′ with the digits whose difference, on a calculator, is the change shown
+    assert "C' = 0.1236" in text and "C - C' = 0.1255 - 0.1236 = 0.00190" in text
     derivation = derive(build_network(make_spec()))
     update = descend(derivation)
     assert float(update.loss_after) == pytest.approx(0.1236183246243174, rel=1e-15)

@@ -133,7 +133,9 @@ def _derive(
     at_near = _near_symbols(network, near)
     locals_: dict[tuple[str, str], Local] = {}
     for key, form in network.forms.items():
-        value = keep(str(Name(*key)), _evaluate(form.simplified, at, at_near, float_like))
+        value = _evaluate(form.simplified, at, at_near, float_like)
+        if not form.simplified.is_Symbol:  # ∂z/∂h = w: the weight as it is, given or carried
+            value = keep(str(Name(*key)), value)
         substitution = {name: values[name] for name in form.names}
         locals_[key] = Local(form, substitution, value)
 

@@ -215,11 +215,20 @@ def expm1(x: Decimal) -> Decimal:
         return +(x.exp() - _ONE)
 
 
+# a value of 10^7 or more is read (and printed) as m × 10^e, so it is carried to `places`
+# significant digits like a tiny one (2.70 × 10⁹, not 2701234567.123)
+LARGE_EXPONENT = 7
+
+
 def round_places(value: Decimal, places: int) -> Decimal:
     """Round half up as a student with a calculator does: to `places` decimals, or to `places`
-    significant digits where that keeps more (a gradient of 0.00887 is not 0.009)."""
-    decimals = max(places, places - value.adjusted() - 1) if value else places
-    return round_fixed(value, decimals)
+    significant digits where that keeps more (a gradient of 0.00887 is not 0.009), and a large
+    value to `places` significant digits, as it reads in scientific form."""
+    if not value:
+        return round_fixed(value, places)
+    if value.adjusted() >= LARGE_EXPONENT:
+        return round_fixed(value, places - value.adjusted() - 1)
+    return round_fixed(value, max(places, places - value.adjusted() - 1))
 
 
 MAX_UPDATE_DECIMALS = 9  # beyond `places`, to show a step; a smaller step is not shown
@@ -237,8 +246,20 @@ def update_places(step: Decimal, places: int, value: Decimal | None = None) -> i
     return wanted
 
 
+# digits of a computed value that are sure: its last few carry the arithmetic's own rounding
+SURE_DIGITS = PRECISION - 5
+
+
 def round_fixed(value: Decimal, decimals: int) -> Decimal:
-    """`value` to `decimals` places, half up, whatever its size (the context grows to fit)."""
+    """`value` to `decimals` places, half up, whatever its size (the context grows to fit).
+    A value a hair from a half only by the arithmetic's rounding rounds as the half it is
+    (softmax of four equal inputs: 0.2499…9 from 50-digit division, 0.25 → 0.3)."""
     digits = max(1, value.adjusted() + 1) + max(decimals, 0) + 2
     with localcontext(prec=max(PRECISION, digits), Emax=MAX_EMAX, Emin=MIN_EMIN):
-        return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+        return settled(value).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
+def settled(value: Decimal) -> Decimal:
+    """`value` to its sure digits: what rounding for display starts from."""
+    with localcontext(prec=SURE_DIGITS, Emax=MAX_EMAX, Emin=MIN_EMIN, rounding=ROUND_HALF_UP):
+        return +value

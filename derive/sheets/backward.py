@@ -9,6 +9,7 @@ from collections.abc import Callable
 import sympy as sp
 
 from derive.engine.derivation import Local
+from derive.engine.exact import exact_context
 from derive.engine.names import (
     LOSS,
     Name,
@@ -20,14 +21,15 @@ from derive.engine.operations import ACTIVATIONS, LOSSES
 from derive.sheets import latex, numbers
 from derive.sheets.context import Context
 from derive.sheets.document import Formula, Group, Section, Table
-from derive.sheets.lines import TERM_LIMIT, abbreviated, equation, product
+from derive.sheets.lines import TERM_LIMIT, Numbers, Shown, abbreviated, equation, times, total
 from derive.sheets.locale import fill, paragraph
 
 PATH_LIMIT = 2  # chain-rule paths written out as products of partials
 
-# a neuron's error signal of more lines (softmax: one local derivative per output) may run on
-# to the next page rather than leave a blank; it keeps its first and last two lines together
-KEEP_WHOLE = 5
+# a neuron's error signal of more lines may run on to the next page rather than leave a blank
+# (no page is left over a quarter empty); it keeps its heading with its first line, and its
+# last two lines together
+KEEP_WHOLE = 2
 
 
 def backward(ctx: Context) -> Section:
@@ -118,11 +120,11 @@ def shortcut_line(ctx: Context, n: Neuron, shortcut: Callable[..., sp.Expr]) -> 
     symbols = ctx.net.symbols
     target = ctx.net.targets[n.index]
     form = shortcut(symbols[n.a], symbols[target], len(ctx.net.outputs))
+    value = ctx.d.adjoints[n.z].value
     sides = [ctx.delta(n.z), ctx.formula(form)]
     if ctx.d.places is None:
-        numbers = {symbols[name]: ctx.num.node(name) for name in (n.a, target)}
-        sides.append(ctx.formula(form, numbers))
-    return equation(*sides, ctx.num.tex(ctx.d.adjoints[n.z].value))
+        sides.append(ctx.num.fit(lambda num: num.put_in(form, (n.a, target)), value))
+    return equation(*sides, ctx.num.tex(value))
 
 
 def upstream(ctx: Context, node: str) -> Formula:
@@ -133,27 +135,36 @@ def upstream(ctx: Context, node: str) -> Formula:
         return equation(
             ctx.partial(LOSS, node),
             ctx.formula(local.simplified),
-            num.substituted(local),
+            num.fit(lambda num: num.substituted(local), local.value),
             num.tex(local.value),
         )
-    terms = []
-    for z in ctx.children[node]:
-        local = ctx.d.locals[(z, node)]
-        delta = num.factor(num.tex(ctx.d.adjoints[z].value))
-        terms.append(
-            (
-                ctx.partial(LOSS, z) + ctx.partial(z, node),
-                ctx.delta(z) + " " + ctx.formula(local.simplified),
-                product([delta, num.factor(num.substituted(local))]),
-            )
+    children = ctx.children[node]
+    terms = [
+        (
+            ctx.partial(LOSS, z) + ctx.partial(z, node),
+            ctx.delta(z) + " " + ctx.formula(ctx.d.locals[(z, node)].simplified),
         )
-    partials, symbolic, numeric = zip(*abbreviated(terms), strict=True)
+        for z in children
+    ]
+    partials, symbolic = zip(*abbreviated(terms), strict=True)
+
+    def numeric(num: Numbers) -> Shown:
+        return total(
+            [
+                times(
+                    num.operand(ctx.d.adjoints[z].value), num.substituted(ctx.d.locals[(z, node)])
+                )
+                for z in children
+            ]
+        )
+
+    value = ctx.d.adjoints[node].value
     return equation(
         ctx.partial(LOSS, node),
         " + ".join(partials),
         " + ".join(symbolic),
-        " + ".join(numeric),
-        num.tex(ctx.d.adjoints[node].value),
+        num.fit(numeric, value),
+        num.tex(value),
     )
 
 
@@ -165,34 +176,36 @@ def local_line(ctx: Context, local: Local) -> Formula:
         # softmax's derivative as SymPy writes it is a page wide: its o-form says it all
         ctx.formula(local.generic) if elementwise else ctx.formula(local.simplified),
         ctx.formula(local.simplified),
-        ctx.num.substituted(local),
     ]
     # a constant derivative (a linear unit's 1) is its own value: not "1 = 1.000"
-    return (
-        equation(*sides)
-        if local.simplified.is_Number
-        else equation(*sides, ctx.num.tex(local.value))
-    )
+    if local.simplified.is_Number:
+        return equation(*sides)
+    numbers = ctx.num.fit(lambda num: num.substituted(local), local.value)
+    return equation(*sides, numbers, ctx.num.tex(local.value))
 
 
 def delta_line(ctx: Context, z: str) -> Formula:
     num = ctx.num
-    partials, numeric = [], []
-    for a in ctx.children[z]:
-        partials.append(ctx.partial(LOSS, a) + " " + ctx.partial(a, z))
-        numeric.append(
-            product(
-                [
-                    num.factor(num.tex(ctx.d.adjoints[a].value)),
-                    num.factor(num.tex(ctx.d.locals[(a, z)].value)),
-                ]
-            )
+    children = ctx.children[z]
+    partials = [ctx.partial(LOSS, a) + " " + ctx.partial(a, z) for a in children]
+
+    def numeric(num: Numbers) -> Shown:
+        return total(
+            [
+                times(
+                    num.operand(ctx.d.adjoints[a].value),
+                    num.operand(ctx.d.locals[(a, z)].value),
+                )
+                for a in children
+            ]
         )
+
+    value = ctx.d.adjoints[z].value
     return equation(
         f"{ctx.delta(z)} = {ctx.partial(LOSS, z)}",
         " + ".join(partials),
-        " + ".join(numeric),
-        num.tex(ctx.d.adjoints[z].value),
+        num.fit(numeric, value),
+        num.tex(value),
     )
 
 
@@ -235,19 +248,21 @@ def gradient_line(ctx: Context, param: str) -> Formula:
     """∂C/∂p = the chain of partials = Σ δ·input, with numbers."""
     num = ctx.num
     g = ctx.d.gradients[param]
-    symbolic, numeric = [], []
+    symbolic = []
     for z in g.uses:
-        local = ctx.d.locals[(z, param)]
-        factor = ctx.formula(local.simplified)
+        factor = ctx.formula(ctx.d.locals[(z, param)].simplified)
         symbolic.append(ctx.delta(z) + ("" if factor == "1" else " " + factor))
-        numeric.append(
-            product(
-                [
-                    num.factor(num.tex(ctx.d.adjoints[z].value)),
-                    num.factor(num.substituted(local)),
-                ]
-            )
+
+    def numeric(num: Numbers) -> Shown:
+        return total(
+            [
+                times(
+                    num.operand(ctx.d.adjoints[z].value), num.substituted(ctx.d.locals[(z, param)])
+                )
+                for z in g.uses
+            ]
         )
+
     sides = [ctx.partial(LOSS, param)]
     if g.paths and len(g.paths) <= PATH_LIMIT:
         sides.append(
@@ -257,7 +272,7 @@ def gradient_line(ctx: Context, param: str) -> Formula:
             )
         )
     chain = len(sides) == 2  # the chain of partials on a row of its own
-    sides += [" + ".join(symbolic), " + ".join(numeric), num.tex(g.value)]
+    sides += [" + ".join(symbolic), num.fit(numeric, g.value), num.tex(g.value)]
     return equation(*sides, first_row=1 if chain else 0)
 
 
@@ -266,10 +281,17 @@ def update_line(ctx: Context, param: str) -> Formula:
     num = ctx.num
     step = ctx.u.params[param]
     p = ctx.tex(param)
-    rate = numbers.given_latex(ctx.u.rule.hyperparameters["learning_rate"])
+    rate = ctx.u.rule.hyperparameters["learning_rate"]
+
+    def numeric(num: Numbers) -> Shown:
+        change = times(Shown(numbers.given_latex(rate), rate), num.operand(step.gradient))
+        old = num.node(param)
+        with exact_context():
+            return Shown(f"{old.tex} - {change.tex}", old.value - change.value)
+
     return equation(
         Name(param, updated=True).latex,
         rf"{p} - \eta \, {ctx.partial(LOSS, param)}",
-        f"{num.node(param)} - {rate} \\times {num.factor(num.tex(step.gradient))}",
+        num.fit(numeric, step.after, num.updated(param)),
         num.updated_tex(param),
     )

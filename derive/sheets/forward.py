@@ -9,7 +9,7 @@ from derive.engine.network import Neuron
 from derive.engine.operations import ACTIVATIONS, LOSSES
 from derive.sheets.context import Context
 from derive.sheets.document import Formula, Group, Section, Table
-from derive.sheets.lines import TERM_LIMIT, abbreviated, equation, plus, product
+from derive.sheets.lines import TERM_LIMIT, Numbers, Shown, abbreviated, equation, times, total
 from derive.sheets.locale import paragraph
 
 
@@ -43,26 +43,24 @@ def forward(ctx: Context) -> Section:
 
 def weighted_sum(ctx: Context, n: Neuron) -> Formula:
     num = ctx.num
-    terms = [
-        (
-            ctx.tex(src) + " " + ctx.tex(w),
-            product([num.factor(num.node(src)), num.factor(num.node(w))]),
-        )
-        for src, w in n.terms
-    ]
-    if n.bias:
-        terms.append((ctx.tex(n.bias), num.node(n.bias)))
-    terms = abbreviated(terms)
-    names = " + ".join(t[0] for t in terms)
-    values = plus([t[1] for t in terms])
-    return equation(ctx.tex(n.z), names, values, num.node(n.z))
+    names = [ctx.tex(src) + " " + ctx.tex(w) for src, w in n.terms]
+    names += [ctx.tex(n.bias)] if n.bias else []
+
+    def values(num: Numbers) -> Shown:
+        terms = [times(num.node(src), num.node(w)) for src, w in n.terms]
+        return total(terms + ([num.node(n.bias)] if n.bias else []))
+
+    names = [t[0] for t in abbreviated([(name,) for name in names])]
+    value = ctx.d.values[n.z]
+    return equation(ctx.tex(n.z), " + ".join(names), num.fit(values, value), num.tex(value))
 
 
 def activation(ctx: Context, n: Neuron) -> Formula:
     expr = ctx.net.exprs[n.a]
-    symbols = ctx.net.symbols
-    zs = {symbols[z]: ctx.num.node(z) for z in ctx.net.parents[n.a]}
-    return equation(ctx.tex(n.a), ctx.formula(expr), ctx.formula(expr, zs), ctx.num.node(n.a))
+    parents = ctx.net.parents[n.a]
+    value = ctx.d.values[n.a]
+    numbers = ctx.num.fit(lambda num: num.put_in(expr, parents, ctx.sample), value)
+    return equation(ctx.tex(n.a), ctx.formula(expr), numbers, ctx.num.tex(value))
 
 
 def loss(ctx: Context) -> Section:
@@ -91,8 +89,8 @@ def _of_each_sample(definition: str) -> str:
 def loss_line(ctx: Context) -> Formula:
     net = ctx.net
     expr = net.exprs[LOSS]
-    subs = {net.symbols[n]: ctx.num.node(n) for n in (*net.outputs, *net.targets)}
     sides = [ctx.tex(LOSS), ctx.formula(expr)]
     if len(net.outputs) <= 4:
-        sides.append(ctx.formula(expr, subs))
+        names = (*net.outputs, *net.targets)
+        sides.append(ctx.num.fit(lambda num: num.put_in(expr, names, ctx.sample), ctx.d.loss))
     return equation(*sides, ctx.num.tex(ctx.d.loss))

@@ -7,12 +7,20 @@ of 10⁻⁴³⁴ prints as such, not as a string of zeros (or a crash).
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
-from derive.engine.exact import exact_context, round_fixed, round_places, update_places
+from derive.engine.exact import (
+    LARGE_EXPONENT,
+    PRECISION,
+    exact_context,
+    round_fixed,
+    round_places,
+    settled,
+    update_places,
+)
 
 SCIENTIFIC_BELOW = -5  # a value under 10⁻⁵ in size prints as m × 10^e
-SCIENTIFIC_ABOVE = 6  # and one of 10⁷ or more
+SCIENTIFIC_ABOVE = LARGE_EXPONENT - 1  # and one of 10⁷ or more
 MINUS = "\u2212"
 SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
@@ -45,6 +53,22 @@ def latex(value: Decimal, places: int) -> str:
     return f"{{{body}}}" if body.startswith("-") else body
 
 
+def shown(value: Decimal, places: int) -> Decimal:
+    """The number as printed, with exactly its printed digits: what a calculator is given."""
+    mantissa, exponent = _parts(value, places)
+    return Decimal(mantissa) if exponent is None else Decimal(mantissa).scaleb(int(exponent))
+
+
+def agrees(value: Decimal, printed: Decimal) -> bool:
+    """`value` rounds, at the printed number's last digit, to the printed number: a line
+    whose printed operands give `value` checks on a calculator."""
+    if not value.is_finite():
+        return False
+    digits = max(value.adjusted(), printed.adjusted()) - printed.as_tuple().exponent + 3
+    with exact_context(max(PRECISION, digits)):
+        return settled(value).quantize(printed, rounding=ROUND_HALF_UP) == printed
+
+
 def given_text(value: Decimal) -> str:
     """A number the author wrote, as written (0.55 stays 0.55)."""
     return f"{value:f}".replace("-", MINUS)
@@ -60,15 +84,21 @@ def _ordinary(value: Decimal) -> bool:
     return not value or SCIENTIFIC_BELOW <= value.adjusted() <= SCIENTIFIC_ABOVE
 
 
+def updated(value: Decimal, change: Decimal, places: int) -> Decimal:
+    """A new parameter value as printed: enough decimals to show the step taken."""
+    if not _ordinary(value):
+        return shown(value, places)
+    return round_fixed(value, update_places(change, places, value))
+
+
 def updated_text(value: Decimal, change: Decimal, places: int) -> str:
-    """A new parameter value with enough decimals to show the step taken."""
     if not _ordinary(value):
         return text(value, places)
-    return f"{round_fixed(value, update_places(change, places, value)):f}".replace("-", MINUS)
+    return f"{updated(value, change, places):f}".replace("-", MINUS)
 
 
 def updated_latex(value: Decimal, change: Decimal, places: int) -> str:
     if not _ordinary(value):
         return latex(value, places)
-    body = f"{round_fixed(value, update_places(change, places, value)):f}"
+    body = f"{updated(value, change, places):f}"
     return f"{{{body}}}" if body.startswith("-") else body

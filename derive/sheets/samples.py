@@ -10,22 +10,21 @@ from decimal import Decimal
 
 from derive.engine.batch import Batch
 from derive.engine.derivation import Derivation
-from derive.engine.exact import exact_context, round_places
+from derive.engine.exact import exact_context
 from derive.engine.names import LOSS, Name, node_label, partial_latex
 from derive.engine.operations import ACTIVATIONS
 from derive.engine.update import Update
-from derive.sheets import backward, forward, numbers, summary
+from derive.sheets import backward, forward, summary
 from derive.sheets.builder import DocumentBuilder, sheet_words, worked
 from derive.sheets.context import Context
 from derive.sheets.document import Document, Formula, Group, Section, Table
 from derive.sheets.givens import column_blocks, givens
-from derive.sheets.lines import ELLIPSIS, equation, plus
+from derive.sheets.lines import ELLIPSIS, Numbers, Shown, equation, plus
 from derive.sheets.locale import fill, paragraph
 from derive.solution import BatchSolution
 
 SAMPLES_IN_FULL = 4  # more samples: the first is worked in full, the others in a table
 MEAN_TERMS = 8  # a mean over more samples is written as its first two terms, ⋯ and its last
-MAX_TERM_PLACES = 10
 
 
 class SamplesBuilder:
@@ -96,32 +95,25 @@ class SamplesBuilder:
         else:
             left, result = partial_latex(LOSS, param), self.gradients[param]
             parts = [(c.partial(LOSS, param), c.d.gradients[param].value) for c in self.contexts]
-        places = self._term_places([value for _, value in parts], result)
-        terms = [(name, numbers.latex(value, places)) for name, value in parts]
+        count_tex = rf"\frac{{1}}{{{count}}}"
+
+        def numeric(num: Numbers) -> Shown:
+            terms = [num.operand(value) for _, value in parts]
+            with exact_context():  # of every term, written out or not
+                mean = sum((t.value for t in terms), Decimal(0)) / count
+            if count > MEAN_TERMS:
+                terms = [*terms[:2], Shown(ELLIPSIS, None), terms[-1]]
+            return Shown(rf"{count_tex} \left({plus([t.tex for t in terms])}\right)", mean)
+
+        names = [name for name, _ in parts]
         if count > MEAN_TERMS:
-            terms = [*terms[:2], (ELLIPSIS, ELLIPSIS), terms[-1]]
-        mean = rf"\frac{{1}}{{{count}}}"
-        names = " + ".join(t[0] for t in terms)
+            names = [*names[:2], ELLIPSIS, names[-1]]
         return equation(
             left,
-            rf"{mean} \left({names}\right)",
-            rf"{mean} \left({plus([t[1] for t in terms])}\right)",
+            rf"{count_tex} \left({' + '.join(names)}\right)",
+            ctx.num.fit(numeric, result),
             ctx.num.tex(result),
         )
-
-    def _term_places(self, values: list[Decimal], result: Decimal) -> int:
-        """The fewest digits (from the sheet's) at which the terms, as shown, give the mean
-        as shown; worked by hand, the terms are already the ones used."""
-        places = self.ctx.places
-        if self.ctx.d.places is not None:
-            return places
-        target = numbers.text(result, places)
-        for more in range(places, MAX_TERM_PLACES + 1):
-            with exact_context():
-                shown = sum((round_places(v, more) for v in values), Decimal(0)) / len(values)
-            if numbers.text(shown, places) == target:
-                return more
-        return MAX_TERM_PLACES
 
     def _mean(self) -> Section:
         """Step 4: the batch's loss, each parameter's mean gradient and its update."""

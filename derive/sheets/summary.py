@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+from decimal import Decimal
 from pathlib import Path
 
 from derive import __version__
+from derive.engine.exact import exact_context
 from derive.engine.names import node_label
 from derive.engine.spec import Spec
 from derive.sheets import numbers
 from derive.sheets.context import Context
 from derive.sheets.document import Paragraph, Section, Table
+from derive.sheets.lines import Numbers, Shown
 from derive.sheets.locale import fill, paragraph
 from derive.verify.sympy_check import BUDGET
 from derive.verify.verification import Verification
@@ -38,24 +41,35 @@ def summary(ctx: Context) -> Section:
 
 
 def loss_change(ctx: Context) -> tuple:
-    """Did the step help? C before and after: worked exactly, with as many more digits as
-    show the change (a small step on a batch whose gradients cancel still lowers C); worked
-    by hand, as rounded, and the change is their difference."""
+    """Did the step help? C before and after, and their difference: worked exactly, C and C′
+    with as many more digits as show the change (a small step on a batch whose gradients
+    cancel still lowers C) and as make C − C′ as printed give the change as printed; worked
+    by hand, as carried."""
     words, before, after = ctx.words["summary"], ctx.loss, ctx.u.loss_after
-    places = ctx.places
+    guard = 0
     if ctx.d.places is None:
-        while numbers.text(before, places) == numbers.text(after, places) and places < LOSS_DIGITS:
-            places += 1
-    shown_before, shown_after = numbers.latex(before, places), numbers.latex(after, places)
-    if shown_before == shown_after:
-        verdict = words["loss_same"]
-    else:
-        key = "loss_lower" if after < before else "loss_higher"
-        change = abs(before - after)
-        shown = ctx.num.text_of(change) if ctx.d.places is None else numbers.given_text(change)
-        verdict = fill(words[key], change=shown)
+        while guard < LOSS_DIGITS - ctx.places and _same(before, after, ctx.places + guard):
+            guard += 1
+    higher, lower = (after, before) if after > before else (before, after)
+
+    def difference(num: Numbers) -> Shown:
+        big, small = num.operand(higher), num.operand(lower)
+        with exact_context():
+            return Shown(f"{big.tex} - {small.tex}", big.value - small.value)
+
+    with exact_context():
+        change = higher - lower
+    num = ctx.num.fitted(difference, change, start=guard)
+    shown_before, shown_after = num.operand(before).tex, num.operand(after).tex
     line = paragraph(words["loss_line"], before=shown_before, after=shown_after)
-    return line, paragraph(verdict)
+    if shown_before == shown_after:
+        return line, paragraph(words["loss_same"])
+    key = "loss_lower" if after < before else "loss_higher"
+    return line, paragraph(words[key], change=f"{difference(num).tex} = {ctx.num.tex(change)}")
+
+
+def _same(before: Decimal, after: Decimal, places: int) -> bool:
+    return numbers.text(before, places) == numbers.text(after, places)
 
 
 def _cell(value: float | None, missing: str) -> str:
