@@ -204,3 +204,12 @@ def test_feedback_names_the_students_own_numbers_with_their_particle():
     text = _text(FeedbackSheet(solution, results, "ko", "kim").document)
     assert "o₁로" in text and not HEDGED.search(text)
     assert node_label("o1") == "o₁"
+
+
+def test_the_built_in_seed_is_named_in_the_readers_language():
+    sheets = {lang: Sheet(None, lang).document.footer[1] for lang in ("en", "ko")}
+    assert sheets["en"].startswith("spec <built-in seed>, sha256 ")
+    assert sheets["ko"].startswith("명세: 내장 예제(seed), sha256 ")
+    solution = solve(load_spec(None))
+    feedback = FeedbackSheet(solution, [], "ko", "kim").document.footer
+    assert "명세: 내장 예제(seed), sha256 " in feedback[2]
