@@ -5,6 +5,8 @@ the spoken word before it ends in a consonant. A sheet's words are often symbols
 w₅ reads 더블유 오 (와), z₁ 제트 일 (과), h 에이치 (는), 15,000 만 오천 (을), 0.2513 영 점
 이오일삼 (으로), so the choice follows their Korean reading, never their spelling. A locale
 string names the particle of a field as `{a:와}` (see locale.fill); this module picks the form.
+The locale writes the copula 이다 in full after a vowel too (o − y이다), as formal prose does;
+{x:이다} gives the short form (y다) where a string wants it.
 """
 
 from __future__ import annotations
@@ -18,14 +20,7 @@ PAIRS = (
     ("을", "를"),
     ("과", "와"),
     ("으로", "로"),
-    ("으로서", "로서"),
-    ("으로써", "로써"),
     ("이다", "다"),
-    ("이고", "고"),
-    ("이며", "며"),
-    ("이면", "면"),
-    ("이나", "나"),
-    ("이라", "라"),
 )
 _PAIR_OF = {form: pair for pair in PAIRS for form in pair}
 
@@ -158,7 +153,7 @@ def with_particle(word: str, particle: str) -> str:
     if pair is None:
         raise ValueError(f"{particle!r} is not a particle with two forms ({', '.join(_PAIR_OF)})")
     end = final_sound(word)
-    if end == "vowel" or (end == "ㄹ" and pair[0].startswith("으로")):
+    if end == "vowel" or (end == "ㄹ" and pair[0] == "으로"):
         return pair[1]
     return pair[0]
 
