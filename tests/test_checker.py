@@ -259,7 +259,7 @@ def test_feedback_sheet_marks_verdicts_for_black_and_white(feedback_pages):
     assert '<div class="group verdict-wrong"><h3>✖ h₁ · wrong</h3>' in pages["en"]
     assert '<div class="group verdict-carried"><h3>⇒ w₅′ · carried</h3>' in pages["en"]
     ko = _rows(pages["ko"])
-    assert ko["z₃"] == ("verdict-carried", ko["z₃"][1]) and ko["z₃"][1][3] == "⇒ 이어진 오류"
+    assert ko["z₃"] == ("verdict-carried", ko["z₃"][1]) and ko["z₃"][1][3] == "⇒ 연쇄 오류"
 
 
 def test_every_verdict_mark_has_a_glyph_in_the_font_that_sets_it():
@@ -291,8 +291,8 @@ def test_feedback_footer_names_check_and_no_absolute_path(feedback_pages):
     )
     assert "derive sheet" not in footer["en"] and "--precision" not in footer["en"]
     assert footer["ko"] == (
-        "<span>채점 도구: derive 0.1.0</span> · <span>답안 파일 kim.toml</span> · "
-        f"<span>명세 net.toml, sha256 {digest}</span> · <span>옵션: --lang\u00a0ko</span>"
+        "<span>채점 도구: derive 0.1.0</span> · <span>답안 파일: kim.toml</span> · "
+        f"<span>명세: net.toml, sha256 {digest}</span> · <span>옵션: --lang\u00a0ko</span>"
     )
 
 

@@ -291,7 +291,7 @@ def test_the_class_report_counts(graded):
     assert _cells(ko, "class-verdicts")[0][1:] == [
         "✓ 정답",
         "≈ 인정",
-        "⇒ 이어진 오류",
+        "⇒ 연쇄 오류",
         "✖ 오답",
         "○ 빈칸",
     ]

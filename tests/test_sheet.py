@@ -88,7 +88,7 @@ def test_korean_sheet(seed_ko):
     assert '<html lang="ko">' in html
     for heading in ("주어진 값", "1단계 · 순전파", "2단계 · 손실 계산", "3단계 · 역전파", "검증"):
         assert heading in html
-    assert seed_ko.document.title == "역전파: 한 단계"
+    assert seed_ko.document.title == "역전파: 경사하강법 한 스텝"
     english = "".join(document_strings(Sheet(None, "en").document))
     korean = "".join(document_strings(seed_ko.document))
     assert "Forward pass" in english and "Forward pass" not in korean
@@ -234,7 +234,7 @@ def test_inline_math_in_the_locales_uses_only_what_the_math_font_has():
     for lang in LANGUAGES:
         for text in texts(strings(lang)):
             for math in str(text).split("$")[1::2]:
-                bare = re.sub(r"\\[a-zA-Z]+|[{}_^\s]|\{\w+\}", "", math)
+                bare = re.sub(r"\{\w+(?::\w+)?\}|\\[a-zA-Z]+|[{}_^\s]", "", math)  # fields first
                 missing = [c for c in bare if ord(c) not in cmap]
                 assert not missing, (lang, math)
 
@@ -305,7 +305,7 @@ def test_kinked_derivatives_print_as_cases():
 
 
 def test_korean_lines_break_between_words(seed_ko, seed_en):
-    assert '<span class="w">경로의</span>' in seed_ko.html  # never 경로/의 across two lines
+    assert '<span class="w">기울기를</span>' in seed_ko.html  # never 기울기/를 across two lines
     # in English only a name with a slash is kept whole: never ∂C/ at a line's end, ∂w₅ after
     spans = re.findall(r'<span class="w">([^<]*)</span>', seed_en.html)
     assert all("/" in span or span.startswith("--") for span in spans)
@@ -313,7 +313,7 @@ def test_korean_lines_break_between_words(seed_ko, seed_en):
         'uses <span class="w">∂C/∂w₅</span> &lt;here&gt;'
     )
     footer = " ".join(seed_ko.document.footer)
-    assert "만든 도구: derive" in footer and "로 만듦" not in footer
+    assert "작성 도구: derive" in footer and "로 만듦" not in footer
 
 
 def test_titles_per_language(tmp_path):
@@ -323,7 +323,8 @@ def test_titles_per_language(tmp_path):
     assert Sheet(spec, "ko").document.title == "손으로 푸는 XOR"
     assert Sheet(spec, "en").document.title == "XOR by hand"
     spec.write_text('title = { en = "Only English" }\n' + seed)
-    assert Sheet(spec, "ko").document.title == "역전파: 한 단계"  # the default for Korean
+    default_ko = "역전파: 경사하강법 한 스텝"
+    assert Sheet(spec, "ko").document.title == default_ko  # the default for Korean
     spec.write_text('title = { fr = "Rétropropagation" }\n' + seed)
     assert main(["solve", str(spec)]) == 2
 

@@ -30,6 +30,7 @@ MAX_LAYERS = 8
 MAX_SAMPLES = 32  # each sample is a derivation of its own
 MAX_TITLE = 200  # characters
 BUILTIN_NAME = "seed"
+BUILTIN_SOURCE = "<built-in seed>"  # the source of the built-in seed, as messages name it
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ def load_spec(path: str | Path | None) -> Spec:
     """Read a spec file (TOML, or JSON by its .json suffix); None gives the built-in seed."""
     if path is None:
         text = resources.files("derive").joinpath("examples/seed.toml").read_text("utf-8")
-        return parse_spec(parse_toml(text, "<built-in seed>"), "<built-in seed>", BUILTIN_NAME)
+        return parse_spec(parse_toml(text, BUILTIN_SOURCE), BUILTIN_SOURCE, BUILTIN_NAME)
     return parse_spec(read_document(path), str(path), Path(path).stem)
 
 

@@ -17,7 +17,7 @@ from derive.sheets.document import Document, Group, Section, Table
 from derive.sheets.locale import fill, paragraph, strings
 from derive.sheets.numbers import MINUS
 from derive.sheets.samples import builder_for
-from derive.sheets.summary import shown_source, spec_digest
+from derive.sheets.summary import shown_source, shown_spec, spec_digest
 from derive.solution import BatchSolution, Solution
 from derive.typeset.html import HtmlRenderer, RenderedDocument
 
@@ -95,7 +95,7 @@ class FeedbackSheet(RenderedDocument):
             fill(words["footer_answers"], answers=self.answers),
             fill(
                 words["footer_spec"],
-                source=shown_source(spec.source),
+                source=shown_spec(spec, self.lang),
                 digest=spec_digest(spec)[:16],
             ),
             fill(words["footer_options"], lang=self.lang),

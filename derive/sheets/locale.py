@@ -9,8 +9,12 @@ from importlib import resources
 
 from derive import LANGUAGES
 from derive.sheets.document import Paragraph
+from derive.sheets.particles import with_particle
 
-_FIELD = re.compile(r"\{(\w+)\}")
+# {name}, or {name:particle}: the value, then the form of the particle that fits how the value
+# is read in Korean ({a:와}: w₅와, z₁과). In math, ${name:particle}$ puts the particle after
+# the closing $.
+_FIELD = re.compile(r"\{(\w+)(?::(\w+))?\}(\$?)")
 
 
 @functools.lru_cache(maxsize=len(LANGUAGES))
@@ -22,7 +26,15 @@ def strings(lang: str) -> dict:
 
 def fill(template: str, **fields: object) -> str:
     """Put fields into a locale string, leaving LaTeX braces such as w_{1} alone."""
-    return _FIELD.sub(lambda m: str(fields.get(m.group(1), m.group(0))), template)
+
+    def put(match: re.Match) -> str:
+        name, particle, dollar = match.groups()
+        if name not in fields:
+            return match.group()
+        value = str(fields[name])
+        return value + dollar + (with_particle(value, particle) if particle else "")
+
+    return _FIELD.sub(put, template)
 
 
 def paragraph(template: str, **fields: object) -> Paragraph:

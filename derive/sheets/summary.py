@@ -10,12 +10,12 @@ from pathlib import Path
 from derive import __version__
 from derive.engine.exact import exact_context
 from derive.engine.names import node_label
-from derive.engine.spec import Spec
+from derive.engine.spec import BUILTIN_SOURCE, Spec
 from derive.sheets import numbers
 from derive.sheets.context import Context
 from derive.sheets.document import Paragraph, Section, Table
 from derive.sheets.lines import Numbers, Shown
-from derive.sheets.locale import fill, paragraph
+from derive.sheets.locale import fill, paragraph, strings
 from derive.verify.sympy_check import BUDGET
 from derive.verify.verification import Verification
 
@@ -169,10 +169,18 @@ def shown_source(source: str) -> str:
         return path.name
 
 
+def shown_spec(spec: Spec, lang: str) -> str:
+    """A spec as a footer names it: its file (shown_source), or the built-in seed in the
+    reader's language."""
+    if spec.source == BUILTIN_SOURCE:
+        return strings(lang)["footer"]["builtin_spec"]
+    return shown_source(spec.source)
+
+
 def footer(ctx: Context, carry: str, detail: str) -> tuple[str, ...]:
     words, spec = ctx.words["footer"], ctx.net.spec
     return (
         fill(words["made_by"], version=__version__),
-        fill(words["spec"], source=shown_source(spec.source), digest=spec_digest(spec)[:16]),
+        fill(words["spec"], source=shown_spec(spec, ctx.lang), digest=spec_digest(spec)[:16]),
         fill(words["options"], lang=ctx.lang, places=ctx.places, carry=carry, detail=detail),
     )

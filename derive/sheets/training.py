@@ -28,7 +28,7 @@ from derive.sheets.document import (
     document_strings,
 )
 from derive.sheets.locale import fill, paragraph, strings
-from derive.sheets.summary import shown_source, spec_digest
+from derive.sheets.summary import shown_spec, spec_digest
 from derive.sheets.training_compare import Compared, sig
 from derive.sheets.training_lines import worked_lines
 from derive.trainer import Training
@@ -320,7 +320,7 @@ class TrainingSheet:
         footer, spec = self.all["footer"], self.training.spec
         return (
             fill(footer["made_by"], version=__version__),
-            fill(footer["spec"], source=shown_source(spec.source), digest=spec_digest(spec)[:16]),
+            fill(footer["spec"], source=shown_spec(spec, self.lang), digest=spec_digest(spec)[:16]),
         )
 
 
