@@ -1,6 +1,7 @@
 """An exercise set as two documents per language: the question booklet (per variant: who,
-which variant, the givens, the numbered questions with room for the answers) and the answer
-key (per variant: the answers, then the worked solution as `derive sheet` renders it)."""
+which variant, the givens, the numbered questions with answer boxes, a space to work in per
+question) and the answer key (one grid of every variant's answers, then each variant's
+worked solution as `derive sheet` renders it, the asked values tagged with their number)."""
 
 from __future__ import annotations
 
