@@ -70,7 +70,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         default=3,
         type=arguments.precision,
         metavar="N",
-        help="decimals asked (default: 3; small values N significant digits)",
+        help="decimals the worked solutions carry (default: 3); every answer is asked to N+1",
     )
     exercises.add_argument(
         "--ask",

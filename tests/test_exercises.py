@@ -56,6 +56,9 @@ def test_thousands_of_variants_are_distinct_and_never_degenerate(level):
                     assert abs(z) <= SATURATION
             for q in v.questions:
                 assert abs(q.answer) >= Decimal("0.01")
+                # the same decimals for every question of every variant: the number of
+                # decimals asked gives nothing of the answer's size away
+                assert q.decimals == 4
                 assert q.shown != 0
                 # numbers a student can work by hand
             assert all(len(str(w).split(".")[-1]) <= 2 for w in v.spec.weights + v.spec.inputs)
@@ -127,23 +130,30 @@ def test_the_command_writes_booklets_keys_and_json_the_same_every_time(tmp_path)
         "questions.ko.pdf",
     ]
     assert _run(tmp_path, "b", *args) == first  # byte for byte
-    # one page per variant, with its id, the name line and every question's text
-    for lang in ("en", "ko"):
+    data = json.loads(first["exercises.json"])
+    for lang, level in (("en", "Level 3"), ("ko", "난이도 3")):
+        # per variant: givens and questions on a page, then a page to work on; every page
+        # headed by the set's title and level, and numbered n / N
         pages = pypdf.PdfReader(io.BytesIO(first[f"questions.{lang}.pdf"])).pages
-        assert len(pages) == 2
         text = [page.extract_text() for page in pages]
-        assert "V01" in text[0] and "V02" in text[1]
+        assert len(pages) == 4
+        assert all(level in t and f"{n} / 4" in t for n, t in enumerate(text, 1))
+        assert "V01" in text[0] and "V01" in text[1] and "V02" in text[2]
     html = first["questions.en.html"].decode()
-    assert html.count("Student ID") == 2 and "(3 decimals)" in html
+    assert html.count("Student ID") == 4 and html.count("to 4 decimals") == 12
+    assert "$m$" not in html and "is the number of outputs" in html
     # students see the level, not what regenerates the key; the key names it
     assert "Level 3" in html and "seed" not in html.lower() and "--count" not in html
-    assert "--seed\u00a04" in first["answers.en.html"].decode()
     key = first["answers.en.html"].decode()
-    data = json.loads(first["exercises.json"])
-    for variant in data["variants"]:  # the key shows every answer to its asked decimals
+    assert "--seed\u00a04" in key
+    grid = key[key.index('<table class="grid">') : key.index("</table>")]
+    for variant in data["variants"]:  # the grid holds every answer to its asked decimals
         for q in variant["questions"]:
             shown = f"{Decimal(str(q['answer'])):.{q['decimals']}f}".replace("-", "−")
-            assert shown in key
+            assert shown in grid
+    # each variant's worked solution tags the line of each asked value with its number
+    for n in range(1, 7):
+        assert key.count(f'<span class="tag">Q{n}</span>') == 2
 
 
 def test_one_variant_of_a_set_alone(tmp_path):

@@ -56,8 +56,9 @@ def shown(variant: Variant) -> dict[Name, Decimal]:
 
 
 def drifted(variant: Variant) -> dict[Name, Decimal]:
-    """Every intermediate rounded by hand and carried on: the set's `rounded` values."""
-    return {q.name: q.rounded for q in variant.questions}
+    """Every intermediate rounded by hand and carried on: the set's `rounded` values, written
+    to the decimals asked."""
+    return {q.name: round_fixed(q.rounded, q.decimals) for q in variant.questions}
 
 
 def sign_slip(variant: Variant) -> dict[Name, Decimal]:
@@ -167,7 +168,10 @@ def test_a_synthetic_class(graded, level1):
     assert set(verdicts["ana"].values()) == {"correct"}
     # rounding drift: correct where the hand-carried value is the shown one, else accepted
     v2 = level1.variants[1]
-    drift = {str(q.name): "correct" if q.rounded == q.shown else "accepted" for q in v2.questions}
+    drift = {
+        str(q.name): "correct" if round_fixed(q.rounded, q.decimals) == q.shown else "accepted"
+        for q in v2.questions
+    }
     assert verdicts["ben"] == drift and "accepted" in drift.values()
     assert verdicts["cho"] == {**dict.fromkeys(names, "correct"), "w5'": "wrong"}
     slip = next(v for v in students["cho"]["verdicts"] if v["name"] == "w5'")
@@ -362,7 +366,8 @@ def test_marks_are_configurable(klass, capsys):
     ben = (
         6
         - sum(
-            q.rounded != q.shown for q in build_set(None, 3, seed=4, level=1).variants[1].questions
+            round_fixed(q.rounded, q.decimals) != q.shown
+            for q in build_set(None, 3, seed=4, level=1).variants[1].questions
         )
         / 2
     )

@@ -1,9 +1,12 @@
 """Rendered sheets waste no paper: no page before the last is more than a quarter blank, for
-the kinds of network an instructor writes (the example specs), in both languages."""
+the kinds of network an instructor writes (the example specs), in both languages; nor do an
+exercise set's question booklet and answer key, variant by variant (levels 1 and 3)."""
 
 from __future__ import annotations
 
 import io
+import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pypdf
@@ -11,6 +14,7 @@ import pytest
 
 from derive.engine.spec import load_spec
 from derive.sheet import sheets
+from derive.sheets.locale import strings
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 KINDS = (
@@ -27,7 +31,7 @@ MM = 72 / 25.4
 TOP, BOTTOM = 18 * MM, 20 * MM  # the page margins of templates/sheet.css
 
 
-def lowest_text(page: pypdf.PageObject) -> float:
+def lowest_text(page: pypdf.PageObject, bottom: float = BOTTOM) -> float:
     """The y of the page's lowest line of text, in points from the bottom edge."""
     lows: list[float] = []
 
@@ -35,18 +39,18 @@ def lowest_text(page: pypdf.PageObject) -> float:
         # text in the page's own coordinates (WeasyPrint flips y); the page number sits in
         # the bottom margin and does not count
         y = cm[5] + cm[3] * tm[5]
-        if text.strip() and cm[3] < 0 and y > BOTTOM - 2:
+        if text.strip() and cm[3] < 0 and y > bottom - 2:
             lows.append(y)
 
     page.extract_text(visitor_text=visit)
     return min(lows)
 
 
-def blank_below(pdf: bytes) -> list[float]:
+def blank_below(pdf: bytes, top: float = TOP, bottom: float = BOTTOM) -> list[float]:
     """Per page, the share of the text area left blank under its lowest line of text."""
     pages = pypdf.PdfReader(io.BytesIO(pdf)).pages
     return [
-        (lowest_text(page) - BOTTOM) / (float(page.mediabox.height) - TOP - BOTTOM)
+        (lowest_text(page, bottom) - bottom) / (float(page.mediabox.height) - top - bottom)
         for page in pages
     ]
 
@@ -63,3 +67,71 @@ def test_no_page_before_the_last_is_a_quarter_blank(pdfs, kind, lang):
     shares = blank_below(pdfs[(kind, lang)])
     assert len(shares) >= 2
     assert max(shares[:-1]) <= 0.25, [round(s, 2) for s in shares]
+
+
+# Exercise sets: the booklet and the key print with narrower margins (templates/sheet.css's
+# @page exercise), the set's title in the top one
+EXERCISE_TOP, EXERCISE_BOTTOM = 16 * MM, 14 * MM
+SETS = {  # a level-1 set, and level 3 with the diagram carrying every weight and without
+    "level 1": ("--level", "1", "--seed", "2026", "--count", "3"),
+    "level 3": ("--level", "3", "--seed", "2026", "--count", "2"),
+    "level 3, 3-3-2": ("--level", "3", "--seed", "3", "--count", "2"),
+}
+NEAR_EMPTY = 0.8  # a part's last page: more of it blank than this is paper for nothing
+
+
+def parts(pdf: bytes, starts: Callable[[str], bool]) -> list[list[float]]:
+    """The blank shares of the pages, grouped by part (a variant): `starts` tells from a
+    page's text that a new part begins on it."""
+    pages = pypdf.PdfReader(io.BytesIO(pdf)).pages
+    shares = blank_below(pdf, EXERCISE_TOP, EXERCISE_BOTTOM)
+    grouped: list[list[float]] = []
+    for page, share in zip(pages, shares, strict=True):
+        if not grouped or starts(page.extract_text()):
+            grouped.append([])
+        grouped[-1].append(share)
+    return grouped
+
+
+@pytest.fixture(scope="module")
+def exercise_pdfs(tmp_path_factory) -> dict[str, dict[str, bytes]]:
+    from derive.cli import main
+
+    out = {}
+    for name, args in SETS.items():
+        folder = tmp_path_factory.mktemp("set")
+        assert (
+            main(["exercises", *args, "--lang", "en,ko", "--format", "pdf", "-o", str(folder)]) == 0
+        )
+        out[name] = {p.name: p.read_bytes() for p in folder.glob("*.pdf")}
+    return out
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+@pytest.mark.parametrize("name", list(SETS))
+def test_no_key_page_is_wasted(exercise_pdfs, name, lang):
+    """Each part of the key (the grid, each variant) is numbered on its own: within a part no
+    page before its last is a quarter blank, and no variant ends on a near-empty page."""
+    grid, *variants = parts(
+        exercise_pdfs[name][f"answers.{lang}.pdf"],
+        lambda text: re.search(r"\b1\s/\s\d+\s*$", text) is not None,
+    )
+    assert len(grid) == 1 and len(variants) == int(SETS[name][-1])
+    for shares in variants:
+        assert max(shares[:-1]) <= 0.25, [round(s, 2) for s in shares]
+        assert shares[-1] <= NEAR_EMPTY, [round(s, 2) for s in shares]
+        if name == "level 1":
+            assert len(shares) <= 4  # the issue's bound for a level-1 variant
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+@pytest.mark.parametrize("name", list(SETS))
+def test_no_booklet_page_is_wasted(exercise_pdfs, name, lang):
+    """Per variant: no page before its last is a quarter blank (the page to work on is
+    filled by its spaces), and none ends near-empty. A variant starts with its givens."""
+    given = strings(lang)["givens"]["heading"]
+    variants = parts(exercise_pdfs[name][f"questions.{lang}.pdf"], lambda t: given in t)
+    assert len(variants) == int(SETS[name][-1])
+    for shares in variants:
+        assert max(shares[:-1]) <= 0.25, [round(s, 2) for s in shares]
+        assert shares[-1] <= NEAR_EMPTY, [round(s, 2) for s in shares]

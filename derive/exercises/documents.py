@@ -1,6 +1,7 @@
 """An exercise set as two documents per language: the question booklet (per variant: who,
-which variant, the givens, the numbered questions with room for the answers) and the answer
-key (per variant: the answers, then the worked solution as `derive sheet` renders it)."""
+which variant, the givens, the numbered questions with answer boxes, a space to work in per
+question) and the answer key (one grid of every variant's answers, then each variant's
+worked solution as `derive sheet` renders it, the asked values tagged with their number)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ import dataclasses
 import re
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 from derive import __version__
 from derive.engine.exact import round_fixed
-from derive.engine.names import node_label
 from derive.engine.update import descend
 from derive.exercises.exercise_set import ExerciseSet
 from derive.exercises.generator import Variant
@@ -19,72 +20,121 @@ from derive.exercises.questions import Question
 from derive.sheets import numbers
 from derive.sheets.builder import DocumentBuilder
 from derive.sheets.context import Context
-from derive.sheets.document import Document, Section, Table
+from derive.sheets.document import Document, Formula, Group, Section, Table
 from derive.sheets.givens import givens
 from derive.sheets.locale import fill, paragraph, strings
 from derive.verify.verification import Verification
 
-ANSWER_COLUMNS = ("col_quantity", "col_shown", "col_exact", "col_rounded", "col_credit")
-
 
 def question_booklet(exercises: ExerciseSet, lang: str) -> Document:
+    """Per variant: the givens and the questions with answer boxes (a page), then a space to
+    work in per question (the next page; its own name line, for pages printed one-sided)."""
     words = strings(lang)["booklet"]
     sections: list[Section] = []
+    header = (words["col_number"], words["col_question"], words["col_answer"])
     for k, v in enumerate(exercises.variants):
         ctx = Context(v.derivation, descend(v.derivation), exercises.precision, lang, "some")
-        who = (words["name"], "", words["student_id"], "", words["col_variant"], v.id)
-        identity = Table(("",) * len(who), (who,), style="identity")
+        who = _identity(words, v)
         # no heading: the variant's id is in the row a student fills in
-        sections.append(Section(f"{v.id}-who", "", (identity,), new_page=k > 0))
-        sections.append(_keyed(givens(ctx, carry_note=False, table_if_needed=True), v))
+        sections.append(Section(f"{v.id}-who", "", (who,), new_page=k > 0))
+        given = givens(ctx, carry_note=False, table_if_needed=True)
+        symbols = paragraph(words["loss_symbols"], m=len(ctx.net.outputs))
+        sections.append(_keyed(dataclasses.replace(given, blocks=(*given.blocks, symbols)), v))
         rows = tuple(
             (str(n), _question_text(words, q, v), "") for n, q in enumerate(v.questions, 1)
         )
-        header = (words["col_number"], words["col_question"], words["col_answer"])
         asked = (
             paragraph(words["instructions"], precision=exercises.precision),
             Table(header, rows, style="questions"),
         )
         sections.append(Section(f"{v.id}-questions", words["questions_heading"], asked))
+        spaces = tuple((str(n), q.name.label) for n, q in enumerate(v.questions, 1))
+        work = (who, Table(("", ""), spaces, style="work"))
+        heading = fill(words["work_heading"], id=v.id)
+        sections.append(Section(f"{v.id}-work", heading, work))
     return _document(lang, "title", exercises, sections, kind="questions")
 
 
 def answer_keys(
     exercises: ExerciseSet, lang: str, verifications: Sequence[Verification]
 ) -> tuple[Document, tuple[Document, ...]]:
-    """The answer key whole (the HTML file), and the same pages one document per variant
-    (the PDF, rendered in parts side by side and joined, numbered per variant)."""
+    """The answer key whole (the HTML file), and the same pages in parts (the PDF, rendered
+    side by side and joined, each numbered on its own): the grid of every variant's answers,
+    a page or two a grader keeps at hand, then each variant's worked solution, as `derive
+    sheet` renders it, the line of each asked value tagged with its question's number."""
     words = strings(lang)["booklet"]
-    header = tuple(words[c] for c in ANSWER_COLUMNS)
-    per_variant = []
+    parts = [[_grid(exercises, words)]]
     for v, verification in zip(exercises.variants, verifications, strict=True):
-        rows = tuple(
-            (
-                q.name.label,
-                _fixed(q.shown, q.decimals),
-                f"{q.answer:.10g}".replace("-", numbers.MINUS),
-                _fixed(q.rounded, q.decimals),
-                numbers.given_text(q.tolerance),
-            )
-            for q in v.questions
-        )
-        answers = (paragraph(words["answers_note"]), Table(header, rows))
-        heading = fill(words["answers_heading"], id=v.id)
         builder = DocumentBuilder(
             v.derivation, descend(v.derivation), lang, exercises.precision, "exact"
         )
-        worked = [_keyed(s, v) for s in builder.document(verification).sections]
-        per_variant.append([Section(f"{v.id}-answers", heading, answers), *worked])
-    parts = tuple(
-        _document(lang, "key_title", dataclasses.replace(exercises, variants=(v,)), sections)
-        for v, sections in zip(exercises.variants, per_variant, strict=True)
+        tags = {  # a quantity's worked line(s), as the sheet shows them
+            line: fill(words["question_tag"], number=n)
+            for n, q in enumerate(v.questions, 1)
+            for line in builder.worked(q.name)
+        }
+        opening = Section(f"{v.id}-worked", fill(words["worked_heading"], id=v.id), ())
+        worked = [_keyed(_tagged(s, tags), v) for s in builder.document(verification).sections]
+        parts.append([opening, *worked])
+    whole = _document(lang, "key_title", exercises, [], "key")
+    documents = tuple(  # what regenerates the set, once, at the end
+        dataclasses.replace(
+            whole, sections=tuple(part), footer=whole.footer if k == len(parts) - 1 else ()
+        )
+        for k, part in enumerate(parts)
     )
-    whole = [  # each variant after the first on a new page
+    sections = (  # each part on a new page
         dataclasses.replace(section, new_page=k > 0 and n == 0)
-        for k, sections in enumerate(per_variant)
-        for n, section in enumerate(sections)
-    ]
-    return _document(lang, "key_title", exercises, whole), parts
+        for k, part in enumerate(parts)
+        for n, section in enumerate(part)
+    )
+    return dataclasses.replace(whole, sections=tuple(sections)), documents
+
+
+def _grid(exercises: ExerciseSet, words: dict) -> Section:
+    """Every variant's answers, a row each, a column per question as the booklet numbers
+    them, its tolerance under its name (the same for every variant of a drawn set)."""
+    first = exercises.variants[0].questions
+    header = (
+        words["col_variant"],
+        *(
+            f"{n} · {q.name.label}\n±{numbers.given_text(q.tolerance)}"
+            for n, q in enumerate(first, 1)
+        ),
+    )
+    rows = tuple(
+        (v.id, *(_cell(q, t.tolerance) for q, t in zip(v.questions, first, strict=True)))
+        for v in exercises.variants
+    )
+    note = paragraph(words["grid_note"], precision=exercises.precision)
+    return Section("answers", words["grid_heading"], (note, Table(header, rows, style="grid")))
+
+
+def _cell(q: Question, tolerance: Decimal) -> str:
+    """The answer to its asked decimals; under it, in brackets, the hand-carried one where it
+    reads differently; its own tolerance where it is not its column's (a spec's one set)."""
+    lines = [_fixed(q.shown, q.decimals)]
+    carried = round_fixed(q.rounded, q.decimals)
+    if carried != q.shown:
+        lines.append(f"({_fixed(carried, q.decimals)})")
+    if q.tolerance != tolerance:
+        lines.append(f"±{numbers.given_text(q.tolerance)}")
+    return "\n".join(lines)
+
+
+def _identity(words: dict, v: Variant) -> Table:
+    """Name, student id and variant: the line a student fills in."""
+    who = (words["name"], "", words["student_id"], "", words["col_variant"], v.id)
+    return Table(("",) * len(who), (who,), style="identity")
+
+
+def _tagged(block: Any, tags: dict[Formula, str]) -> Any:
+    """`block` with each worked line of an asked quantity tagged with its question."""
+    if isinstance(block, Formula):
+        return dataclasses.replace(block, tag=tags[block]) if block in tags else block
+    if isinstance(block, Section | Group):
+        return dataclasses.replace(block, blocks=tuple(_tagged(b, tags) for b in block.blocks))
+    return block
 
 
 def _document(
@@ -112,13 +162,9 @@ def _keyed(section: Section, v: Variant) -> Section:
 
 
 def _question_text(words: dict, q: Question, v: Variant) -> str:
-    name = q.name.label
-    if q.kind == "update":
-        rate = numbers.given_text(v.spec.learning_rate)
-        text = fill(words["update"], weight=node_label(q.name.of), rate=rate, name=name)
-    else:
-        text = fill(words[q.kind], name=name)
-    return fill(words["decimals"], question=text, decimals=q.decimals)
+    places = fill(words["decimals"], decimals=q.decimals)
+    rate = numbers.given_text(v.spec.learning_rate)
+    return fill(words[q.kind], name=q.name.label, places=places, rate=rate)
 
 
 def _public_subtitle(lang: str, exercises: ExerciseSet) -> str:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from derive.engine.derivation import Derivation, derive
-from derive.engine.exact import round_fixed, update_places
+from derive.engine.exact import MAX_UPDATE_DECIMALS, round_fixed
 from derive.engine.names import LOSS, Name
 from derive.engine.network import Network
 from derive.engine.update import descend
@@ -25,7 +25,7 @@ class Question:
     kind: str
     answer: Decimal  # exact
     rounded: Decimal  # what carrying values rounded to the precision gives
-    decimals: int  # asked for: as the worked solution shows it (small values keep digits)
+    decimals: int  # asked for: the same for every question of a drawn set (asked_decimals)
 
     @property
     def tolerance(self) -> Decimal:
@@ -63,9 +63,19 @@ def questions(derivation: Derivation, precision: int, kinds: Sequence[str]) -> t
     out = []
     for kind, name in asked_names(derivation.network, kinds):
         value = exact[name]
-        if name.updated:  # as many decimals as show the step (0.3009), as the sheet does
-            decimals = update_places(update.params[name.of].change, precision, value)
-        else:  # N decimals, N significant digits below 0.1 (0.0927)
-            decimals = max(precision, precision - value.adjusted() - 1) if value else precision
+        step = update.params[name.of].change if name.updated else None
+        decimals = asked_decimals(value, precision, step)
         out.append(Question(name, kind, value, rounded[name], decimals))
     return tuple(out)
+
+
+def asked_decimals(value: Decimal, precision: int, step: Decimal | None = None) -> int:
+    """One more decimal than the worked solution carries (∂C/∂w₅ = 0.0927 is asked to 4
+    decimals, not 0.093); three significant digits of a smaller value, and an updated
+    weight's `step` visible. A drawn set asks no value under 10 units of 10^-precision (the
+    generator's rule) and its steps are η·g ≥ 0.1·that, so every question of every variant
+    asks precision + 1 decimals: the decimals give nothing of an answer's size away."""
+    decimals = max(precision + 1, 2 - value.adjusted()) if value else precision + 1
+    if step:
+        decimals = max(decimals, min(-step.adjusted(), precision + MAX_UPDATE_DECIMALS))
+    return decimals

@@ -23,6 +23,7 @@ class Paragraph:
 @dataclass(frozen=True)
 class Formula:
     latex: str
+    tag: str = ""  # set beside the line, as an equation's number (an answer key's Q1), or none
     kind: ClassVar[str] = "formula"
 
 
