@@ -17,8 +17,9 @@ from derive.engine.names import Name
 from derive.engine.spec import load_spec
 from derive.grading.checker import Claim, check
 from derive.grading.feedback_sheet import MARKS, FeedbackSheet
+from derive.sheets.document import document_strings, formulas
 from derive.sheets.summary import spec_digest
-from derive.solution import solve
+from derive.solution import solve, solve_batch
 from derive.typeset.fonts import SYMBOL_RANGES
 from derive.typeset.mathsvg import font_path
 
@@ -307,3 +308,67 @@ def test_feedback_footer_paths_relative_to_the_working_directory(seed):
     )
     # without the file (as `name` alone), the footer names the answers by that name
     assert FeedbackSheet(seed, results, "en", "kim").document.footer[1] == "answers kim"
+
+
+def _feedback(solution, lang: str = "en", **claims: str):
+    written = [
+        Claim(Name.parse(k.replace("__", "/").replace("_p", "'")), v, Decimal(v))
+        for k, v in claims.items()
+    ]
+    worked = getattr(solution, "batch", None) or solution.derivation
+    results = check(worked, solution.update, written)
+    return FeedbackSheet(solution, results, lang, "kim").document
+
+
+def _group(document, label: str):
+    lines = next(s for s in document.sections if s.key == "lines")
+    return next(g for g in lines.blocks if f" {label} · " in g.title)
+
+
+def test_an_accepted_claim_is_shown_with_the_students_own_line_and_the_exact_one(seed):
+    """C = 0.125 from the student's o1 = 0.646: their line gives 0.125 (never the exact 0.126
+    beside their own arithmetic); the exact line follows, and the words say why."""
+    group = _group(_feedback(seed, o1="0.646", C="0.125", dC__do1="-0.708"), "C")
+    tex = [b.latex for b in group.blocks if b.kind == "formula"]
+    assert tex[0].endswith(r"= \left(1.0 - 0.646\right)^{2} = 0.125")
+    assert tex[1].endswith(r"= \left(1.0 - 0.6457\right)^{2} = 0.126")
+    words = "".join(document_strings(group.blocks))
+    assert "your own rounded o₁" in words and "Worked exactly" in words
+    slope = _group(_feedback(seed, o1="0.646", dC__do1="-0.708"), "∂C/∂o₁")
+    assert r"= {-}2\left(1.0 - 0.646\right) = {-0.708}" in slope.blocks[2].latex
+
+
+def test_a_carried_claim_is_shown_with_the_students_earlier_numbers(seed):
+    # h1 wrong; z3 right from it: 0.625 × 0.55 + 0.582 × 0.45 = 0.6057 → 0.606
+    group = _group(_feedback(seed, h1="0.625", h2="0.582", z3="0.606"), "z₃")
+    assert group.blocks[2].latex.endswith(r"= 0.625 \times 0.55 + 0.582 \times 0.45 = 0.606")
+    assert group.blocks[-1].latex.endswith("= 0.600")
+    assert "your earlier h₁" in "".join(document_strings(group.blocks))
+
+
+def test_hand_rounding_is_shown_as_carried_by_hand(seed):
+    group = _group(_feedback(seed, dC__dw5="-0.0996"), "∂C/∂w₅")
+    assert r"= \left({-0.162}\right) \times 0.615 = {-0.0996}" in group.blocks[2].latex
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_every_line_of_a_feedback_sheet_checks_on_a_calculator(seed, lang):
+    from calculator import check as recompute
+
+    sheets = [
+        _feedback(
+            seed, lang, **{k.replace("/", "__").replace("'", "_p"): v for k, v in MIXED.items()}
+        ),
+        _feedback(seed, lang, o1="0.646", C="0.125", dC__do1="-0.708", dC__dw5="-0.0996"),
+        _feedback(seed, lang, h1="0.625", h2="0.582", z3="0.606", o1="0.647", C="0.1246"),
+        _feedback(
+            solve_batch(load_spec("examples/xor.toml")), lang, **{"C": "0.253", "h1^(1)": "0.45"}
+        ),
+    ]
+    checked = 0
+    for document in sheets:
+        for tex, _ in formulas(document):
+            count, wrong = recompute(tex)
+            assert wrong == [], tex
+            checked += count
+    assert checked > 25

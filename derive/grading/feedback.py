@@ -17,8 +17,13 @@ def note(result: Result, lang: str, printed: bool = False) -> str:
     if printed:
         fields = {**fields, "true": fields["true"].replace("-", MINUS)}
         if "names" in fields:
-            fields["names"] = ", ".join(Name.parse(n).label for n in fields["names"].split(", "))
+            fields["names"] = labels(fields["names"])
     return fill(strings(lang)["check"][f"note_{key}"], **fields)
+
+
+def labels(names: str) -> str:
+    """A note's names ("o1, dC/dz3") as students write them (o₁, ∂C/∂z₃)."""
+    return ", ".join(Name.parse(n).label for n in names.split(", "))
 
 
 def to_json(results: list[Result], lang: str) -> list[dict[str, Any]]:

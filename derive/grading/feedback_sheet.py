@@ -7,16 +7,21 @@ as well as a colour, and numbers and names are set as on the worked-solution she
 from __future__ import annotations
 
 import functools
+from decimal import Decimal
 from pathlib import Path
 
 from derive import __version__
+from derive.engine.batch import Batch, derive_batch, descend_batch
+from derive.engine.derivation import Derivation
 from derive.files import write_documents
 from derive.grading.checker import Result
-from derive.grading.feedback import note, summary
+from derive.grading.feedback import labels, note, summary
+from derive.grading.own_numbers import OwnNumbers
+from derive.sheets.builder import DocumentBuilder
 from derive.sheets.document import Document, Group, Section, Table
 from derive.sheets.locale import fill, paragraph, strings
 from derive.sheets.numbers import MINUS
-from derive.sheets.samples import builder_for
+from derive.sheets.samples import SamplesBuilder, builder_for
 from derive.sheets.summary import shown_source, shown_spec, spec_digest
 from derive.solution import BatchSolution, Solution
 from derive.typeset.html import HtmlRenderer, RenderedDocument
@@ -24,6 +29,10 @@ from derive.typeset.html import HtmlRenderer, RenderedDocument
 # one symbol per verdict, each in the sheet's fonts (✓ ≈ ⇒ from STIX Two Math, ✖ NanumGothic):
 # ⇒ for carried, "follows from an earlier error", the boldest arrow STIX has
 MARKS = {"correct": "✓", "accepted": "≈", "carried": "⇒", "wrong": "✖"}
+
+
+def _batch(worked: Derivation | Batch) -> Batch:
+    return worked if isinstance(worked, Batch) else Batch((worked,))
 
 
 def _minus(number: str) -> str:
@@ -75,17 +84,47 @@ class FeedbackSheet(RenderedDocument):
         lines = []
         for r in self.results:
             claimed, expected = _minus(r.claimed), _minus(r.expected)
-            said = paragraph(
-                f"{words['col_claimed']}: {claimed} · {words['col_expected']}: {expected}"
-                f" · {note(r, self.lang, printed=True)}"
-            )
+            why = self._why(r)  # says the note in full where it has one
+            said = f"{words['col_claimed']}: {claimed} · {words['col_expected']}: {expected}"
+            if not why:
+                said += f" · {note(r, self.lang, printed=True)}"
             title = f"{MARKS[r.verdict]} {r.name.label} · {words[r.verdict]}"
-            blocks = (said, *builder.worked(r.name))
+            blocks = (paragraph(said), *why, *builder.worked(r.name))
             lines.append(Group(title, blocks, mark=f"verdict-{r.verdict}"))
         details = Section("lines", words["lines_heading"], tuple(lines))
         return Document(
             self.lang, words["title"], words["subtitle"], (overview, details), self._footer()
         )
+
+    def _why(self, result: Result) -> tuple:
+        """Why an accepted or carried claim stands, with its line as the student's own numbers
+        (or values rounded by hand) give it; the exact line follows. A line never shows the
+        student's arithmetic with another result than theirs."""
+        words = strings(self.lang)["check"]
+        key, fields = result.note
+        if key not in ("own_rounding", "carried", "rounded_carry", "last_digit"):
+            return ()
+        shown = {**fields, "true": _minus(fields["true"])}
+        if "names" in fields:
+            shown["names"] = labels(fields["names"])
+        said = paragraph(words[f"why_{key}"], **shown)
+        if key == "last_digit":
+            return (said,)
+        if key == "rounded_carry":
+            lines = self._by_hand(int(fields["places"])).worked(result.name)
+        else:
+            lines = self._own.worked(result.name, Decimal(result.claimed))
+        return (said, *lines, paragraph(words["why_exact"]))
+
+    @functools.cached_property
+    def _own(self) -> OwnNumbers:
+        claims = {r.name: Decimal(r.claimed) for r in self.results}
+        return OwnNumbers(_batch(self.solution.worked), self.solution.update, claims, self.lang)
+
+    def _by_hand(self, places: int) -> DocumentBuilder | SamplesBuilder:
+        """The worked solution with every intermediate rounded to `places`, as by hand."""
+        batch = derive_batch(_batch(self.solution.worked).network, places)
+        return builder_for(batch, descend_batch(batch), self.lang, places, "rounded")
 
     def _footer(self) -> tuple[str, ...]:
         """check's own footer: what was graded against what, and how to get this sheet again."""

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+
 from derive.engine.derivation import Derivation
 from derive.engine.names import LOSS, Name
 from derive.engine.update import Update
 from derive.sheets import backward, forward, summary
 from derive.sheets.context import Context
-from derive.sheets.document import Document, Formula, document_strings
+from derive.sheets.document import Document, Formula, Section, document_strings
 from derive.sheets.givens import givens
 from derive.verify.verification import Verification
 
@@ -24,11 +26,18 @@ class DocumentBuilder:
         places: int,
         carry: str,
         detail: str = "some",
+        written: bool = False,
     ) -> None:
-        """`derivation` and `update` are the exact ones or their hand-rounded twins."""
-        self.ctx = Context(derivation, update, places, lang, detail)
+        """`derivation` and `update` are the exact ones or their hand-rounded twins (or a
+        student's own numbers, `written`)."""
+        self.ctx = Context(derivation, update, places, lang, detail, written=written)
         self.carry, self.detail = carry, detail
-        self.body = (
+
+    @functools.cached_property
+    def body(self) -> tuple[Section, ...]:
+        """Every section but the verification (built once asked: a checker's worked lines
+        need none)."""
+        return (
             givens(self.ctx),
             forward.forward(self.ctx),
             forward.loss(self.ctx),

@@ -33,17 +33,19 @@ class Context:
         detail: str,
         sample: int | None = None,
         loss: Decimal | None = None,
+        written: bool = False,
     ) -> None:
-        """`derivation` and `update` are the exact ones or their hand-rounded twins; `sample`
-        (of several) marks every node of the derivation with its number, h_{1}^{(2)};
-        `loss` is the one the update starts from (several samples: their mean)."""
+        """`derivation` and `update` are the exact ones or their hand-rounded twins (or a
+        student's own numbers, `written`); `sample` (of several) marks every node of the
+        derivation with its number, h_{1}^{(2)}; `loss` is the one the update starts from
+        (several samples: their mean)."""
         self.d, self.u, self.places, self.lang = derivation, update, places, lang
         self.sample = sample
         self.loss = derivation.loss if loss is None else loss
         self.limit = DETAIL_LIMIT if detail == "some" else None
         self.net = derivation.network
         self.words = strings(lang)
-        self.num = Numbers(derivation, update, places)
+        self.num = Numbers(derivation, update, places, written=written)
         self.children = self.net.children()
 
     @property

@@ -11,7 +11,7 @@ from decimal import Decimal
 import sympy as sp
 
 from derive.engine.derivation import Derivation, Local
-from derive.engine.exact import Near, evaluate, exact_context
+from derive.engine.exact import Near, evaluate, exact_context, round_places
 from derive.engine.update import Update
 from derive.sheets import latex, numbers
 from derive.sheets.document import Formula
@@ -118,12 +118,22 @@ class Numbers:
     """Formats the shown derivation's values: given numbers as written, computed ones rounded;
     as operands of a line, with `guard` more digits than the sheet's (see `fit`)."""
 
-    def __init__(self, derivation: Derivation, update: Update, places: int, guard: int = 0) -> None:
+    def __init__(
+        self,
+        derivation: Derivation,
+        update: Update,
+        places: int,
+        guard: int = 0,
+        written: bool = False,
+    ) -> None:
+        """`written`: the derivation holds a student's own numbers, each printed as they wrote
+        it (0.646, not 0.6460) where rounding would not change it."""
         self.d, self.u, self.places, self.guard = derivation, update, places, guard
+        self.written = written
         self.given = derivation.network.given
 
     def guarded(self, guard: int) -> Numbers:
-        return Numbers(self.d, self.u, self.places, guard)
+        return Numbers(self.d, self.u, self.places, guard, self.written)
 
     def fit(
         self, build: Callable[[Numbers], Shown], result: Decimal, printed: Decimal | None = None
@@ -164,6 +174,8 @@ class Numbers:
     def operand(self, value: Decimal) -> Shown:
         """A computed value put into a line: the sheet's digits and the guard's."""
         digits = self.places + self.guard
+        if self.written and value.is_finite() and round_places(value, digits) == value:
+            return Shown(numbers.given_latex(value), value)
         return Shown(numbers.latex(value, digits), numbers.shown(value, digits))
 
     def node(self, name: str) -> Shown:

@@ -6,6 +6,7 @@ biases, the same for every sample, carry no mark."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 from decimal import Decimal
 
 from derive.engine.batch import Batch
@@ -39,18 +40,26 @@ class SamplesBuilder:
         places: int,
         carry: str,
         detail: str = "some",
+        written: bool = False,
     ) -> None:
-        """`batch` and `update` are the exact ones or their hand-rounded twins."""
+        """`batch` and `update` are the exact ones or their hand-rounded twins (or a
+        student's own numbers, `written`)."""
         self.batch, self.carry, self.detail = batch, carry, detail
         self.loss, self.gradients = batch.loss, batch.gradients
-        self.ctx = Context(batch.samples[0], update, places, lang, detail, loss=self.loss)
+        self.ctx = Context(
+            batch.samples[0], update, places, lang, detail, loss=self.loss, written=written
+        )
         self.contexts = tuple(
-            Context(d, update, places, lang, detail, sample=n)
+            Context(d, update, places, lang, detail, sample=n, written=written)
             for n, d in enumerate(batch.samples, start=1)
         )
         count = len(self.contexts)
         self.in_full = self.contexts[: SAMPLES_IN_FULL if count <= SAMPLES_IN_FULL else 1]
-        self.body = (
+
+    @functools.cached_property
+    def body(self) -> tuple[Section, ...]:
+        """Every section but the verification (built once asked)."""
+        return (
             givens(self.ctx),
             *(section for ctx in self.in_full for section in _sample_sections(ctx)),
             self._mean(),
@@ -238,13 +247,15 @@ def builder_for(
     places: int,
     carry: str,
     detail: str = "some",
+    written: bool = False,
 ) -> DocumentBuilder | SamplesBuilder:
-    """The sheet's builder: one sample's derivation (or batch of one), or several samples'."""
+    """The sheet's builder: one sample's derivation (or batch of one), or several samples';
+    `written`: a student's own numbers (derive.grading.own_numbers)."""
     if isinstance(worked, Batch):
         if worked.network.several:
-            return SamplesBuilder(worked, update, lang, places, carry, detail)
+            return SamplesBuilder(worked, update, lang, places, carry, detail, written)
         worked = worked.samples[0]
-    return DocumentBuilder(worked, update, lang, places, carry, detail)
+    return DocumentBuilder(worked, update, lang, places, carry, detail, written)
 
 
 def _sample_sections(ctx: Context) -> list[Section]:
