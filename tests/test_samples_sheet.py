@@ -123,7 +123,7 @@ def test_more_than_four_samples_work_the_first_and_tabulate_the_rest(six):
     other = [b for b in blocks(verification) if isinstance(b, Table) and len(b.header) == 3]
     # ∂C/∂w13's terms nearly cancel: at 3 digits they would add up to the wrong sign
     w13 = six._builder.mean_line("w13").latex
-    assert "0.29633 + 0.00000 + 0.16607 + 0.092898 - 0.56121 + 0.0060763" in w13
+    assert "0.29633 + 0 + 0.16607 + 0.092898 - 0.56121 + 0.0060763" in w13
     # sample 6 sits at a ReLU's kink: z4 = 0.7·0.1 − 0.2·0.3 + 0.3·(−0.2) + 0.05 = 0
     assert [r[0] for r in other[0].rows] == ["2", "3", "4", "5", "6*"]
     notes = [t for b in blocks(verification) if hasattr(b, "parts") for _, t in b.parts]

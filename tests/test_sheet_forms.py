@@ -74,8 +74,10 @@ def test_a_loss_over_two_outputs_reads_as_a_factor_then_a_bracket_output_by_outp
 
 def test_exact_zero_and_one_read_alike():
     builder = _builder(activation=["relu", "linear"], weights=[0.7, -0.3, -0.4, -0.6, 0.5, 0.5])
-    assert builder.worked(Name("h2", "z2"))[0].latex.endswith("= 0.000")
-    assert builder.worked(Name("h1", "z1"))[0].latex.endswith("= 1.000")
+    # an exact derivative reads as it is, as the given zeros and ones beside it do
+    assert builder.worked(Name("h2", "z2"))[0].latex.endswith("= 0")
+    assert builder.worked(Name("h1", "z1"))[0].latex.endswith("= 1")
+    assert builder.worked(Name("h2"))[0].latex.endswith("= 0")  # ReLU(−0.3): exactly 0
 
 
 def test_softmax_with_cross_entropy_states_its_shortcut():
@@ -111,6 +113,16 @@ def test_a_wide_layer_table_has_a_lead_in():
     blocks = builder.document(None).sections[1].blocks
     table = next(k for k, b in enumerate(blocks) if getattr(b, "kind", "") == "table")
     assert "computed the same way" in "".join(document_strings(blocks[table - 1]))
+
+
+def test_the_first_bias_of_a_layer_is_worked_when_its_weights_fill_the_rows():
+    wide = {"layers": [1, 8, 1], "inputs": [0.5], "weights": [0.1] * 16, "bias": "neuron"}
+    builder = _builder(**wide, biases=[0.1] * 9)
+    titles = [getattr(b, "title", "") for b in builder.document(None).sections[3].blocks]
+    worked = [t.split(": ")[1] for t in titles if t.startswith("Gradients")]
+    output_layer = ["w₉", "w₁₀", "w₁₁", "w₁₂", "w₁₃", "w₁₄", "b₉"]
+    hidden_layer = ["w₁", "w₂", "w₃", "w₄", "w₅", "w₆", "b₁"]  # b₂ … b₈ in the table
+    assert worked == output_layer + hidden_layer
 
 
 def test_detail_all_works_every_parameter_in_full():

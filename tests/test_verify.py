@@ -83,7 +83,8 @@ def test_sympy_is_skipped_over_its_budget_and_says_why():
     intro, table = section.blocks[:2]
     text = "".join(part for _, part in intro.parts)
     assert text.startswith("Every gradient was computed three independent ways")
-    assert f"{count} parameters × {v.sympy_parts:,} expression parts" in text
+    # a handout speaks to students: why in plain words, no program internals
+    assert "too long to differentiate" in text and "expression parts" not in text
     assert table.header == ("parameter", "chain rule", "autograd", "finite diff.", "largest gap")
 
 

@@ -109,8 +109,8 @@ def _inactive(ctx: Context, n: Neuron) -> list:
     kinked = ACTIVATIONS[ctx.net.activation(n.layer)].kink
     if not kinked or ctx.d.locals[(n.a, n.z)].value != 0 or not ctx.d.values[n.z] < 0:
         return []
-    a, z = ctx.label(n.a), ctx.label(n.z)
-    return [paragraph(ctx.words["backward"]["inactive"], a=a, z=z, value=ctx.num.text(n.z))]
+    a, z, value = ctx.label(n.a), ctx.tex(n.z), ctx.num.tex(ctx.d.values[n.z])
+    return [paragraph(ctx.words["backward"]["inactive"], a=a, z=z, value=value)]
 
 
 def shortcut_line(ctx: Context, n: Neuron, shortcut: Callable[..., sp.Expr]) -> Formula:
@@ -181,7 +181,7 @@ def local_line(ctx: Context, local: Local) -> Formula:
     if local.simplified.is_Number:
         return equation(*sides)
     numbers = ctx.num.fit(lambda num: num.substituted(local), local.value)
-    return equation(*sides, numbers, ctx.num.tex(local.value))
+    return equation(*sides, numbers, ctx.num.slope(local).tex)
 
 
 def delta_line(ctx: Context, z: str) -> Formula:
@@ -192,10 +192,7 @@ def delta_line(ctx: Context, z: str) -> Formula:
     def numeric(num: Numbers) -> Shown:
         return total(
             [
-                times(
-                    num.operand(ctx.d.adjoints[a].value),
-                    num.operand(ctx.d.locals[(a, z)].value),
-                )
+                times(num.operand(ctx.d.adjoints[a].value), num.slope(ctx.d.locals[(a, z)]))
                 for a in children
             ]
         )
@@ -215,7 +212,7 @@ def gradients(ctx: Context, layer: tuple[Neuron, ...]) -> list:
     words = ctx.words["backward"]
     updates = ctx.sample is None
     title = words["params" if updates else "gradients"]
-    full, rest = ctx.in_full(ctx.layer_params(layer))
+    full, rest = ctx.params_in_full(layer)
     out = [
         Group(
             f"{title}: {node_label(p)}",

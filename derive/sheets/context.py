@@ -74,6 +74,17 @@ class Context:
             return items, items[:0]
         return items[: self.limit], items[self.limit :]
 
+    def params_in_full(self, layer: tuple[Neuron, ...]) -> tuple[list[str], list[str]]:
+        """A layer's parameters worked in full, and the rest (in a table): as `in_full`, and
+        the layer's first bias in full too where its weights fill the worked ones (its
+        gradient, δ alone, is worth seeing once)."""
+        full, rest = map(list, self.in_full(self.layer_params(layer)))
+        biases = [p for p in rest if p in self.net.biases]
+        if biases and not any(p in self.net.biases for p in full):
+            full.append(biases[0])
+            rest.remove(biases[0])
+        return full, rest
+
     def layer_title(self, section: str, layer: int) -> str:
         words = self.words[section]
         if layer == len(self.net.layers):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable, Iterable
@@ -114,6 +115,12 @@ def total(terms: list[Shown]) -> Shown:
         return Shown(plus([t.tex for t in terms]), sum(values, Decimal(0)))
 
 
+@functools.lru_cache(maxsize=256)
+def constant_pieces(form: sp.Expr) -> bool:
+    """A derivative that is a constant on each piece of its input (a step: ReLU′)."""
+    return not form.is_Number and all(form.diff(s) == 0 for s in form.free_symbols)
+
+
 class Numbers:
     """Formats the shown derivation's values: given numbers as written, computed ones rounded;
     as operands of a line, with `guard` more digits than the sheet's (see `fit`)."""
@@ -221,6 +228,13 @@ class Numbers:
     def factor(tex: str) -> str:
         """A number as a factor of a product: negatives in parentheses."""
         return rf"\left({tex}\right)" if tex.startswith("{-") else tex
+
+    def slope(self, local: Local) -> Shown:
+        """A local derivative put into a line; one constant on each piece (ReLU's 1 or 0,
+        leaky ReLU's slope) is exact and reads as it is: 1, not 1.000."""
+        if constant_pieces(local.simplified):
+            return Shown(numbers.given_latex(local.value.normalize()), local.value)
+        return self.operand(local.value)
 
     def put_in(self, expr: sp.Expr, names: Iterable[str], sample: int | None = None) -> Shown:
         """`expr` with the values of `names` put in: σ(0.470), 0.646(1 − 0.646)."""

@@ -47,14 +47,20 @@ def text(value: Decimal, places: int) -> str:
 
 
 def latex(value: Decimal, places: int) -> str:
-    """For formulas: '0.470', '{-0.709}' (a unary minus), '1.23 \\times 10^{-7}'."""
+    """For formulas: '0.470', '{-0.709}' (a unary minus), '1.23 \\times 10^{-7}'; an exact 0
+    as 0, like the given zeros beside it (a dead ReLU's 0 × 0.4)."""
+    if not value:
+        return "0"
     mantissa, exponent = _parts(value, places)
     body = mantissa if exponent is None else rf"{mantissa} \times 10^{{{exponent}}}"
     return f"{{{body}}}" if body.startswith("-") else body
 
 
 def shown(value: Decimal, places: int) -> Decimal:
-    """The number as printed, with exactly its printed digits: what a calculator is given."""
+    """The number as printed in a formula, with exactly its printed digits: what a calculator
+    is given."""
+    if not value:
+        return Decimal(0)
     mantissa, exponent = _parts(value, places)
     return Decimal(mantissa) if exponent is None else Decimal(mantissa).scaleb(int(exponent))
 

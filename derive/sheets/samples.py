@@ -132,12 +132,12 @@ class SamplesBuilder:
         if count > len(self.in_full):
             blocks.append(paragraph(words["others"], first=len(self.in_full) + 1, last=count))
         blocks.append(paragraph(words["mean_intro"]))
-        rests = [p for layer in ctx.net.layers for p in ctx.in_full(ctx.layer_params(layer))[1]]
+        rests = [p for layer in ctx.net.layers for p in ctx.params_in_full(layer)[1]]
         if count > len(self.in_full) or rests:  # numbers the lines below abbreviate or skip
             blocks.append(self._per_sample())
         blocks.append(Group(words["loss_title"], (self.mean_line(None),)))
         for layer in reversed(ctx.net.layers):
-            full, rest = ctx.in_full(ctx.layer_params(layer))
+            full, rest = ctx.params_in_full(layer)
             title = ctx.layer_title("backward", layer[0].layer)
             blocks.append(Group(title, (), leads=True))
             blocks += [

@@ -16,7 +16,6 @@ from derive.sheets.context import Context
 from derive.sheets.document import Paragraph, Section, Table
 from derive.sheets.lines import Numbers, Shown
 from derive.sheets.locale import fill, paragraph, strings
-from derive.verify.sympy_check import BUDGET
 from derive.verify.verification import Verification
 
 TWO_COLUMNS = 24  # a longer summary table is set in two columns side by side
@@ -98,10 +97,8 @@ def verification_intro(ctx: Context, v: Verification, words: dict) -> Paragraph:
     of one sample or of several)."""
     if not v.sympy_skipped:
         return paragraph(words["intro"])
-    count, parts, budget = (f"{n:,}" for n in (len(v.checks), v.sympy_parts, BUDGET))
-    why = ctx.words["verification"]["sympy_skipped"]
-    skipped = fill(why, count=count, parts=parts, budget=budget)
-    return paragraph(words["intro_without_sympy"] + " " + skipped)
+    why = ctx.words["verification"]["sympy_skipped"]  # in plain words: a handout's reader
+    return paragraph(words["intro_without_sympy"] + " " + why)
 
 
 def checks(ctx: Context, v: Verification) -> list:
