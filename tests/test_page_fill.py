@@ -5,15 +5,19 @@ exercise set's question booklet and answer key, variant by variant (levels 1 and
 from __future__ import annotations
 
 import io
+import itertools
+import random
 import re
 from collections.abc import Callable
 from pathlib import Path
 
 import pypdf
 import pytest
+from conftest import make_spec
 
 from derive.engine.spec import load_spec
-from derive.sheet import sheets
+from derive.sheet import Sheet, sheets
+from derive.sheets.document import blocks
 from derive.sheets.locale import strings
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -66,6 +70,32 @@ def pdfs() -> dict[tuple[str, str], bytes]:
 def test_no_page_before_the_last_is_a_quarter_blank(pdfs, kind, lang):
     shares = blank_below(pdfs[(kind, lang)])
     assert len(shares) >= 2
+    assert max(shares[:-1]) <= 0.25, [round(s, 2) for s in shares]
+
+
+def test_a_dense_network_keeps_each_weight_matrix_on_one_page_and_fills_its_pages():
+    """8-16-16-4: the matrices are printed in blocks of columns; each block (a table) stays
+    whole on one page, and still no page before the last is a quarter blank."""
+    rng = random.Random(5)
+    layers = [8, 16, 16, 4]
+    count = sum(a * b for a, b in itertools.pairwise(layers))
+    values = {
+        "inputs": [rng.randint(-50, 50) / 100 for _ in range(8)],
+        "targets": [rng.randint(-50, 50) / 100 for _ in range(4)],
+        "weights": [rng.randint(-50, 50) / 100 for _ in range(count)],
+        "biases": [rng.randint(-50, 50) / 100 for _ in range(36)],
+    }
+    spec = make_spec(layers=layers, activation="tanh", bias="neuron", loss="half_sse", **values)
+    sheet = Sheet(spec, "en")
+    pages = [page.extract_text() for page in pypdf.PdfReader(io.BytesIO(sheet.pdf)).pages]
+    matrices = [
+        b for b in blocks(sheet.document.sections[0]) if getattr(b, "style", "") == "matrix"
+    ]
+    assert len(matrices) > 4
+    for table in matrices:
+        cells = [cell for row in table.rows for cell in row[1:]]
+        assert len({next(k for k, p in enumerate(pages) if c in p) for c in cells}) == 1, cells[0]
+    shares = blank_below(sheet.pdf)
     assert max(shares[:-1]) <= 0.25, [round(s, 2) for s in shares]
 
 

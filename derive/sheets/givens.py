@@ -77,10 +77,11 @@ def givens(ctx: Context, carry_note: bool = True, table_if_needed: bool = False)
         words["heading"],
         (
             figure,
-            # matrices right under the diagram whose caption points to them; a short
-            # column of parameters after the facts it continues
-            *([parameters] if matrices else []),
             facts,
+            # the matrices the diagram's caption points to next, each kept whole on a page (the
+            # facts fill the diagram's page first); a short column of parameters after the
+            # numbering it continues
+            *([parameters] if matrices else []),
             *(_samples(ctx, words) if net.several else ()),
             # an exercise page defines the loss (courses differ: ½ or not, mean or sum)
             *([paragraph(words["loss_is"], formula=definition)] if table_if_needed else []),
