@@ -23,7 +23,14 @@ from derive.exercises.exercise_set import ExerciseSet, build_set, to_json
 from derive.exercises.generator import Variant
 from derive.grading.checker import check
 from derive.grading.exercise_file import ExerciseFile
-from derive.grading.grades import DEFAULT_MARKS, NOT_SLIPS, SYMBOLS, grade_class, parse_marks
+from derive.grading.grades import (
+    DEFAULT_MARKS,
+    NOT_SLIPS,
+    SYMBOLS,
+    grade_class,
+    inert,
+    parse_marks,
+)
 from derive.grading.quantities import compute_all, quantities
 from derive.grading.responses import read_responses
 from derive.sheets.locale import LANGUAGES, strings
@@ -582,3 +589,19 @@ def test_sharing_the_checker_work_changes_no_verdict(klass, level1):
         claims = [c for c in response.claims if c is not None]
         alone = {r.name: r for r in check(solution.derivation, solution.update, claims)}
         assert {v.name: v.result for v in grade.verdicts if v.result} == alone
+
+
+def test_grades_csv_runs_no_formula(tmp_path, klass, level1):
+    """A name a spreadsheet would run (=HYPERLINK(…), +1, -2, @SUM) is written with ' before
+    it, as OWASP advises against CSV injection; the scores stay numbers."""
+    set_dir = klass[1]
+    v1 = level1.variants[0]
+    names = ['=HYPERLINK("http://x","y")', "+1", "-Choi", "@SUM(A1)", "Kim =1"]
+    path = write_csv(tmp_path / "r.csv", [row(name, "V01", shown(v1)) for name in names])
+    assert main(["grade", str(path), "--set", str(set_dir), "-o", str(tmp_path / "out")]) == 0
+    data = (tmp_path / "out" / "grades.csv").read_bytes().decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(data)))
+    assert [r[:4] for r in rows[1:]] == [
+        ["'" + name if name[0] in "=+-@" else name, "V01", "6", "6"] for name in names
+    ]
+    assert inert("\tx") == "'\tx" and inert("\rx") == "'\rx" and inert("0.5") == "0.5"

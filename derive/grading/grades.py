@@ -42,6 +42,8 @@ NOT_SLIPS = ("correct", "last_digit", "rounded_carry", "own_rounding", "carried"
 MAX_HISTOGRAM_ROWS = 25  # one row per possible score up to this many; ten ranges beyond
 MAX_BAR = 40  # squares in the longest bar
 _MARK = re.compile(r"\d{1,4}(\.\d+)?")
+# what a spreadsheet reads as the start of a formula (OWASP, CSV injection)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def parse_marks(text: str) -> dict[str, Decimal]:
@@ -198,14 +200,20 @@ def to_json(grades: ClassGrades, lang: str) -> list[dict[str, Any]]:
 def grades_csv(grades: ClassGrades) -> bytes:
     """student, variant, score, max and a verdict per quantity, in the order of the rows:
     UTF-8 with a byte-order mark and CRLF line ends, so that a spreadsheet opens Hangul
-    names as written."""
+    names as written. Every text cell is inert: one a spreadsheet would run as a formula
+    (a student named =HYPERLINK(…)) starts with ', as OWASP advises; scores stay numbers."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["student", "variant", "score", "max", *map(str, grades.names)])
     for g in grades.grades:
-        row = [g.student, g.variant, number(g.score), number(g.max)]
+        row = [inert(g.student), inert(g.variant), number(g.score), number(g.max)]
         writer.writerow(row + [v.verdict for v in g.verdicts])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def inert(text: str) -> str:
+    """A text cell a spreadsheet shows as written, never runs: ' before a formula's start."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def to_text(grades: ClassGrades, lang: str) -> str:
