@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from decimal import Decimal
 from pathlib import Path
 
@@ -156,6 +157,26 @@ def test_a_step_beyond_1e_12_is_checked_step_by_step(monkeypatch):
     run = dataclasses.replace(run, steps=(run.steps[0], broken, run.steps[2]))
     with pytest.raises(VerificationError, match="momentum, step 2"):
         training_check.check_run(run)
+
+
+def test_centered_rmsprop_at_alpha_0_is_not_called_wrong():
+    """alpha = 0 makes v = g² and ḡ = g: v − ḡ² is exactly 0 and the step θ − γ·g/ε. float64
+    rounds the difference to about ±10⁻²⁰, and torch.optim's square root of that is NaN (or
+    10⁻¹⁰): the check keeps torch's numbers, says why, and compares the rest."""
+    network = build_network(make_spec())
+    hyper = {"alpha": Decimal(0), "centered": True}
+    run = train(network, OptimizerRule.named("rmsprop", Decimal("0.1"), hyper), 2)
+    with exact_context():  # the first step by hand, at derive's 50 digits
+        for s in run.steps[0].update.params.values():
+            assert abs(s.change - Decimal("0.1") * s.gradient / Decimal("1e-8")) < Decimal("1e-40")
+    checked = check_run(run)
+    assert checked.cancelled == {1: network.params, 2: network.params}
+    assert checked.explained_steps == (1, 2) and math.isnan(checked.max_rel_diff)
+    assert math.isnan(checked.torch_steps[1].loss)  # torch.optim's run is NaN from step 1 on
+    first = checked.torch_steps[0].params
+    assert any(math.isnan(v) for v in first.values())
+    assert all(math.isnan(first[p]) or first[p] != float(s.after)
+               for p, s in run.steps[0].update.params.items())  # fmt: skip
 
 
 def test_train_json_holds_every_step(capsys):
