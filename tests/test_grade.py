@@ -19,7 +19,7 @@ from derive.engine.exact import round_fixed
 from derive.engine.names import Name
 from derive.engine.spec import load_spec
 from derive.engine.update import descend
-from derive.exercises.exercise_set import ExerciseSet, build_set, to_json
+from derive.exercises.exercise_set import ExerciseSet, build_set, fingerprint, to_json
 from derive.exercises.generator import Variant
 from derive.grading.checker import check
 from derive.grading.exercise_file import ExerciseFile
@@ -499,9 +499,55 @@ def test_a_bad_file_is_one_line(tmp_path, klass, capsys, content, problem):
     assert capsys.readouterr().err == f"derive: {path}: {problem}\n"
 
 
-def test_a_changed_set_is_refused(tmp_path, klass, level1, capsys):
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda d: d.update(level=2),
+        # by_target numbers w2 and w3 the other way: no asked answer of 2-2-1 changes
+        lambda d: d["variants"][0]["spec"]["network"].update(numbering="by_target"),
+        lambda d: d["variants"][1]["spec"]["values"].update(learning_rate=0.100000000000001),
+        lambda d: d["variants"][0]["questions"][3].update(answer=0.5),
+        lambda d: d.update(seed=5),
+    ],
+)
+def test_an_edited_set_is_refused(tmp_path, klass, level1, capsys, change):
+    """Any change to exercises.json after derive exercises wrote it, even one that leaves
+    every answer the same, is refused before anything is graded."""
+    data = to_json(level1)
+    change(data)
+    path = tmp_path / "exercises.json"
+    path.write_text(json.dumps(data))
+    assert main(["grade", str(klass[2]), "--set", str(path), "-o", str(tmp_path / "out")]) == 2
+    assert capsys.readouterr().err == (
+        f"derive: {path}: fingerprint: not the one the set's content gives: the set was "
+        "changed after derive exercises wrote it; make it again (derive exercises with the "
+        "same arguments)\n"
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_set_laid_out_anew_or_without_fingerprint(tmp_path, klass, level1, capsys):
+    """Spacing and the order of keys are not content; a set without a fingerprint is from
+    an earlier derive."""
+    data = to_json(level1)
+    path = tmp_path / "exercises.json"
+    path.write_text(json.dumps(dict(reversed(data.items())), indent=4, sort_keys=True))
+    assert main(["grade", str(klass[2]), "--set", str(path), "--json"]) == 1  # two bad rows
+    capsys.readouterr()
+    del data["fingerprint"]
+    path.write_text(json.dumps(data))
+    assert main(["grade", str(klass[2]), "--set", str(path)]) == 2
+    assert capsys.readouterr().err.startswith(
+        f"derive: {path}: fingerprint: missing: the set was written by an earlier version"
+    )
+
+
+def test_a_set_another_derive_computes_otherwise_is_refused(tmp_path, klass, level1, capsys):
+    """Its fingerprint matches (as another version of derive would write it), but its
+    numbers are not what this derive computes for its network."""
     data = to_json(level1)
     data["variants"][0]["questions"][3]["answer"] += 0.001  # dC/dw5 of V01
+    data["fingerprint"] = fingerprint(data)
     (tmp_path / "set").mkdir()
     (tmp_path / "set" / "exercises.json").write_text(json.dumps(data))
     assert main(["grade", str(klass[2]), "--set", str(tmp_path / "set"), "--json"]) == 2
