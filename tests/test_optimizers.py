@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from derive.engine.exact import exact_context
 from derive.engine.network import build_network
 from derive.engine.optimizers import OPTIMIZERS
+from derive.engine.spec import parse_spec
 from derive.engine.training import OptimizerRule, train
 from derive.verify.torch_model import DTYPE, TorchNetwork
 from derive.verify.training_check import check_run, initial_state, optim_step
@@ -157,6 +158,25 @@ def test_a_step_beyond_1e_12_is_checked_step_by_step(monkeypatch):
     run = dataclasses.replace(run, steps=(run.steps[0], broken, run.steps[2]))
     with pytest.raises(VerificationError, match="momentum, step 2"):
         training_check.check_run(run)
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+@pytest.mark.parametrize("weight", ["-356", "-365"])
+def test_squared_gradients_below_float64s_normal_range(name, weight):
+    """σ(−360) ≈ 10⁻¹⁵⁶: the gradient's square, in Adagrad's sum or Adam's and RMSprop's
+    averages, is below 2.2×10⁻³⁰⁸, where float64 keeps only steps of 5×10⁻³²⁴ (a relative
+    10⁻¹¹ to 10⁻⁷ there). That is float64's limit, not a wrong step (lr 1.0, six steps)."""
+    spec = parse_spec(
+        {
+            "network": {"layers": [1, 1], "activation": "sigmoid"},
+            "values": {"inputs": [Decimal(1)], "targets": [Decimal(1)],
+                       "weights": [Decimal(weight)]},
+        },
+        "<test>",
+        "tiny",
+    )  # fmt: skip
+    run = train(build_network(spec), OptimizerRule.named(name, Decimal("1.0")), 6)
+    assert check_run(run).max_rel_diff <= 1e-12
 
 
 def test_centered_rmsprop_at_alpha_0_is_not_called_wrong():

@@ -42,6 +42,7 @@ from derive.verify.training_result import RunCheck, TorchValues
 from derive.verify.verification import verify
 
 RELATIVE = 1e-12
+SUBNORMAL_SLACK = 8 * 2.0**-1074  # a few roundings of float64's values below 2.2×10⁻³⁰⁸
 EPSILON = 2.0**-52
 # v − (ḡ)² within this share of v: float64 keeps fewer than 8 digits of it
 CANCELLED = Decimal("1e-8")
@@ -146,12 +147,15 @@ def _rel(
 ) -> float:
     """max |ours − theirs| over the parameters, relative to the largest number the step
     combined (`sizes`: what went in): a result much smaller than its terms (θ − γ·step,
-    cancelling) keeps only the terms' float64 precision."""
+    cancelling) keeps only the terms' float64 precision. Below float64's normal range
+    (2.2×10⁻³⁰⁸: a state of squared gradients of 10⁻¹⁵⁷) it keeps only steps of 2⁻¹⁰⁷⁴, so
+    a few of those are no difference."""
     mine = torch.tensor([float(ours[n]) for n in names], dtype=DTYPE)
     scale = max(
         float(theirs.abs().max()), *(float(abs(v[n])) for v in (ours, *sizes) for n in names)
     )
-    return float((mine - theirs).abs().max()) / scale if scale else 0.0
+    apart = ((mine - theirs).abs() - SUBNORMAL_SLACK).clamp(min=0)
+    return float(apart.max()) / scale if scale else 0.0
 
 
 def _step_gaps(
