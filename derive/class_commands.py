@@ -154,14 +154,16 @@ def _grade_parser(commands: argparse._SubParsersAction) -> None:
         help="grade a class: each student's numbers against their variant of an exercise set",
         description="Grade RESPONSES.csv (a header student,variant, then a column per asked "
         "quantity, named as students write them; a row per student; an empty cell is not "
-        "answered) against the set DIR/exercises.json that derive exercises wrote: each "
-        "variant derived and verified once, and held against the set's answers. Verdicts as "
-        "derive check gives them, and empty. Prints a table (or --json); with -o DIR writes "
-        "DIR/grades.csv and the class report DIR/report.<lang>.html and .pdf, all or none. A "
-        "row that cannot be graded (an unknown variant, a cell that is not a number, a wrong "
-        "number of cells) is named by line and column on stderr, and the other rows are "
-        "graded. Exit 0 if every row was graded, 1 if some rows were not, 2 on a bad "
-        "RESPONSES.csv header, set or option (one line, nothing written).",
+        "answered) against the set DIR/exercises.json that derive exercises wrote (a set "
+        "changed since is refused): each variant derived and verified once, and held against "
+        "the set's answers. Verdicts as derive check gives them, and empty. Prints a table (or "
+        "--json); with -o DIR writes DIR/grades.csv and the class report "
+        "DIR/report.<lang>.html and .pdf (the class, the rows not graded and why, verdicts "
+        "per question, the commonest slips, a score histogram, every student's score and "
+        "slips), all or none. A row that cannot be graded (an unknown variant, a cell that is "
+        "not a number, a wrong number of cells) is named by line and column on stderr, and "
+        "the other rows are graded. Exit 0 if every row was graded, 1 if some rows were not, "
+        "2 on a bad RESPONSES.csv header, set or option (one line, nothing written).",
     )
     grade.add_argument("responses", metavar="RESPONSES.csv", help="the class's answers (CSV)")
     grade.add_argument(

@@ -201,6 +201,10 @@ def _check(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Run one command. Exit 0 done, 1 a failed check, 2 bad input or usage, 130 Ctrl-C;
     a closed pipe (`derive solve | head -1`) ends quietly, as for coreutils."""
+    if sys.stdout is None:  # `derive solve >&-`: Python found no standard output to write to
+        closed = "standard output is closed (discard it with >/dev/null)"
+        print(f"derive: cannot write the output: {closed}", file=sys.stderr)
+        return 2
     try:
         args, extra = _parser().parse_known_args(argv)
         if extra:
@@ -247,7 +251,7 @@ def run() -> NoReturn:
     run needs: every file is already on disk (written, synced, renamed), the output streams are
     flushed here, and helper processes end with this one."""
     code = main()
-    for stream in (sys.stdout, sys.stderr):
+    for stream in filter(None, (sys.stdout, sys.stderr)):
         with contextlib.suppress(OSError, ValueError):
             stream.flush()
     os._exit(code)

@@ -6,8 +6,10 @@ import re
 from decimal import Decimal
 
 # control characters, line and paragraph separators and bidirectional overrides: echoed from
-# user input they would break the one-line message or reorder it on the terminal
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# user input they would break the one-line message or reorder it on the terminal; surrogates
+# (a file name's undecodable byte, a JSON \\ud800) no terminal can be sent
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_BYTES_ESCAPED = range(0xDC80, 0xDD00)  # how Python keeps an undecodable byte of a file name
 _ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 MAX_KEY_SHOWN = 80
 
@@ -19,6 +21,8 @@ def one_line(text: str) -> str:
         char = match.group()
         if char in _ESCAPES:
             return _ESCAPES[char]
+        if ord(char) in _BYTES_ESCAPED:
+            return f"\\x{ord(char) - 0xDC00:02x}"  # the byte itself
         return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
 
     return _UNPRINTABLE.sub(escape, text)

@@ -3,6 +3,7 @@ loss (before the step), parameters and state (after it), and how far torch.optim
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 from typing import Any
 
@@ -39,7 +40,9 @@ def to_json(runs: list[Run], checks: list[RunCheck]) -> dict[str, Any]:
             "hyperparameters": {k: _value(v) for k, v in run.rule.hyperparameters.items()},
             "steps": steps,
             "final_loss": json_number(run.final_loss),
-            "torch_max_rel_diff": check.max_rel_diff,
+            # null once torch.optim's own run is NaN (see "cancelled")
+            "torch_max_rel_diff": None if math.isnan(check.max_rel_diff) else check.max_rel_diff,
             "explained_steps": list(check.explained_steps),
+            "cancelled": {str(t): list(params) for t, params in check.cancelled.items()},
         }
     return {"optimizers": optimizers}

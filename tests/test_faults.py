@@ -394,3 +394,24 @@ def test_pages_and_fonts_bigger_than_a_pipe_never_stall():
     )
     result = _python(script, timeout=120)
     assert result.stdout.split("\n")[:2] == ["[True, True, True]"] * 2, result.stderr
+
+
+@pytest.mark.parametrize("command", [["solve"], ["sheet", "-o", "out"]])
+def test_closed_standard_output_is_one_line(tmp_path, command):
+    """`derive solve >&-`: no standard output at all (Python's sys.stdout is None); nothing
+    is written."""
+    result = subprocess.run(
+        [sys.executable, "-m", "derive", *command],
+        cwd=tmp_path,
+        env=ENV,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=60,
+        preexec_fn=lambda: os.close(1),
+    )
+    assert result.returncode == 2
+    assert result.stderr == (
+        "derive: cannot write the output: standard output is closed (discard it with >/dev/null)\n"
+    )
+    assert list(tmp_path.iterdir()) == []

@@ -10,6 +10,7 @@ import re
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from fontTools.ttLib import TTFont
@@ -19,11 +20,20 @@ from derive.engine.exact import round_fixed
 from derive.engine.names import Name
 from derive.engine.spec import load_spec
 from derive.engine.update import descend
-from derive.exercises.exercise_set import ExerciseSet, build_set, to_json
+from derive.exercises.exercise_set import ExerciseSet, build_set, fingerprint, to_json
 from derive.exercises.generator import Variant
 from derive.grading.checker import check
 from derive.grading.exercise_file import ExerciseFile
-from derive.grading.grades import DEFAULT_MARKS, NOT_SLIPS, SYMBOLS, grade_class, parse_marks
+from derive.grading.grades import (
+    DEFAULT_MARKS,
+    NOT_SLIPS,
+    SYMBOLS,
+    grade_class,
+    histogram,
+    inert,
+    number,
+    parse_marks,
+)
 from derive.grading.quantities import compute_all, quantities
 from derive.grading.responses import read_responses
 from derive.sheets.locale import LANGUAGES, strings
@@ -280,14 +290,15 @@ def test_the_class_report_counts(graded):
     assert _cells(html, "class-slips")[1:] == [
         ["w₅′", "update sign: p + η·∂C/∂p for p − η·∂C/∂p", "1"]
     ]
+    # five students: a row per whole mark (0–0.5, …, 5–5.5), full marks a row of their own
     histogram = {r[0]: (r[1], r[2]) for r in _cells(html, "class-histogram")[1:]}
-    assert list(histogram) == [str(Decimal(k) / 2) if k % 2 else str(k // 2) for k in range(13)]
-    assert histogram["6"] == ("2", "■■") and histogram["5"] == ("1", "■")
-    assert histogram["3"] == ("1", "■") and histogram["2"] == ("1", "■")
-    assert histogram["4.5"] == ("0", "")
+    assert list(histogram) == [f"{k}–{k}.5" for k in range(6)] + ["6"]
+    assert histogram["6"] == ("2", "■■") and histogram["5–5.5"] == ("1", "■")
+    assert histogram["3–3.5"] == ("1", "■") and histogram["2–2.5"] == ("1", "■")
+    assert histogram["4–4.5"] == ("0", "")
     facts = dict(_cells(html, "facts"))
     assert facts["students graded"] == "5"
-    assert facts["rows not graded (each named, with its reason, on stderr)"] == "2"
+    assert facts["rows not graded"] == "2"
     assert facts["set"] == "level 1, seed 4"
     assert facts["marks"].startswith("✓ correct 1 · ≈ accepted 1 · ⇒ carried 0.5")
     assert facts["mean score"] == "4.4 / 6" and facts["median score"] == "5 / 6"
@@ -301,6 +312,67 @@ def test_the_class_report_counts(graded):
     ]
     assert _cells(ko, "class-histogram")[1:] == _cells(html, "class-histogram")[1:]
     assert files["report.en.pdf"].startswith(b"%PDF") and files["report.ko.pdf"].startswith(b"%PDF")
+
+
+def test_the_class_report_lists_students_and_the_rows_not_graded(graded, klass):
+    """A roster (student, variant, score, named slips) and each row left out with who and
+    why, in the teacher's words: no program's terms, the responses file named once."""
+    files = graded[0][3]
+    html = files["report.en.html"].decode("utf-8")
+    assert _cells(html, "class-roster") == [
+        ["student", "variant", "score", "named slips"],
+        ["ana", "V01", "6 / 6", ""],
+        ["ben", "V02", "6 / 6", ""],
+        ["cho", "V03", "5 / 6", "w₅′ — update sign: p + η·∂C/∂p for p − η·∂C/∂p"],
+        ["dan", "V01", "3 / 6", ""],
+        ["eve", "V02", "2 / 6", ""],
+    ]
+    assert _cells(html, "class-rows") == [
+        ["line", "student", "why"],
+        ["7", "fay", "no variant &#39;V09&#39; in the set (V01, V02, V03)"],
+        ["8", "gus", "C: &#39;0.4x&#39; is not a number"],
+    ]
+    ko = files["report.ko.html"].decode("utf-8")
+    assert _cells(ko, "class-rows")[1:] == [
+        ["7", "fay", "세트에 없는 버전이다: &#39;V09&#39; (세트의 버전: V01, V02, V03)"],
+        ["8", "gus", "C 칸: 수로 읽을 수 없는 값 &#39;0.4x&#39;"],
+    ]
+    assert _cells(ko, "class-roster")[3][3].startswith("w₅′ — 갱신 부호")
+    name = klass[2].name
+    for text, jargon in ((html, "stderr"), (ko, "표준 오류")):
+        assert jargon not in text
+        assert text.count(name) == 1 and name in re.search(r"<footer>.*</footer>", text).group()
+
+
+@pytest.mark.parametrize(
+    ("students", "questions", "marks", "rows"),
+    [
+        (5, 6, "", ["0–0.5", "1–1.5", "2–2.5", "3–3.5", "4–4.5", "5–5.5", "6"]),
+        (50, 6, "", [number(Decimal(k) / 2) for k in range(13)]),  # 2√50 ≈ 14 rows
+        (5, 10, "", ["0–1.5", "2–3.5", "4–5.5", "6–7.5", "8–9.5", "10"]),
+        (30, 10, "", [f"{k}–{k}.5" for k in range(10)] + ["10"]),
+        (5, 6, "carried=0.25", [f"{k}–{k}.75" for k in range(6)] + ["6"]),
+        (
+            5,
+            7,
+            "correct=2,accepted=2,carried=1",
+            [f"{k}–{k + 1}" for k in range(0, 14, 2)] + ["14"],
+        ),
+    ],
+)
+def test_histogram_rows_suit_the_class(students, questions, marks, rows):
+    """About 2√N rows for N students (8 to 25): a row per possible score when the class
+    fills them, else rows of a whole mark, two, four, five, …; full marks a row of their own."""
+    graded = SimpleNamespace(
+        max=questions * parse_marks(marks or "correct=1")["correct"],
+        marks=parse_marks(marks) if marks else DEFAULT_MARKS,
+        grades=[SimpleNamespace(score=Decimal(0))] * students,
+    )
+    bins = histogram(graded)
+    assert [
+        number(b.low) if b.low == b.high else f"{number(b.low)}–{number(b.high)}" for b in bins
+    ] == rows
+    assert bins[0].students == students and sum(b.students for b in bins) == students
 
 
 def test_same_input_same_bytes(graded):
@@ -446,7 +518,7 @@ def test_a_bad_header_is_one_line(tmp_path, klass, capsys, header, where, proble
     [
         (["ana", "V01", "0.1"], "line 2, column 4", "3 cells where the header has 8"),
         (["ana", "V01", *["0.1"] * 7], "line 2, column 9", "9 cells where the header has 8"),
-        (["", "V01", *["0.1"] * 6], "line 2, column 1", "no student"),
+        (["", "V01", *["0.1"] * 6], "line 2, column 1", "no student name"),
         (
             ["ana", "V01", "0,5", *["0.1"] * 5],
             "line 2, column 3",
@@ -497,9 +569,55 @@ def test_a_bad_file_is_one_line(tmp_path, klass, capsys, content, problem):
     assert capsys.readouterr().err == f"derive: {path}: {problem}\n"
 
 
-def test_a_changed_set_is_refused(tmp_path, klass, level1, capsys):
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda d: d.update(level=2),
+        # by_target numbers w2 and w3 the other way: no asked answer of 2-2-1 changes
+        lambda d: d["variants"][0]["spec"]["network"].update(numbering="by_target"),
+        lambda d: d["variants"][1]["spec"]["values"].update(learning_rate=0.100000000000001),
+        lambda d: d["variants"][0]["questions"][3].update(answer=0.5),
+        lambda d: d.update(seed=5),
+    ],
+)
+def test_an_edited_set_is_refused(tmp_path, klass, level1, capsys, change):
+    """Any change to exercises.json after derive exercises wrote it, even one that leaves
+    every answer the same, is refused before anything is graded."""
+    data = to_json(level1)
+    change(data)
+    path = tmp_path / "exercises.json"
+    path.write_text(json.dumps(data))
+    assert main(["grade", str(klass[2]), "--set", str(path), "-o", str(tmp_path / "out")]) == 2
+    assert capsys.readouterr().err == (
+        f"derive: {path}: fingerprint: not the one the set's content gives: the set was "
+        "changed after derive exercises wrote it; make it again (derive exercises with the "
+        "same arguments)\n"
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_set_laid_out_anew_or_without_fingerprint(tmp_path, klass, level1, capsys):
+    """Spacing and the order of keys are not content; a set without a fingerprint is from
+    an earlier derive."""
+    data = to_json(level1)
+    path = tmp_path / "exercises.json"
+    path.write_text(json.dumps(dict(reversed(data.items())), indent=4, sort_keys=True))
+    assert main(["grade", str(klass[2]), "--set", str(path), "--json"]) == 1  # two bad rows
+    capsys.readouterr()
+    del data["fingerprint"]
+    path.write_text(json.dumps(data))
+    assert main(["grade", str(klass[2]), "--set", str(path)]) == 2
+    assert capsys.readouterr().err.startswith(
+        f"derive: {path}: fingerprint: missing: the set was written by an earlier version"
+    )
+
+
+def test_a_set_another_derive_computes_otherwise_is_refused(tmp_path, klass, level1, capsys):
+    """Its fingerprint matches (as another version of derive would write it), but its
+    numbers are not what this derive computes for its network."""
     data = to_json(level1)
     data["variants"][0]["questions"][3]["answer"] += 0.001  # dC/dw5 of V01
+    data["fingerprint"] = fingerprint(data)
     (tmp_path / "set").mkdir()
     (tmp_path / "set" / "exercises.json").write_text(json.dumps(data))
     assert main(["grade", str(klass[2]), "--set", str(tmp_path / "set"), "--json"]) == 2
@@ -587,3 +705,19 @@ def test_sharing_the_checker_work_changes_no_verdict(klass, level1):
         claims = [c for c in response.claims if c is not None]
         alone = {r.name: r for r in check(solution.derivation, solution.update, claims)}
         assert {v.name: v.result for v in grade.verdicts if v.result} == alone
+
+
+def test_grades_csv_runs_no_formula(tmp_path, klass, level1):
+    """A name a spreadsheet would run (=HYPERLINK(…), +1, -2, @SUM) is written with ' before
+    it, as OWASP advises against CSV injection; the scores stay numbers."""
+    set_dir = klass[1]
+    v1 = level1.variants[0]
+    names = ['=HYPERLINK("http://x","y")', "+1", "-Choi", "@SUM(A1)", "Kim =1"]
+    path = write_csv(tmp_path / "r.csv", [row(name, "V01", shown(v1)) for name in names])
+    assert main(["grade", str(path), "--set", str(set_dir), "-o", str(tmp_path / "out")]) == 0
+    data = (tmp_path / "out" / "grades.csv").read_bytes().decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(data)))
+    assert [r[:4] for r in rows[1:]] == [
+        ["'" + name if name[0] in "=+-@" else name, "V01", "6", "6"] for name in names
+    ]
+    assert inert("\tx") == "'\tx" and inert("\rx") == "'\rx" and inert("0.5") == "0.5"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from hypothesis import strategies as st
 from derive.engine.exact import exact_context
 from derive.engine.network import build_network
 from derive.engine.optimizers import OPTIMIZERS
+from derive.engine.spec import parse_spec
 from derive.engine.training import OptimizerRule, train
 from derive.verify.torch_model import DTYPE, TorchNetwork
 from derive.verify.training_check import check_run, initial_state, optim_step
@@ -156,6 +158,45 @@ def test_a_step_beyond_1e_12_is_checked_step_by_step(monkeypatch):
     run = dataclasses.replace(run, steps=(run.steps[0], broken, run.steps[2]))
     with pytest.raises(VerificationError, match="momentum, step 2"):
         training_check.check_run(run)
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+@pytest.mark.parametrize("weight", ["-356", "-365"])
+def test_squared_gradients_below_float64s_normal_range(name, weight):
+    """σ(−360) ≈ 10⁻¹⁵⁶: the gradient's square, in Adagrad's sum or Adam's and RMSprop's
+    averages, is below 2.2×10⁻³⁰⁸, where float64 keeps only steps of 5×10⁻³²⁴ (a relative
+    10⁻¹¹ to 10⁻⁷ there). That is float64's limit, not a wrong step (lr 1.0, six steps)."""
+    spec = parse_spec(
+        {
+            "network": {"layers": [1, 1], "activation": "sigmoid"},
+            "values": {"inputs": [Decimal(1)], "targets": [Decimal(1)],
+                       "weights": [Decimal(weight)]},
+        },
+        "<test>",
+        "tiny",
+    )  # fmt: skip
+    run = train(build_network(spec), OptimizerRule.named(name, Decimal("1.0")), 6)
+    assert check_run(run).max_rel_diff <= 1e-12
+
+
+def test_centered_rmsprop_at_alpha_0_is_not_called_wrong():
+    """alpha = 0 makes v = g² and ḡ = g: v − ḡ² is exactly 0 and the step θ − γ·g/ε. float64
+    rounds the difference to about ±10⁻²⁰, and torch.optim's square root of that is NaN (or
+    10⁻¹⁰): the check keeps torch's numbers, says why, and compares the rest."""
+    network = build_network(make_spec())
+    hyper = {"alpha": Decimal(0), "centered": True}
+    run = train(network, OptimizerRule.named("rmsprop", Decimal("0.1"), hyper), 2)
+    with exact_context():  # the first step by hand, at derive's 50 digits
+        for s in run.steps[0].update.params.values():
+            assert abs(s.change - Decimal("0.1") * s.gradient / Decimal("1e-8")) < Decimal("1e-40")
+    checked = check_run(run)
+    assert checked.cancelled == {1: network.params, 2: network.params}
+    assert checked.explained_steps == (1, 2) and math.isnan(checked.max_rel_diff)
+    assert math.isnan(checked.torch_steps[1].loss)  # torch.optim's run is NaN from step 1 on
+    first = checked.torch_steps[0].params
+    assert any(math.isnan(v) for v in first.values())
+    assert all(math.isnan(first[p]) or first[p] != float(s.after)
+               for p, s in run.steps[0].update.params.items())  # fmt: skip
 
 
 def test_train_json_holds_every_step(capsys):

@@ -31,6 +31,7 @@ from derive.errors import InputError
 
 PATH_LIMIT = 64  # paths per parameter kept as explicit lists (always counted)
 CANCELLED = Decimal(10) ** (5 - PRECISION)  # a sum this much smaller than its terms is 0
+FLOAT_TINY = Decimal("2.2250738585072014e-308")  # float64's smallest number at full precision
 
 
 @dataclass(frozen=True)
@@ -167,22 +168,25 @@ def forward_loss(derivation: Derivation, params: Mapping[str, Decimal]) -> Decim
     network, places = derivation.network, derivation.places
     with exact_context():
         given = {**network.given, **params}
-        keep = _keeper(network, places, float_like=False)
+        keep = _keeper(network, places, float_like=False, stepped=True)
         values, _ = _forward(network, given, keep, False, distances=places is None)
     return values[LOSS]
 
 
 def _keeper(
-    network: Network, places: int | None, float_like: bool
+    network: Network, places: int | None, float_like: bool, stepped: bool = False
 ) -> Callable[[str, Decimal], Decimal]:
     """What happens to each computed value: rounded as by hand (places), kept, or refused
-    where exact arithmetic cannot hold it (the float-like twin may lose it: NaN)."""
+    where exact arithmetic cannot hold it (the float-like twin may lose it: NaN). `stepped`:
+    the values are at the parameters a step left, not the spec's."""
 
     def keep(name: str, value: Decimal) -> Decimal:
         if not value.is_finite():
             if not float_like:
-                raise _out_of_range(network, name, places)
+                raise _out_of_range(network, name, places, stepped)
             return Decimal("NaN")  # the float-like twin may lose a value: its checks say so
+        if float_like and abs(value) < FLOAT_TINY:
+            return Decimal(0)  # float64 may lose it altogether: PyTorch's σ(−710) is 0
         return value if places is None else round_places(value, places)
 
     return keep
@@ -196,17 +200,22 @@ def _forward(
     distances: bool,
 ) -> tuple[dict[str, Decimal], dict[str, Near]]:
     """Every node's value in evaluation order, and with `distances` the saturated outputs'
-    distances from ±1 (exact carry only: a hand-rounded or float-like value hides no digits)."""
+    distances from ±1 and the outputs' logarithms from their logits, which the loss reads
+    (exact carry only: a hand-rounded or float-like value hides no digits)."""
     symbols = network.symbols
     at: dict[sp.Symbol, Decimal] = {symbols[name]: v for name, v in values.items()}
     near: dict[str, Near] = {}
+    logs: dict[sp.Expr, Decimal] = {}
     outputs_of = _activation_layers(network)
     for node in network.order:
-        value = _evaluate(network.exprs[node], at, _near_symbols(network, near), float_like)
+        expr = network.exprs[node]
+        value = _evaluate(expr, at, _near_symbols(network, near), float_like, logs)
         values[node] = keep(node, value)
         at[symbols[node]] = values[node]
         if distances and node in outputs_of:
             near.update(_near_layer(network, outputs_of[node], values))
+            if outputs_of[node] == len(network.layers) - 1:
+                logs = _output_logs(network, values)
     return values, near
 
 
@@ -222,20 +231,30 @@ def _chain_sum(terms: list[Decimal], float_like: bool) -> Decimal:
 
 
 def _evaluate(
-    expr: sp.Expr, at: dict[sp.Symbol, Decimal], near: dict[sp.Symbol, Near], float_like: bool
+    expr: sp.Expr,
+    at: dict[sp.Symbol, Decimal],
+    near: dict[sp.Symbol, Near],
+    float_like: bool,
+    logs: dict[sp.Expr, Decimal] | None = None,
 ) -> Decimal:
     try:
-        return evaluate(expr, at, near, float_like=float_like)
+        return evaluate(expr, at, near, float_like=float_like, logs=logs)
     except (ArithmeticError, ValueError):  # ln(0), 1/0 where a value rounded to 0 or 1
         return Decimal("NaN")
 
 
-def _out_of_range(network: Network, name: str, places: int | None) -> InputError:
+def _out_of_range(network: Network, name: str, places: int | None, stepped: bool) -> InputError:
     if places is not None:
         problem = (
             f"with every intermediate rounded to {places} decimals, {name} cannot be computed "
             "(a value rounds to exactly 0 or 1); use more decimals or exact carry"
         )
+    elif stepped:
+        problem = (
+            f"the loss after the step cannot be computed: at the updated parameters {name} is "
+            "beyond the range of exact arithmetic; use a smaller learning rate"
+        )
+        return InputError(network.spec.source, "values.learning_rate", problem)
     else:
         problem = (
             f"{name} cannot be computed at these values (beyond the range of exact "
@@ -258,6 +277,20 @@ def _near_layer(network: Network, k: int, values: dict[str, Decimal]) -> dict[st
     outs = [values[n.a] for n in layer]
     found = {n.a: act.near(zs, outs, n.index) for n in layer}
     return {name: near for name, near in found.items() if near is not None}
+
+
+def _output_logs(network: Network, values: dict[str, Decimal]) -> dict[sp.Expr, Decimal]:
+    """ln o and ln(1 − o) of every output, from the logits (sigmoid and softmax outputs)."""
+    layer = network.layers[-1]
+    act = ACTIVATIONS[network.activation(layer[0].layer)]
+    if act.logs is None:
+        return {}
+    zs = [values[n.z] for n in layer]
+    logs: dict[sp.Expr, Decimal] = {}
+    for n in layer:
+        o = network.symbols[n.a]
+        logs[o], logs[1 - o] = act.logs(zs, n.index)
+    return logs
 
 
 def _near_symbols(network: Network, near: dict[str, Near]) -> dict[sp.Symbol, Near]:

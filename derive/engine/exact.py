@@ -6,15 +6,16 @@ Sums and products of the spec's decimals stay exact (0.5 × 0.7 + 0.3 × 0.4 is 
 
 A saturated unit's output (σ(40) = 1 − 4.2×10⁻¹⁸) is also known by its distance from ±1,
 computed from z (a `Near`). Where an expression subtracts such a value from a whole number
-(1 − o, y − o, 1 − h², ln o), the distance is used instead, so no digit is lost to
-cancellation however far the unit saturates. Only the expression shapes derive itself builds
-are handled.
+(1 − o, y − o, 1 − h²), the distance is used instead, so no digit is lost to cancellation
+however far the unit saturates. A loss's ln o and ln(1 − o) come from the logits (given as
+`logs`), and a softmax output e^a/Σe^b is computed with every exponent shifted by the
+largest. Only the expression shapes derive itself builds are handled.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import (
     MAX_EMAX,
@@ -24,7 +25,6 @@ from decimal import (
     DivisionByZero,
     InvalidOperation,
     Overflow,
-    Underflow,
     localcontext,
 )
 
@@ -69,13 +69,15 @@ _RELATIONS: dict[type, Callable[[Decimal, Decimal], bool]] = {
 
 
 def exact_context(precision: int = PRECISION) -> contextlib.AbstractContextManager:
-    """Decimal arithmetic at `precision` digits over the whole exponent range (±10¹⁸); a
-    result beyond it raises (Overflow, Underflow) rather than becoming 0 or infinite."""
+    """Decimal arithmetic at `precision` digits over the whole exponent range (±10¹⁸). A
+    result too large for it raises (Overflow) rather than becoming infinite; one too small
+    (below 10^−(10¹⁸): σ(−10²⁰), a softplus unit's e^−|z| far out) becomes 0, as it does in
+    float64 and PyTorch long before, so that a network PyTorch computes is worked too."""
     return localcontext(
         prec=precision,
         Emax=MAX_EMAX,
         Emin=MIN_EMIN,
-        traps=[InvalidOperation, DivisionByZero, Overflow, Underflow],
+        traps=[InvalidOperation, DivisionByZero, Overflow],
     )
 
 
@@ -91,18 +93,25 @@ def evaluate(
     near: Mapping[sp.Symbol, Near] | None = None,
     precision: int = PRECISION,
     float_like: bool = False,
+    logs: Mapping[sp.Expr, Decimal] | None = None,
 ) -> Decimal:
     """The value of `expr` with every free symbol taken from `values`; `near` gives the
-    distance from ±1 of values that sit close to it. `float_like` rounds as float64 would."""
+    distance from ±1 of values that sit close to it, `logs` the logarithm of expressions
+    known from their logits (ln o, ln(1 − o)). `float_like` rounds as float64 would."""
     with float_context() if float_like else exact_context(precision):
-        return +_Evaluator(values, near or {}).eval(expr)
+        return +_Evaluator(values, near or {}, logs or {}).eval(expr)
 
 
 class _Evaluator:
     """One evaluation: shared sub-expressions (a deep network's whole loss) are computed once."""
 
-    def __init__(self, values: Mapping[sp.Symbol, Decimal], near: Mapping[sp.Symbol, Near]):
-        self.values, self.near = values, near
+    def __init__(
+        self,
+        values: Mapping[sp.Symbol, Decimal],
+        near: Mapping[sp.Symbol, Near],
+        logs: Mapping[sp.Expr, Decimal],
+    ):
+        self.values, self.near, self.logs = values, near, logs
         self.memo: dict[sp.Basic, Decimal] = {}
 
     def eval(self, expr: sp.Basic) -> Decimal:
@@ -121,10 +130,7 @@ class _Evaluator:
         if isinstance(expr, sp.Add):
             return self._add(expr)
         if isinstance(expr, sp.Mul):
-            result = _ONE
-            for a in expr.args:
-                result *= self.eval(a)
-            return result
+            return self._mul(expr)
         if isinstance(expr, sp.Pow):
             return self._pow(expr)
         if isinstance(expr, sp.Piecewise):
@@ -132,12 +138,26 @@ class _Evaluator:
                 if self.holds(condition):
                     return self.eval(piece)
             raise ValueError(f"no branch of {expr} holds")
-        if isinstance(expr, sp.log) and expr.args[0] in self.near:
-            return _ln_near(self.near[expr.args[0]])
+        if isinstance(expr, sp.log) and expr.args[0] in self.logs:
+            return self.logs[expr.args[0]]
         exact = getattr(type(expr), "exact", None) or _ELEMENTARY.get(type(expr))
         if exact is not None:
             return exact(*(self.eval(a) for a in expr.args))
         raise ValueError(f"cannot evaluate {expr!r}")
+
+    def _mul(self, expr: sp.Mul) -> Decimal:
+        """A product; e^a / Σe^b (a softmax output) as e^(a−m) / Σe^(b−m), m = max b, so that
+        no exponential overflows however far apart the logits are."""
+        exponent, total = _softmax_parts(expr)
+        if exponent is not None and total is not None:
+            powers = [self.eval(e.args[0]) for e in total]
+            top = max(powers)
+            shifted = sum(((p - top).exp() for p in powers), Decimal(0))
+            return (self.eval(exponent) - top).exp() / shifted
+        result = _ONE
+        for a in expr.args:
+            result *= self.eval(a)
+        return result
 
     def _add(self, expr: sp.Add) -> Decimal:
         """A sum, with c·s and c·s² for a near value s = p(1 − d) written as whole numbers plus
@@ -188,11 +208,26 @@ class _Evaluator:
         return relation(self.eval(condition.lhs), self.eval(condition.rhs))
 
 
-def _ln_near(near: Near) -> Decimal:
-    """ln(1 − d) for a value near +1, without rounding 1 − d to 1 first."""
-    if near.pole != 1:
-        raise ValueError("the logarithm of a value near −1")
-    return log1p(-near.distance)
+def _softmax_parts(expr: sp.Mul) -> tuple[sp.Expr | None, tuple[sp.Expr, ...] | None]:
+    """(a, (e^b1, e^b2, …)) of a product e^a · (e^b1 + e^b2 + …)⁻¹, else (None, None)."""
+    if len(expr.args) != 2:
+        return None, None
+    top, bottom = sorted(expr.args, key=lambda f: isinstance(f, sp.Pow))
+    if not (isinstance(top, sp.exp) and isinstance(bottom, sp.Pow) and bottom.exp == -1):
+        return None, None
+    total = bottom.base
+    if not (isinstance(total, sp.Add) and all(isinstance(t, sp.exp) for t in total.args)):
+        return None, None
+    return top.args[0], total.args
+
+
+def log_sum_exp(xs: Sequence[Decimal]) -> Decimal:
+    """ln Σ e^x, with no exponential overflowing nor a small term lost: the largest x plus
+    log1p of the others' sum relative to it."""
+    top = max(xs)
+    first = xs.index(top)
+    rest = sum(((x - top).exp() for k, x in enumerate(xs) if k != first), Decimal(0))
+    return top + log1p(rest)
 
 
 def log1p(x: Decimal) -> Decimal:

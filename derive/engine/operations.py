@@ -16,7 +16,7 @@ from typing import Any
 
 import sympy as sp
 
-from derive.engine.exact import Near, expm1, log1p
+from derive.engine.exact import Near, expm1, log1p, log_sum_exp
 
 Settings = Mapping[str, Decimal]  # an activation's settings from the spec, e.g. negative_slope
 _ONE = Decimal(1)
@@ -139,13 +139,16 @@ softplus = math_function(
 ApplyFn = Callable[[Sequence[sp.Symbol], int, Settings], sp.Expr]
 TorchFn = Callable[..., Any]  # (torch module, z tensor (B, n), **settings as floats) → a
 NearFn = Callable[[Sequence[Decimal], Sequence[Decimal], int], Near | None]
+LogsFn = Callable[[Sequence[Decimal], int], tuple[Decimal, Decimal]]
 
 
 @dataclass(frozen=True)
 class Activation:
     """a_i = f(z) for one layer; `apply(zs, i, settings)` is neuron i's activation over the
     layer's z. `near` says where an output sits close to ±1 (its distance computed from z), so
-    that exact arithmetic never forms 1 − σ(z) for a saturated unit."""
+    that exact arithmetic never forms 1 − σ(z) for a saturated unit; `logs` gives ln a and
+    ln(1 − a) from z, as PyTorch's losses take them from the logits (ln σ(−10²⁰) is −10²⁰,
+    though σ(−10²⁰) itself is too small for any number)."""
 
     name: str
     names: Mapping[str, str]
@@ -153,6 +156,7 @@ class Activation:
     torch: TorchFn
     definition: str  # the printed definition, LaTeX; {setting} fields are filled in
     near: NearFn | None = None
+    logs: LogsFn | None = None
     elementwise: bool = True
     output_only: bool = False
     kink: bool = False  # not differentiable at z = 0: finite differences across it are excused
@@ -194,6 +198,22 @@ def _near_softmax(zs: Sequence[Decimal], outs: Sequence[Decimal], i: int) -> Nea
     return Near(1, others) if outs[i] > others else None
 
 
+def _sigmoid_logs(zs: Sequence[Decimal], i: int) -> tuple[Decimal, Decimal]:
+    # ln σ(z) = −softplus(−z), ln(1 − σ(z)) = −softplus(z)
+    return -_softplus(-zs[i]), -_softplus(zs[i])
+
+
+def _softmax_logs(zs: Sequence[Decimal], i: int) -> tuple[Decimal, Decimal]:
+    # ln o_i = z_i − ln Σe^z. ln(1 − o_i): for the largest output, the log of the others'
+    # share (nothing cancels); for any other (o_i ≤ ½), log1p(−o_i)
+    total = log_sum_exp(zs)
+    log_o = zs[i] - total
+    if zs[i] < max(zs):
+        return log_o, log1p(-log_o.exp())
+    others = [z for k, z in enumerate(zs) if k != i]
+    return log_o, log_sum_exp(others) - total
+
+
 def _softmax(zs: Sequence[sp.Symbol], i: int, settings: Settings) -> sp.Expr:
     return sp.exp(zs[i]) / sp.Add(*(sp.exp(z) for z in zs))
 
@@ -212,6 +232,7 @@ ACTIVATIONS: dict[str, Activation] = {
             lambda torch, z: torch.sigmoid(z),
             r"\sigma(z) = \frac{1}{1 + e^{-z}}",
             near=_near_sigmoid,
+            logs=_sigmoid_logs,
         ),
         Activation(
             "tanh",
@@ -260,6 +281,7 @@ ACTIVATIONS: dict[str, Activation] = {
             lambda torch, z: torch.softmax(z, dim=-1),
             r"o_{i} = \frac{e^{z_{i}}}{\sum_{k} e^{z_{k}}}",
             near=_near_softmax,
+            logs=_softmax_logs,
             elementwise=False,
             output_only=True,
             output_form=_softmax_output_form,

@@ -10,7 +10,9 @@ gigabytes of digits.
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 import tomllib
 from decimal import Decimal
 from pathlib import Path
@@ -37,6 +39,8 @@ _TOML_STRINGS = (  # (opening, the whole string from there); checked in this ord
     ("'", re.compile(r"'[^'\n]*'")),
 )
 _JSON_STRING = (('"', re.compile(r'"(?:[^"\\]|\\.)*"', re.S)),)
+_NO_WAIT = getattr(os, "O_NONBLOCK", 0)  # Windows has no FIFO to wait on
+_SURROGATE = re.compile("[\ud800-\udfff]")  # JSON's \\ud800 alone: no character
 
 
 class _NumberError(ValueError):
@@ -61,11 +65,22 @@ def read_document(path: str | Path) -> dict[str, Any]:
 
 
 def read_bytes(path: str | Path, limit: int = MAX_FILE_BYTES) -> bytes:
-    """The file's bytes, at most `limit`: /dev/zero or a 10 GB file is refused, not read."""
+    """The file's bytes, at most `limit`: a 10 GB file is refused, not read. So is what could
+    keep derive waiting for ever: a named pipe that no program writes to, a device (a
+    terminal, /dev/zero). The file is opened without waiting, then looked at; a pipe with a
+    writer (`derive solve <(make_spec)`) is read to its end."""
     source = str(path)
     try:
-        with open(path, "rb") as file:
-            data = file.read(limit + 1)
+        descriptor = os.open(path, os.O_RDONLY | _NO_WAIT)
+        with open(descriptor, "rb") as file:
+            kind = os.fstat(descriptor).st_mode
+            if stat.S_ISDIR(kind):
+                raise IsADirectoryError
+            head = _pipe_head(descriptor, limit, source) if stat.S_ISFIFO(kind) else b""
+            if not (stat.S_ISREG(kind) or stat.S_ISFIFO(kind)):
+                what = "a socket" if stat.S_ISSOCK(kind) else "a device"
+                raise InputError(source, "", f"is {what}, not a file")
+            data = head + file.read(limit + 1 - len(head))
     except FileNotFoundError:
         raise InputError(source, "", "no such file") from None
     except IsADirectoryError:
@@ -79,6 +94,19 @@ def read_bytes(path: str | Path, limit: int = MAX_FILE_BYTES) -> bytes:
     if len(data) > limit:
         raise InputError(source, "", f"too large (at most {limit:,} bytes)")
     return data
+
+
+def _pipe_head(descriptor: int, limit: int, source: str) -> bytes:
+    """What a pipe holds already; refused when no program has it open for writing (it would
+    never end). The descriptor then waits for the rest, as `cat` does."""
+    try:
+        head = os.read(descriptor, limit + 1)
+    except BlockingIOError:  # a writer, nothing written yet
+        head = None
+    if head == b"":
+        raise InputError(source, "", "is a named pipe (FIFO) that no program writes to")
+    os.set_blocking(descriptor, True)
+    return head or b""
 
 
 def decode(data: bytes, source: str) -> str:
@@ -222,8 +250,9 @@ def _refuse(text: str, source: str, offset: int, problem: str) -> NoReturn:
 
 
 def _check_shape(data: dict[str, Any], source: str) -> None:
-    """Depth (TOML's dotted keys nest without brackets) and JSON's repeated keys, naming the
-    key; iterative, so no depth overflows it."""
+    """Depth (TOML's dotted keys nest without brackets), JSON's repeated keys and its lone
+    surrogates (\\ud800: half of a UTF-16 pair, no character, which no file or terminal can
+    take), naming the key; iterative, so no depth overflows it."""
     stack: list[tuple[Any, str, int]] = [(data, "", 1)]
     while stack:
         value, path, depth = stack.pop()
@@ -232,13 +261,27 @@ def _check_shape(data: dict[str, Any], source: str) -> None:
         if isinstance(value, _Duplicated):
             key = _join(path, value.duplicate)
             raise InputError(source, key, "given twice; give each key once")
+        if isinstance(value, str):
+            _check_text(value, source, path)
         if isinstance(value, dict):
+            for key in value:
+                _check_text(key, source, _join(path, key))
             items = [(v, _join(path, k), depth + 1) for k, v in value.items()]
         elif isinstance(value, list):
             items = [(v, f"{path}[{i}]", depth + 1) for i, v in enumerate(value)]
         else:
             continue
         stack.extend(reversed(items))  # first key first
+
+
+def _check_text(text: str, source: str, path: str) -> None:
+    found = _SURROGATE.search(text)
+    if found:
+        problem = (
+            f"\\u{ord(found.group()):04x} is half of a UTF-16 surrogate pair, not a character; "
+            "write the character itself"
+        )
+        raise InputError(source, path, problem)
 
 
 def _join(path: str, key: str) -> str:

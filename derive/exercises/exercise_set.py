@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from derive.engine.derivation import derive
@@ -16,6 +19,7 @@ from derive.exercises.questions import KINDS, questions
 from derive.report import json_number
 
 MAX_COUNT = 500
+FINGERPRINT = "fingerprint"  # exercises.json's key for the sha256 of the rest
 
 
 @dataclass(frozen=True)
@@ -90,7 +94,8 @@ def spec_json(spec: Spec) -> dict[str, Any]:
 
 
 def to_json(exercises: ExerciseSet) -> dict[str, Any]:
-    return {
+    """The set as exercises.json holds it, with the fingerprint of its content last."""
+    content = {
         "seed": exercises.seed,
         "level": exercises.level,
         "precision": exercises.precision,
@@ -114,6 +119,37 @@ def to_json(exercises: ExerciseSet) -> dict[str, Any]:
             for v in exercises.variants
         ],
     }
+    return {**content, FINGERPRINT: fingerprint(content)}
 
 
-__all__ = ["LEVELS", "MAX_COUNT", "ExerciseSet", "build_set", "spec_json", "to_json"]
+def fingerprint(content: Mapping[str, Any]) -> str:
+    """sha256 of a set's content: every key but the fingerprint, numbers by their value (not
+    as written), whatever the order of keys and the spacing. `derive grade` refuses a set
+    whose content no longer gives its fingerprint: one edited after derive exercises wrote it
+    (a spec, the level), even where every answer stays the same."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, Mapping):
+            return {key: plain(v) for key, v in value.items()}
+        if isinstance(value, list):
+            return [plain(v) for v in value]
+        if isinstance(value, bool) or value is None or isinstance(value, str):
+            return value
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        return {"number": f"{number.normalize():E}"}
+
+    kept = {key: value for key, value in content.items() if key != FINGERPRINT}
+    text = json.dumps(plain(kept), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+__all__ = [
+    "FINGERPRINT",
+    "LEVELS",
+    "MAX_COUNT",
+    "ExerciseSet",
+    "build_set",
+    "fingerprint",
+    "spec_json",
+    "to_json",
+]

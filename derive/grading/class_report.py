@@ -45,7 +45,14 @@ class ClassReport(RenderedDocument):
     @functools.cached_property
     def document(self) -> Document:
         words = strings(self.lang)["grade"]
-        sections = (self._overview(), self._questions(), self._slips(), self._scores())
+        sections = (
+            self._overview(),
+            *self._not_graded(),
+            self._questions(),
+            self._slips(),
+            self._scores(),
+            self._roster(),
+        )
         return Document(self.lang, words["title"], words["subtitle"], sections, self._footer())
 
     def _verdict_words(self) -> dict[str, str]:
@@ -92,6 +99,47 @@ class ClassReport(RenderedDocument):
                 (words["fact_median"], f"{number(middle)} / {top}"),
             ]
         return Section("class", words["class_heading"], (Table(("", ""), tuple(rows), "facts"),))
+
+    def _not_graded(self) -> tuple[Section, ...]:
+        """Each row left out, by its line, with who it was and why (every reason of it)."""
+        words, problems = self._words, self.grades.responses.problems
+        if not problems:
+            return ()
+        reasons: dict[int, list[str]] = {}
+        students = {}
+        for p in problems:
+            reasons.setdefault(p.line, []).append(p.reason(self.lang))
+            students[p.line] = p.student or "—"
+        rows = tuple((str(line), students[line], "; ".join(why)) for line, why in reasons.items())
+        header = (words["col_line"], words["col_student"], words["col_reason"])
+        blocks = (paragraph(words["rows_note"]), Table(header, rows, "class-rows"))
+        return (Section("not-graded", words["rows_heading"], blocks),)
+
+    def _roster(self) -> Section:
+        """Every graded student: variant, score and the slips named in their wrong answers."""
+        words, grades = self._words, self.grades
+        top = number(grades.max)
+        rows = tuple(
+            (
+                g.student,
+                g.variant,
+                f"{number(g.score)} / {top}",
+                "; ".join(
+                    f"{v.name.label} — {words[f'slip_{v.slip}']}" for v in g.verdicts if v.slip
+                ),
+            )
+            for g in grades.grades
+        )
+        header = (
+            words["col_student"],
+            words["col_variant"],
+            words["col_score"],
+            words["col_slips"],
+        )
+        table = Table(header, rows, "class-roster")
+        return Section(
+            "students", words["roster_heading"], (paragraph(words["roster_note"]), table)
+        )
 
     def _questions(self) -> Section:
         words, counts = self._words, verdict_counts(self.grades)

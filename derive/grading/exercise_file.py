@@ -20,7 +20,7 @@ from derive.engine.names import Name
 from derive.engine.source import decode, parse_json, read_bytes
 from derive.engine.spec import Spec, parse_spec
 from derive.errors import InputError, shown
-from derive.exercises.exercise_set import MAX_COUNT
+from derive.exercises.exercise_set import FINGERPRINT, MAX_COUNT, fingerprint
 from derive.exercises.questions import KINDS, Question, questions
 from derive.report import json_number
 from derive.sheet import MAX_PRECISION
@@ -71,6 +71,7 @@ class ExerciseFile:
         self.kinds = self._kinds(document)
         self.variants = self._variants(document)
         self.names = self._names()
+        self._check_fingerprint(document)
         self._solved: dict[str, Solved] = {}
 
     def find(self, written: str) -> str | None:
@@ -149,6 +150,22 @@ class ExerciseFile:
                     raise self._fail(f"{key}.questions[{j}]", problem)
             out[ident] = SetVariant(ident, i, spec, tuple(stored))
         return out
+
+    def _check_fingerprint(self, document: dict[str, Any]) -> None:
+        """The file's content gives the fingerprint derive exercises wrote: nothing in it was
+        changed since, not even what leaves every answer the same (a spec's numbering, the
+        level)."""
+        stored = document.get(FINGERPRINT)
+        again = "make it again (derive exercises with the same arguments)"
+        if stored is None:
+            problem = f"missing: the set was written by an earlier version of derive; {again}"
+            raise self._fail(FINGERPRINT, problem)
+        if stored != fingerprint(document):
+            problem = (
+                "not the one the set's content gives: the set was changed after derive "
+                f"exercises wrote it; {again}"
+            )
+            raise self._fail(FINGERPRINT, problem)
 
     def _names(self) -> tuple[Name, ...]:
         """The quantities the set asks: the same for every variant."""

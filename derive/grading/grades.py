@@ -39,9 +39,12 @@ MAX_MARK = Decimal(1000)
 MARK_DECIMALS = 4
 # the checker's notes that are not a slip: every other note of a wrong claim names one
 NOT_SLIPS = ("correct", "last_digit", "rounded_carry", "own_rounding", "carried", "wrong")
-MAX_HISTOGRAM_ROWS = 25  # one row per possible score up to this many; ten ranges beyond
+MIN_HISTOGRAM_ROWS, MAX_HISTOGRAM_ROWS = 8, 25  # rows about 2√N for N students, within these
+WIDTHS = (1, 2, 4, 5, 10, 20, 25, 50, 100, 200, 250, 500)  # a row's width, in marks' steps
 MAX_BAR = 40  # squares in the longest bar
 _MARK = re.compile(r"\d{1,4}(\.\d+)?")
+# what a spreadsheet reads as the start of a formula (OWASP, CSV injection)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def parse_marks(text: str) -> dict[str, Decimal]:
@@ -198,14 +201,20 @@ def to_json(grades: ClassGrades, lang: str) -> list[dict[str, Any]]:
 def grades_csv(grades: ClassGrades) -> bytes:
     """student, variant, score, max and a verdict per quantity, in the order of the rows:
     UTF-8 with a byte-order mark and CRLF line ends, so that a spreadsheet opens Hangul
-    names as written."""
+    names as written. Every text cell is inert: one a spreadsheet would run as a formula
+    (a student named =HYPERLINK(…)) starts with ', as OWASP advises; scores stay numbers."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["student", "variant", "score", "max", *map(str, grades.names)])
     for g in grades.grades:
-        row = [g.student, g.variant, number(g.score), number(g.max)]
+        row = [inert(g.student), inert(g.variant), number(g.score), number(g.max)]
         writer.writerow(row + [v.verdict for v in g.verdicts])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def inert(text: str) -> str:
+    """A text cell a spreadsheet shows as written, never runs: ' before a formula's start."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def to_text(grades: ClassGrades, lang: str) -> str:
@@ -265,20 +274,24 @@ class Bin:
 
 
 def histogram(grades: ClassGrades) -> list[Bin]:
-    """Students per score, lowest first: a row for every possible score (multiples of the
-    marks' common step) while there are at most MAX_HISTOGRAM_ROWS of them, else ten equal
-    ranges of the maximum, each named by the lowest and highest score it can hold."""
+    """Students per score, lowest first. A row for every possible score (the multiples of the
+    marks' common step) when there are rows enough students to fill them: about 2√N for N
+    students, from MIN_HISTOGRAM_ROWS to MAX_HISTOGRAM_ROWS; else rows of the narrowest width
+    (a whole mark, two, …) that keeps within that, each named by the lowest and highest score
+    it can hold. Full marks always have a row of their own."""
     top, step = grades.max, _step(grades.marks)
-    possible = [step * k for k in range(int(top / step) + 1)]
     scores = Counter(g.score for g in grades.grades)
-    if len(possible) <= MAX_HISTOGRAM_ROWS:
-        return [Bin(s, s, scores[s]) for s in possible]
+    wanted = round(2 * math.sqrt(len(grades.grades)))
+    rows = min(MAX_HISTOGRAM_ROWS, max(MIN_HISTOGRAM_ROWS, wanted))
+    width = next((step * w for w in WIDTHS if top / (step * w) + 1 <= rows), top)
+    possible = [step * k for k in range(int(top / step) + 1)]
     bins = []
-    for k in range(10):
-        low, high = top * k / 10, top * (k + 1) / 10
-        inside = [s for s in possible if low <= s < high or (k == 9 and s == top)]
+    low = Decimal(0)
+    while low < top:
+        inside = [s for s in possible if low <= s < min(low + width, top)]
         bins.append(Bin(inside[0], inside[-1], sum(scores[s] for s in inside)))
-    return bins
+        low += width
+    return [*bins, Bin(top, top, scores[top])]
 
 
 def _step(marks: dict[str, Decimal]) -> Decimal:

@@ -25,10 +25,11 @@ from dataclasses import dataclass
 
 from derive.engine.names import Name
 from derive.engine.source import decode, read_bytes
-from derive.errors import InputError, shown
+from derive.errors import InputError, one_line, shorten, shown
 from derive.grading.answers import read_claim
 from derive.grading.checker import Claim
 from derive.grading.exercise_file import ExerciseFile
+from derive.sheets.locale import fill, strings
 
 MAX_RESPONSES_BYTES = 2_000_000  # a class of 5,000 with 8 answers each is about 0.4 MB
 MAX_STUDENTS = 5_000
@@ -40,14 +41,20 @@ _DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
 
 @dataclass(frozen=True)
 class Problem:
-    """Why one row is not graded."""
+    """Why one row is not graded: a reason of the [grade] words (`row_<kind>`) and what fills
+    it, so that stderr (in English) and the class report (in its language) say the same."""
 
     line: int
     column: int
-    text: str
+    student: str  # the row's first cell, as written (shortened, one line): who it was
+    kind: str
+    fields: tuple[tuple[str, str], ...] = ()
+
+    def reason(self, lang: str) -> str:
+        return fill(strings(lang)["grade"][f"row_{self.kind}"], **dict(self.fields))
 
     def message(self, source: str) -> str:
-        return f"{source}: line {self.line}, column {self.column}: {self.text}"
+        return f"{source}: line {self.line}, column {self.column}: {self.reason('en')}"
 
 
 @dataclass(frozen=True)
@@ -159,31 +166,28 @@ def _row(
     seen: dict[str, int],
 ) -> Response | list[Problem]:
     """The row's response, or every problem found in it."""
+    who = one_line(shorten(cells[0].strip()))
+
+    def problem(column: int, kind: str, **fields: object) -> Problem:
+        return Problem(line, column, who, kind, tuple((k, str(v)) for k, v in fields.items()))
+
     if len(cells) != width:
         column = len(cells) + 1 if len(cells) < width else width + 1
-        return [Problem(line, column, f"{len(cells)} cells where the header has {width}")]
+        return [problem(column, "cells", found=len(cells), width=width)]
     problems: list[Problem] = []
     student = cells[0].strip()
     if not student:
-        problems.append(Problem(line, 1, "no student"))
+        problems.append(problem(1, "no_student"))
     elif len(student) > MAX_CELL_CHARS:
-        problems.append(
-            Problem(line, 1, f"a name of {len(student):,} characters (at most {MAX_CELL_CHARS})")
-        )
+        problems.append(problem(1, "long_name", length=f"{len(student):,}", limit=MAX_CELL_CHARS))
     elif any(unicodedata.category(c) == "Cc" for c in student):
-        problems.append(Problem(line, 1, "the name holds a control character"))
+        problems.append(problem(1, "control"))
     elif student in seen:
-        problems.append(Problem(line, 1, f"{shown(student)} again (first on line {seen[student]})"))
+        problems.append(problem(1, "again", student=shown(student), first=seen[student]))
     variant = exercises.find(cells[1])
     if variant is None:
-        problems.append(
-            Problem(
-                line,
-                2,
-                f"no variant {shown(cells[1].strip())} in the set "
-                f"({_ids(list(exercises.variants))})",
-            )
-        )
+        ids = _ids(list(exercises.variants))
+        problems.append(problem(2, "no_variant", variant=shown(cells[1].strip()), ids=ids))
     claims: list[Claim | None] = []
     for name in exercises.names:
         column = columns[name]
@@ -196,8 +200,9 @@ def _row(
                 raise InputError("", "", f"a cell of {len(text):,} characters is not a number")
             claims.append(read_claim("", str(name), text.translate(_MINUS)))
         except InputError as exc:
-            hint = " (write a decimal point: 0.47)" if _DECIMAL_COMMA.fullmatch(text) else ""
-            problems.append(Problem(line, column + 1, f"{name}: {exc.problem}{hint}"))
+            kind = "decimal_comma" if _DECIMAL_COMMA.fullmatch(text) else "number"
+            found = problem(column + 1, kind, quantity=name, problem=exc.problem, cell=shown(text))
+            problems.append(found)
     if problems or variant is None:
         return problems
     return Response(line, student, variant, tuple(claims))

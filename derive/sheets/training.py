@@ -6,6 +6,7 @@ the decision boundary. Every number comes from the exact runs or the checking he
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -296,7 +297,7 @@ class TrainingSheet:
                 run.steps, check.torch_steps, check.step_rel_diffs, strict=True
             ):
                 t = step.update.step
-                mark = " *" if t in check.explained_steps else ""
+                mark = " †" if t in check.cancelled else " *" if t in check.explained_steps else ""
                 rows.append(
                     (
                         run.rule.name if t == 1 else "",
@@ -305,13 +306,18 @@ class TrainingSheet:
                         sig(theirs.loss),
                         sig(float(step.update.params[param].after)),
                         sig(theirs.params[param]),
-                        f"{gap:.1e}".replace("-", numbers.MINUS) + mark if gap else "0",
+                        _gap_text(gap) + mark if gap else "0",
                     )
                 )
         note = paragraph(w["verification_note"], param=node_label(param))
         blocks: list = [note, Table(header, tuple(rows))]
-        if any(c.explained_steps for c in checks):
+        if any(set(c.explained_steps) - set(c.cancelled) for c in checks):
             blocks.append(paragraph(w["explained"]))
+        for run, check in zip(self.training.runs, checks, strict=True):
+            if check.cancelled:
+                lost = sorted({p for params in check.cancelled.values() for p in params})
+                names = ", ".join(node_label(p) for p in self.training.network.params if p in lost)
+                blocks.append(paragraph(w["cancelled"], optimizer=run.rule.name, params=names))
         return Section("verification", w["verification"], tuple(blocks), new_page=True)
 
     # --- comparison, boundary, guide ------------------------------------------------------
@@ -322,6 +328,11 @@ class TrainingSheet:
             fill(footer["made_by"], version=__version__),
             fill(footer["spec"], source=shown_spec(spec, self.lang), digest=spec_digest(spec)[:16]),
         )
+
+
+def _gap_text(gap: float) -> str:
+    """A relative difference from torch.optim: 1.3e−13, or NaN where its value is NaN."""
+    return "NaN" if math.isnan(gap) else f"{gap:.1e}".replace("-", numbers.MINUS)
 
 
 def _sub(t: int) -> str:

@@ -4,6 +4,8 @@ helper's data (derive.verify.training_result)."""
 
 from __future__ import annotations
 
+import math
+
 from derive.engine.names import node_label, node_latex
 from derive.sheets import numbers
 from derive.sheets.document import Chart, Group, Paragraph, Section, Table
@@ -103,5 +105,8 @@ def _ranked(comparison: Comparison) -> list[str]:
 
 
 def sig(value: float, digits: int = 10) -> str:
-    """A float at `digits` significant digits, trailing zeros kept, a real minus sign."""
+    """A float at `digits` significant digits, trailing zeros kept, a real minus sign (NaN,
+    as torch.optim may compute, as its name)."""
+    if math.isnan(value):
+        return "NaN"
     return f"{value:.{digits}g}".replace("-", numbers.MINUS) if value else "0"

@@ -35,11 +35,16 @@ class Estimate:
 def loss_noise(derivation: Derivation) -> float:
     """A first-order bound of float64's rounding error in C: each computed node carries a
     relative error of about ε (a weighted sum, ε times the sum of its terms' sizes), and C
-    feels it through ∂C/∂node. Losses PyTorch takes from the logits skip the outputs."""
+    feels it through ∂C/∂node. Losses PyTorch takes from the logits skip the outputs, but add
+    up terms of the logits' size that cancel (BCE: max(z, 0) − z·y + ln(1 + e^−|z|); cross-
+    entropy: ln Σe^z − z_y), so each logit adds ε·(|z| + 1) of noise to C."""
     net = derivation.network
-    skipped = set(net.outputs) if LOSSES[net.spec.loss].torch_from_logits else set()
+    from_logits = LOSSES[net.spec.loss].torch_from_logits
+    skipped = set(net.outputs) if from_logits else set()
     values, adjoints = derivation.values, derivation.adjoints
     total = abs(float(derivation.loss))
+    if from_logits:
+        total += sum(abs(float(values[n.z])) + 1 for n in net.layers[-1])
     for n in net.neurons:
         size = sum(abs(float(values[s] * values[w])) for s, w in n.terms)
         size += abs(float(values[n.bias])) if n.bias else 0.0

@@ -12,6 +12,12 @@ two halves: derive's gradients at that step against PyTorch's (the four-way chec
 step, with its honest tolerances), and torch.optim's step fed with derive's own gradients and
 state against derive's step. Only if either half fails is the run refused.
 
+One step float64 cannot take at all: centered RMSprop's √(v − (ḡ)²) where the difference is
+0 or nearly (alpha = 0 makes v = g² and ḡ = g exactly). float64 keeps only rounding noise of
+it, and torch.optim's square root of the noise is NaN where it is negative, 10⁻¹⁰ where 0 is
+meant. Such a parameter's step is reported as cancelled (torch's values shown as computed),
+not compared; every other parameter still is.
+
 torch.optim's functional steps are what its classes' step() runs; constructing a class would
 import TorchDynamo (a second). tests/test_optimizers.py holds the two against each other.
 """
@@ -19,6 +25,7 @@ import TorchDynamo (a second). tests/test_optimizers.py holds the two against ea
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -35,6 +42,10 @@ from derive.verify.training_result import RunCheck, TorchValues
 from derive.verify.verification import verify
 
 RELATIVE = 1e-12
+SUBNORMAL_SLACK = 8 * 2.0**-1074  # a few roundings of float64's values below 2.2×10⁻³⁰⁸
+EPSILON = 2.0**-52
+# v − (ḡ)² within this share of v: float64 keeps fewer than 8 digits of it
+CANCELLED = Decimal("1e-8")
 
 Tensors = dict[str, torch.Tensor]
 
@@ -136,12 +147,15 @@ def _rel(
 ) -> float:
     """max |ours − theirs| over the parameters, relative to the largest number the step
     combined (`sizes`: what went in): a result much smaller than its terms (θ − γ·step,
-    cancelling) keeps only the terms' float64 precision."""
+    cancelling) keeps only the terms' float64 precision. Below float64's normal range
+    (2.2×10⁻³⁰⁸: a state of squared gradients of 10⁻¹⁵⁷) it keeps only steps of 2⁻¹⁰⁷⁴, so
+    a few of those are no difference."""
     mine = torch.tensor([float(ours[n]) for n in names], dtype=DTYPE)
     scale = max(
         float(theirs.abs().max()), *(float(abs(v[n])) for v in (ours, *sizes) for n in names)
     )
-    return float((mine - theirs).abs().max()) / scale if scale else 0.0
+    apart = ((mine - theirs).abs() - SUBNORMAL_SLACK).clamp(min=0)
+    return float(apart.max()) / scale if scale else 0.0
 
 
 def _step_gaps(
@@ -171,10 +185,10 @@ def check_run(run: Run) -> RunCheck:
     steps = torch_run(model, run.rule, len(run.steps))
     gaps = _step_gaps(run, names, steps)
     explained = tuple(t for t, gap in enumerate(gaps, 1) if not gap <= RELATIVE)
-    if explained:
-        _check_step_by_step(run, model, explained)
+    cancelled = _check_step_by_step(run, model, explained) if explained else {}
     plain = tuple(_plain_step(step, names) for step in steps)
-    return RunCheck(plain, max(gaps), tuple(gaps), explained)
+    largest = math.nan if any(math.isnan(gap) for gap in gaps) else max(gaps)
+    return RunCheck(plain, largest, tuple(gaps), explained, cancelled)
 
 
 def _plain_step(step: TorchStep, names: tuple[str, ...]) -> TorchValues:
@@ -185,10 +199,14 @@ def _plain_step(step: TorchStep, names: tuple[str, ...]) -> TorchValues:
     return TorchValues(step.loss, by_name(step.params), state)
 
 
-def _check_step_by_step(run: Run, model: BatchModel, steps: tuple[int, ...]) -> None:
+def _check_step_by_step(
+    run: Run, model: BatchModel, steps: tuple[int, ...]
+) -> dict[int, tuple[str, ...]]:
     """Each step's gradients four ways, and torch.optim's step from derive's parameters and
-    state before it, fed derive's gradients; raises VerificationError if either disagrees."""
+    state before it, fed derive's gradients; raises VerificationError if either disagrees.
+    Returns the parameters each step cancelled (not compared: see `_cancelled`)."""
     names = model.names
+    cancelled = {}
 
     def vector(values: Mapping[str, Decimal]) -> torch.Tensor:
         return torch.tensor([float(values[n]) for n in names], dtype=DTYPE)
@@ -206,15 +224,54 @@ def _check_step_by_step(run: Run, model: BatchModel, steps: tuple[int, ...]) -> 
             optim_step(
                 run.rule, theta, vector({n: s.gradient for n, s in update.params.items()}), state
             )
-        fed = TorchStep(0.0, theta, {k: v for k, v in state.items() if k != "step"})
+        lost = _cancelled(run, t, names)
+        kept = [k for k, n in enumerate(names) if n not in lost]
+        fed = TorchStep(0.0, theta[kept], {k: v[kept] for k, v in state.items() if k != "step"})
         previous = run.steps[t - 2].update.state if t > 1 else None
-        gap = _step_gaps(_one_step(run, t), names, [fed], previous)[0]
+        compared = tuple(names[k] for k in kept)
+        gap = _step_gaps(_one_step(run, t), compared, [fed], previous)[0] if kept else 0.0
         if not gap <= RELATIVE:
             raise VerificationError(
                 f"verification failed for {run.rule.name}, step {t}: derive's step differs "
                 f"from torch.optim.{run.rule.optimizer.torch_class}'s by {gap:.1e} (relative), "
                 "from the same parameters, state and gradients"
             )
+        if lost:
+            _check_noise(run, t, names, lost, state)
+            cancelled[t] = lost
+    return cancelled
+
+
+def _check_noise(
+    run: Run, t: int, names: tuple[str, ...], lost: tuple[str, ...], state: Tensors
+) -> None:
+    """torch.optim's v − (ḡ)² of each cancelled parameter (its own addcmul, on the state it
+    just computed) is float64's rounding around derive's exact value: what makes its square
+    root NaN. Otherwise that is not why torch differs, and the step is refused."""
+    exact = run.steps[t - 1].update.state
+    theirs = state["square_avg"].addcmul(state["grad_avg"], state["grad_avg"], value=-1)
+    for name in lost:
+        square = exact["square_avg"][name]
+        ours = float(square - exact["grad_avg"][name] ** 2)
+        if not abs(float(theirs[names.index(name)]) - ours) <= 8 * EPSILON * float(square):
+            raise VerificationError(
+                f"verification failed for {run.rule.name}, step {t}: torch.optim's "
+                f"v − (ḡ)² for {name} is {float(theirs[names.index(name)])!r}, not float64's "
+                f"rounding of derive's {ours!r}"
+            )
+
+
+def _cancelled(run: Run, t: int, names: tuple[str, ...]) -> tuple[str, ...]:
+    """The parameters whose step `t` takes centered RMSprop's √(v − (ḡ)²) of a difference
+    within CANCELLED of v: float64's value of it is rounding noise."""
+    rule = run.rule
+    if rule.optimizer.torch_class != "RMSprop" or not rule.settings["centered"]:
+        return ()
+    state = run.steps[t - 1].update.state
+    square, mean = state["square_avg"], state["grad_avg"]
+    return tuple(
+        n for n in names if square[n] and abs(square[n] - mean[n] ** 2) <= CANCELLED * square[n]
+    )
 
 
 def _one_step(run: Run, t: int) -> Run:

@@ -3,7 +3,7 @@ process that imports PyTorch to one that never does."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -19,8 +19,11 @@ class TorchValues:
 class RunCheck:
     torch_steps: tuple[TorchValues, ...]
     max_rel_diff: float  # largest normwise relative difference over steps, params and state
-    step_rel_diffs: tuple[float, ...]  # the same per step
+    step_rel_diffs: tuple[float, ...]  # the same per step (NaN once torch's step is NaN)
     explained_steps: tuple[int, ...]  # steps beyond 1e-12 that the step-by-step check explains
+    # step → parameters whose float64 step is rounding noise (centered RMSprop's √(v − ḡ²) of
+    # a difference of 0), not compared
+    cancelled: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
