@@ -29,7 +29,7 @@ from derive.sheets.document import (
 )
 from derive.sheets.locale import fill, paragraph, strings
 from derive.sheets.summary import shown_source, spec_digest
-from derive.sheets.training_compare import Compared, sig
+from derive.sheets.training_compare import Compared
 from derive.sheets.training_lines import worked_lines
 from derive.trainer import Training
 from derive.typeset.html import HtmlRenderer
@@ -330,3 +330,8 @@ def _sub(t: int) -> str:
 
 def _aligned(lines: list[str]) -> str:
     return r"\begin{aligned} " + r" \\ ".join(lines) + r" \end{aligned}"
+
+
+def sig(value: float, digits: int = 10) -> str:
+    """A float at `digits` significant digits, trailing zeros kept, a real minus sign."""
+    return f"{value:.{digits}g}".replace("-", numbers.MINUS) if value else "0"
