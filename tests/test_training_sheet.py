@@ -15,14 +15,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from derive.cli import main
+from derive.engine.network import build_network
 from derive.engine.optimizers import OPTIMIZERS
 from derive.engine.spec import load_spec
+from derive.engine.training import OptimizerRule, train
 from derive.errors import InputError
+from derive.sheets import numbers
 from derive.sheets.document import Chart, Formula, Table, blocks
 from derive.sheets.training import TrainingSheet
+from derive.sheets.training_lines import given_latex, worked_lines
 from derive.trainer import Training, rules
 from derive.typeset.charts import chart_svg
 from derive.typeset.html import HtmlRenderer
+from derive.typeset.mathsvg import typeset
+from tests.conftest import make_spec
+from tests.test_optimizers import CASES
 from tests.test_property import DETERMINISTIC, specs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -153,3 +160,25 @@ def test_random_networks_make_a_training_sheet_or_one_clear_refusal(spec, names,
         assert error.key == "lr" and "diverges" in error.problem
     else:
         assert html.count('<img class="chart"') >= 2
+
+
+@pytest.mark.parametrize(("name", "given"), CASES)
+def test_worked_rows_line_up_and_end_in_the_engines_values(name, given):
+    """Every variant of every rule (decay, dampening, lr_decay, centered, momentum, amsgrad):
+    each row is `one symbol &= …`, the last row ends in θ after the step, ε reads as given,
+    and the formula typesets."""
+    network = build_network(make_spec(bias="neuron", biases=[0.1, -0.2, 0.3]))
+    rule = OptimizerRule.named(name, Decimal("0.3"), given)
+    run = train(network, rule, 2)
+    step = run.steps[1].update
+    lines = worked_lines(rule, step.params["w5"], 2, run.steps[0].update.state, step.state,
+                         "w5", 3)  # fmt: skip
+    assert all(re.fullmatch(r"[^=&]+ &= .+", line) for line in lines)
+    assert all(" " not in line.split(" &=")[0].replace(r"\hat ", "") for line in lines)
+    assert lines[-1].endswith(numbers.updated_latex(step.params["w5"].after,
+                                                    step.params["w5"].change, 3))  # fmt: skip
+    if "eps" in rule.settings:
+        eps = rule.settings["eps"]
+        assert given_latex(eps) in lines[-1] or given_latex(eps) in " ".join(lines)
+        assert "0.0000000" not in " ".join(lines)
+    typeset(r"\begin{aligned} " + r" \\ ".join(lines) + r" \end{aligned}")

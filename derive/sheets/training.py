@@ -30,7 +30,7 @@ from derive.sheets.document import (
 from derive.sheets.locale import fill, paragraph, strings
 from derive.sheets.summary import shown_source, spec_digest
 from derive.sheets.training_compare import Compared
-from derive.sheets.training_lines import worked_lines
+from derive.sheets.training_lines import given_text, worked_lines
 from derive.trainer import Training
 from derive.typeset.html import HtmlRenderer
 from derive.typeset.pdf import join_pdfs, page_count
@@ -43,9 +43,9 @@ def _hyper(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, tuple):
-        return "(" + ", ".join(numbers.given_text(v) for v in value) + ")"
+        return "(" + ", ".join(given_text(v) for v in value) + ")"
     assert isinstance(value, Decimal)
-    return numbers.given_text(value)
+    return given_text(value)
 
 
 class TrainingSheet:
