@@ -52,8 +52,9 @@ def test_the_sheet_holds_the_runs_numbers(seed_training):
     adam = seed_training.runs[2]
     w5 = adam.steps[0].update.params["w5"]
     formulas = [b.latex for b in blocks(sections["optimizer-adam"]) if isinstance(b, Formula)]
-    step_one = formulas[1]  # after the rule
-    assert r"\hat m_{1}" in step_one and f"= {float(w5.after):.3f}" in step_one
+    step_one = formulas[1:7]  # after the rule: a formula per row, g₁ … θ₁
+    assert step_one[3].startswith(r"\begin{aligned} \hat m_{1} &=")
+    assert f"= {float(w5.after):.3f}" in step_one[-1]
     table = [b for b in blocks(sections["optimizer-adam"]) if isinstance(b, Table)][-1]
     w5_row = next(r for r in table.rows if r[0] == "w₅")
     assert w5_row[1] == "0.55" and w5_row[2].startswith(f"{float(w5.after):.4f}"[:5])

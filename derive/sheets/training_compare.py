@@ -36,7 +36,7 @@ class Compared:
             "losses", data, {"x": w["x_step"], "y": w["y_loss"], **legend}, w["losses_caption"]
         )
         blocks: list = [
-            paragraph(w[note], steps=data.steps, rates=rates),
+            Group("", (paragraph(w[note], steps=data.steps, rates=rates),)),
             Group(fill(w["ranking_title"], steps=data.steps), self._ranking(), breakable=True),
             losses,
             *self._plane(legend),
@@ -81,8 +81,9 @@ class Compared:
         labels = {"x": w["x_plane"], "y": w["y_plane"], "start": w["start_point"], **legend}
         caption = fill(w["paths_caption"], steps=self.data.steps)
         return [
-            Group(w["plane_title"], (paragraph(said), table)),
+            Group(w["plane_title"], (paragraph(said),)),
             Chart("paths", self.data, labels, caption),
+            Group("", (paragraph(w["directions"]), table), breakable=True),
         ]
 
     def boundary(self, boundary: Boundary) -> Section:
@@ -112,7 +113,7 @@ class Compared:
             ]
             blocks.append(Group(entry["name"], tuple(items)))
         sources = tuple((s,) for s in self.all["guide_sources"]["items"])
-        blocks.append(Group(w["sources"], (Table(("",), sources, style="facts"),)))
+        blocks.append(Group(w["sources"], (Table(("",), sources, style="facts"),), breakable=True))
         return Section("guide", w["guide"], tuple(blocks))
 
     def _name(self, optimizer: str) -> str:

@@ -36,6 +36,15 @@ def given_text(value: Decimal) -> str:
     return power if mantissa == 1 else f"{numbers.given_text(mantissa)} × {power}"
 
 
+def aligned_rows(lines: list[str]) -> list[str]:
+    """Each row of a worked step as a formula of its own (a page may break between rows),
+    its = under the others': every row's left column is as wide as the widest left side,
+    by a row of no height holding all of them."""
+    sides = r" \\ ".join(line.split(" &=")[0] for line in lines)
+    widest = rf"\hphantom{{\begin{{matrix}} {sides} \end{{matrix}}}} &"
+    return [rf"\begin{{aligned}} {line} \\ {widest} \end{{aligned}}" for line in lines]
+
+
 def _row(lhs: str, *sides: str) -> str:
     """One aligned row: lhs = side = side = …"""
     return rf"{lhs} &= " + " = ".join(sides)

@@ -83,7 +83,7 @@ def _line(axes: Any, name: str, xs: list, ys: list, label: str) -> None:
 
 
 def _losses(chart: Chart, plt: Any, ticker: Any) -> Any:
-    figure, axes = plt.subplots(figsize=(WIDTH_IN, 2.4))
+    figure, axes = plt.subplots(figsize=(WIDTH_IN, 2.1))
     positive = False
     for name, losses in chart.data.losses.items():
         shown = [c if c > 0 else math.nan for c in losses]  # a loss of exactly 0 has no log
@@ -127,7 +127,7 @@ def _levels(surface: list[list[float]], along: list[float]) -> list[float]:
 
 def _paths(chart: Chart, plt: Any, ticker: Any) -> Any:
     plane = chart.data.plane
-    figure, axes = plt.subplots(figsize=(WIDTH_IN, 3.1))
+    figure, axes = plt.subplots(figsize=(WIDTH_IN, 2.6))
     along = [c for losses in chart.data.losses.values() for c in losses]
     levels = _levels(plane.grid_loss, along)
     if levels:
@@ -142,7 +142,7 @@ def _paths(chart: Chart, plt: Any, ticker: Any) -> Any:
 
 def _boundary(chart: Chart, plt: Any, ticker: Any) -> Any:
     data = chart.data
-    figure, panels = plt.subplots(1, 2, figsize=(WIDTH_IN, 3.0), sharey=True)
+    figure, panels = plt.subplots(1, 2, figsize=(WIDTH_IN, 2.4), sharey=True)
     titles = (chart.labels["before"], chart.labels["after"])
     for axes, outputs, title in zip(panels, (data.before, data.after), titles, strict=True):
         axes.contourf(
