@@ -204,13 +204,9 @@ class TrainingSheet:
             lines = worked_lines(
                 rule, step.update.params[param], t, before, step.update.state, param, self.places
             )
-            blocks.append(
-                Group(
-                    fill(w["worked"], t=t, param=node_label(param)),
-                    tuple(Formula(row) for row in aligned_rows(lines)),
-                    breakable=True,
-                )
-            )
+            rows = tuple(Formula(row) for row in aligned_rows(lines))
+            title = fill(w["worked"], t=t, param=node_label(param))
+            blocks.append(Group(title, rows, breakable=len(rows) > 1))  # a long step may break
         if len(run.steps) > WORKED:
             blocks.append(paragraph(w["later_steps"]))
         blocks.append(self._table(run))

@@ -31,7 +31,7 @@ class Compared:
         grid = ", ".join(numbers.given_text(r) for r in data.grid)
         note = "comparison_note" if self.several else "comparison_note_one"
         rates = fill(w["rates"], grid=grid, worked=numbers.given_text(data.worked_rate))
-        legend = {name: f"{name}, η = {numbers.given_text(r)}" for name, r in data.chosen.items()}
+        legend = {name: name for name in data.chosen}  # each at its rate: the table says which
         losses = Chart(
             "losses", data, {"x": w["x_step"], "y": w["y_loss"], **legend}, w["losses_caption"]
         )
@@ -102,7 +102,7 @@ class Compared:
     def guide(self) -> Section:
         w, guide = self.words, self.all["guide"]
         order = _ranked(self.data)
-        blocks: list = [paragraph(w["guide_note"])]
+        blocks: list = [Group("", (paragraph(w["guide_note"]),))]
         for name in self.data.trials:
             entry = guide[name]
             items = [
@@ -111,7 +111,7 @@ class Compared:
                 Paragraph((("text", w["when"] + ": " + entry["when"]),)),
                 Paragraph((("text", self._on_this(name, order.index(name) + 1)),)),
             ]
-            blocks.append(Group(entry["name"], tuple(items)))
+            blocks.append(Group(entry["name"], tuple(items), breakable=True))
         sources = tuple((s,) for s in self.all["guide_sources"]["items"])
         blocks.append(Group(w["sources"], (Table(("",), sources, style="facts"),), breakable=True))
         return Section("guide", w["guide"], tuple(blocks))

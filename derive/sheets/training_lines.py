@@ -36,13 +36,28 @@ def given_text(value: Decimal) -> str:
     return power if mantissa == 1 else f"{numbers.given_text(mantissa)} × {power}"
 
 
+SPLIT_ROWS = 5  # a worked step of this many rows or more is set a row per formula
+# each left side's printed width (em, measured): the widest of a step's pads the others
+LEFT_WIDTHS = (
+    ("v^{max}", 2.13), ("g^{ave}", 1.81), (r"\hat m", 1.71), (r"\hat v", 1.36), ("m_", 1.27),
+    (r"\tilde\eta", 1.06), ("u_", 1.03), ("g_", 0.99), ("v_", 0.97), (r"\theta_", 0.95),
+    (r"\theta'", 0.86), ("s_", 0.85),
+)  # fmt: skip
+
+
+def _left_width(lhs: str) -> float:
+    return next(width for start, width in LEFT_WIDTHS if lhs.startswith(start))
+
+
 def aligned_rows(lines: list[str]) -> list[str]:
-    """Each row of a worked step as a formula of its own (a page may break between rows),
-    its = under the others': every row's left column is as wide as the widest left side,
-    by a row of no height holding all of them."""
-    sides = r" \\ ".join(line.split(" &=")[0] for line in lines)
-    widest = rf"\hphantom{{\begin{{matrix}} {sides} \end{{matrix}}}} &"
-    return [rf"\begin{{aligned}} {line} \\ {widest} \end{{aligned}}" for line in lines]
+    """A worked step's rows as aligned formulas, = under =: one formula, or for a long step
+    one per row (a page may break between them), each with a row of no height holding the
+    step's widest left side, so that every row's left column is as wide."""
+    if len(lines) < SPLIT_ROWS:
+        return [r"\begin{aligned} " + r" \\ ".join(lines) + r" \end{aligned}"]
+    widest = max((line.split(" &=")[0] for line in lines), key=_left_width)
+    pad = rf"\hphantom{{{widest}}} &"
+    return [rf"\begin{{aligned}} {line} \\ {pad} \end{{aligned}}" for line in lines]
 
 
 def _row(lhs: str, *sides: str) -> str:
