@@ -36,7 +36,7 @@ STYLES = {
 MARK_EVERY = 10  # steps between a path's markers
 TARGET_COLORS = ("#1f3a93", "#d62828")  # target 0, target 1
 CONTOUR_LEVELS = 10
-LEGEND_GAP_IN = 0.42  # from the axes down to the legend: room for the ticks and the label
+LEGEND_GAP_IN = 0.5  # from the axes down to the legend: room for the ticks and the label
 
 
 @functools.cache
@@ -72,8 +72,8 @@ def _labelled(figure: Any, axes: Any, chart: Chart) -> Any:
     # below the axes and their label, never over a curve
     count = len(axes.get_legend_handles_labels()[0])
     below = LEGEND_GAP_IN / axes.get_position().height / figure.get_figheight()
-    axes.legend(ncols=count, fontsize=8, frameon=False, loc="upper center", handlelength=2.2,
-                columnspacing=1.2, bbox_to_anchor=(0.5, -below))  # fmt: skip
+    axes.legend(ncols=count, fontsize=7.5, frameon=False, loc="upper center", handlelength=1.8,
+                handletextpad=0.4, columnspacing=1.0, bbox_to_anchor=(0.5, -below))  # fmt: skip
     return figure
 
 
