@@ -204,9 +204,10 @@ class TrainingSheet:
             lines = worked_lines(
                 rule, step.update.params[param], t, before, step.update.state, param, self.places
             )
-            rows = tuple(Formula(row) for row in aligned_rows(lines))
-            title = fill(w["worked"], t=t, param=node_label(param))
-            blocks.append(Group(title, rows, breakable=len(rows) > 1))  # a long step may break
+            # a long step in two parts a page may break between, the title with the first
+            parts = [Formula(part) for part in aligned_rows(lines)]
+            blocks.append(Group(fill(w["worked"], t=t, param=node_label(param)), (parts[0],)))
+            blocks += [Group("", (part,)) for part in parts[1:]]
         if len(run.steps) > WORKED:
             blocks.append(paragraph(w["later_steps"]))
         blocks.append(self._table(run))

@@ -36,7 +36,7 @@ def given_text(value: Decimal) -> str:
     return power if mantissa == 1 else f"{numbers.given_text(mantissa)} × {power}"
 
 
-SPLIT_ROWS = 5  # a worked step of this many rows or more is set a row per formula
+SPLIT_ROWS = 5  # a worked step of this many rows or more is set in two parts
 # each left side's printed width (em, measured): the widest of a step's pads the others
 LEFT_WIDTHS = (
     ("v^{max}", 2.13), ("g^{ave}", 1.81), (r"\hat m", 1.71), (r"\hat v", 1.36), ("m_", 1.27),
@@ -50,14 +50,19 @@ def _left_width(lhs: str) -> float:
 
 
 def aligned_rows(lines: list[str]) -> list[str]:
-    """A worked step's rows as aligned formulas, = under =: one formula, or for a long step
-    one per row (a page may break between them), each with a row of no height holding the
-    step's widest left side, so that every row's left column is as wide."""
+    """A worked step's rows as aligned formulas, = under =: one, or for a long step two (a
+    page may break between them), each with a row of no height holding the step's widest
+    left side, so that both parts' left columns are as wide."""
     if len(lines) < SPLIT_ROWS:
-        return [r"\begin{aligned} " + r" \\ ".join(lines) + r" \end{aligned}"]
+        return [_aligned(lines)]
     widest = max((line.split(" &=")[0] for line in lines), key=_left_width)
     pad = rf"\hphantom{{{widest}}} &"
-    return [rf"\begin{{aligned}} {line} \\ {pad} \end{{aligned}}" for line in lines]
+    half = (len(lines) + 1) // 2
+    return [_aligned([*part, pad]) for part in (lines[:half], lines[half:])]
+
+
+def _aligned(rows: list[str]) -> str:
+    return r"\begin{aligned} " + r" \\ ".join(rows) + r" \end{aligned}"
 
 
 def _row(lhs: str, *sides: str) -> str:
