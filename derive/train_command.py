@@ -102,11 +102,8 @@ def train(args: argparse.Namespace) -> None:
     if "pdf" in args.format:
         renderer.pdf_renderer.prepare()  # WeasyPrint's import, meanwhile
     renderer.charts.prepare()  # matplotlib's import, meanwhile
-    for sheet in sheets:  # while the helper checks: the worked steps, typeset and rendered
-        if "pdf" in args.format:
-            sheet.start()
-        else:
-            renderer.formulas(sheet.worked)
+    for sheet in sheets:  # while the helper checks: the worked steps, typeset
+        sheet.start()
     outputs: dict[Path, bytes] = {}
     for sheet in sheets:
         outputs.update(sheet.outputs(directory, args.format))

@@ -42,6 +42,9 @@ def step_count(spec: Spec, steps: int | None = None) -> int:
 
 
 COMPARISON_STEPS = 100  # the longer run every optimizer is compared over (float64)
+# the learning rates each optimizer is compared at (besides the sheet's own): each is shown at
+# the one whose loss ends lowest, so that none is judged at a rate chosen for another
+RATE_GRID = tuple(Decimal(r) for r in ("0.01", "0.03", "0.1", "0.3", "1"))
 
 
 @dataclass(frozen=True)
@@ -55,13 +58,6 @@ class Checked:
     boundary: Boundary | None
 
 
-def pair_for(network: Network, param: str) -> tuple[str, str]:
-    """`param` and its neighbour in the parameters' order: the two a contour plot shows."""
-    names = network.params
-    i = names.index(param)
-    return (param, names[i + 1]) if i + 1 < len(names) else (names[i - 1], param)
-
-
 def draws_boundary(network: Network) -> bool:
     """A boundary in the input plane: two inputs, one output in (0, 1), several samples."""
     spec = network.spec
@@ -73,16 +69,14 @@ def draws_boundary(network: Network) -> bool:
     )
 
 
-def _check_all(
-    runs: list[Run], pair: tuple[str, str] | None, boundary_rule: OptimizerRule | None
-) -> Checked:
+def _check_all(runs: list[Run], compared: bool, boundary_rule: OptimizerRule | None) -> Checked:
     from derive.verify.comparison import boundary, compare
     from derive.verify.training_check import check_run
 
     network = runs[0].steps[0].batch.network
     checks = [check_run(run) for run in runs]
     rules = [run.rule for run in runs]
-    comparison = compare(network, rules, pair, COMPARISON_STEPS) if pair else None
+    comparison = compare(network, rules, COMPARISON_STEPS, RATE_GRID) if compared else None
     drawn = boundary(network, boundary_rule) if boundary_rule else None
     return Checked(checks, comparison, drawn)
 
@@ -120,11 +114,9 @@ class Training:
         the boundary."""
         if self._wait is None:
             runs = self.runs
-            pair = pair_for(self.network, self.param) if compared else None
             rule = self.boundary_rule if compared else None
-            # niced: the sheet's worked part renders meanwhile, and the check is needed
-            # only after it
-            self._wait = in_background(lambda: _check_all(runs, pair, rule), nice=CHECK_NICE)
+            # niced: the sheet's worked part is typeset meanwhile
+            self._wait = in_background(lambda: _check_all(runs, compared, rule), nice=CHECK_NICE)
 
     @functools.cached_property
     def checked(self) -> Checked:

@@ -5,8 +5,8 @@ in exact decimals.
 The steps follow PyTorch's implementation (torch 2.x), which differs from some papers: SGD's
 momentum buffer starts as the first gradient, undampened; Nesterov uses g + μb; Adam's and
 RMSprop's ε is added outside the square root, Adam's bias corrections are 1 − βᵗ; Adagrad's
-rate decays as γ/(1 + (t − 1)·lr_decay) and its sum starts at initial_accumulator_value;
-AdamW decays θ ← θ − γλθ before the Adam step, the others add λθ to the gradient (L2). Every
+rate decays as η/(1 + (t − 1)·lr_decay) and its sum starts at initial_accumulator_value;
+AdamW decays θ ← θ − ηλθ before the Adam step, the others add λθ to the gradient (L2). Every
 optimizer works parameter by parameter, so a step is a function of one parameter's value,
 gradient and state.
 """
@@ -20,7 +20,7 @@ from decimal import Decimal
 Value = Decimal | bool | tuple[Decimal, Decimal]
 Hyper = Mapping[str, Value]
 # (hyperparameters, learning rate, step t ≥ 1, θ, g, state before) → (θ after, state after,
-# the step's intermediate terms by name, for the sheets: g with weight decay, m̂, √v̂ + ε, …)
+# the step's intermediate terms by name, for the sheets: g with weight decay, m̂, v̂, …)
 Result = tuple[Decimal, dict[str, Decimal], dict[str, Decimal]]
 Step = Callable[[Hyper, Decimal, int, Decimal, Decimal, Mapping[str, Decimal]], Result]
 
@@ -69,14 +69,13 @@ def _sgd_step(
     g = _l2(h, theta, g)
     momentum = _number(h, "momentum")
     if not momentum:
-        return theta - lr * g, {}, {"g": g, "direction": g}
+        return theta - lr * g, {}, {"g": g}
     if t > 1:
         buffer = momentum * state["momentum_buffer"] + (ONE - _number(h, "dampening")) * g
     else:
         buffer = g
     direction = g + momentum * buffer if h["nesterov"] else buffer
-    terms = {"g": g, "direction": direction}
-    return theta - lr * direction, {"momentum_buffer": buffer}, terms
+    return theta - lr * direction, {"momentum_buffer": buffer}, {"g": g}
 
 
 def _sgd_formula(h: Hyper) -> tuple[str, ...]:
@@ -85,10 +84,10 @@ def _sgd_formula(h: Hyper) -> tuple[str, ...]:
         lines.append(r"g_t \leftarrow g_t + \lambda \theta_{t-1}")
     if h["momentum"]:
         lines.append(
-            r"b_t \leftarrow \mu b_{t-1} + (1 - \tau)\, g_t \quad (t > 1), \qquad b_1 = g_1"
+            r"u_t \leftarrow \mu u_{t-1} + (1 - \tau)\, g_t \quad (t > 1), \qquad u_1 = g_1"
         )
-        lines.append(r"g_t \leftarrow g_t + \mu b_t" if h["nesterov"] else r"g_t \leftarrow b_t")
-    lines.append(r"\theta_t \leftarrow \theta_{t-1} - \gamma g_t")
+        lines.append(r"g_t \leftarrow g_t + \mu u_t" if h["nesterov"] else r"g_t \leftarrow u_t")
+    lines.append(r"\theta_t \leftarrow \theta_{t-1} - \eta g_t")
     return tuple(lines)
 
 
@@ -102,17 +101,16 @@ def _adagrad_step(
     rate = lr / (ONE + (t - 1) * _number(h, "lr_decay"))
     total = state["sum"] + g * g
     denominator = total.sqrt() + _number(h, "eps")
-    terms = {"g": g, "rate": rate, "denominator": denominator}
-    return theta - rate * g / denominator, {"sum": total}, terms
+    return theta - rate * g / denominator, {"sum": total}, {"g": g, "rate": rate}
 
 
 def _adagrad_formula(h: Hyper) -> tuple[str, ...]:
     return (
-        r"\tilde\gamma \leftarrow \gamma / \bigl(1 + (t - 1)\,\eta\bigr)",
+        r"\tilde\eta_t \leftarrow \eta / \bigl(1 + (t - 1)\,\kappa\bigr)",
         r"g_t \leftarrow \nabla_\theta C(\theta_{t-1})"
         + (r" + \lambda \theta_{t-1}" if h["weight_decay"] else ""),
-        r"s_t \leftarrow s_{t-1} + g_t^2, \qquad s_0 = \tau",
-        r"\theta_t \leftarrow \theta_{t-1} - \tilde\gamma \, \frac{g_t}{\sqrt{s_t} + \epsilon}",
+        r"s_t \leftarrow s_{t-1} + g_t^2",
+        r"\theta_t \leftarrow \theta_{t-1} - \tilde\eta_t \, \frac{g_t}{\sqrt{s_t} + \epsilon}",
     )
 
 
@@ -145,7 +143,7 @@ def _rmsprop_step(
     if momentum:
         scaled = momentum * state["momentum_buffer"] + scaled
         out["momentum_buffer"] = scaled
-    return theta - lr * scaled, out, {"g": g, "denominator": denominator, "direction": scaled}
+    return theta - lr * scaled, out, {"g": g}
 
 
 def _rmsprop_formula(h: Hyper) -> tuple[str, ...]:
@@ -159,12 +157,10 @@ def _rmsprop_formula(h: Hyper) -> tuple[str, ...]:
         lines.append(r"g^{ave}_t \leftarrow \alpha g^{ave}_{t-1} + (1 - \alpha)\, g_t")
         denominator = r"\sqrt{v_t - (g^{ave}_t)^2} + \epsilon"
     if h["momentum"]:
-        lines.append(rf"b_t \leftarrow \mu b_{{t-1}} + \frac{{g_t}}{{{denominator}}}")
-        lines.append(r"\theta_t \leftarrow \theta_{t-1} - \gamma b_t")
+        lines.append(rf"u_t \leftarrow \mu u_{{t-1}} + \frac{{g_t}}{{{denominator}}}")
+        lines.append(r"\theta_t \leftarrow \theta_{t-1} - \eta u_t")
     else:
-        lines.append(
-            rf"\theta_t \leftarrow \theta_{{t-1}} - \gamma \, \frac{{g_t}}{{{denominator}}}"
-        )
+        lines.append(rf"\theta_t \leftarrow \theta_{{t-1}} - \eta \, \frac{{g_t}}{{{denominator}}}")
     return tuple(lines)
 
 
@@ -187,8 +183,7 @@ def _adam_moments(
     m_hat = m / (ONE - beta1**t)
     v_hat = v / (ONE - beta2**t)
     denominator = v_hat.sqrt() + _number(h, "eps")
-    terms = {"g": g, "m_hat": m_hat, "v_hat": v_hat, "denominator": denominator}
-    return theta - lr * m_hat / denominator, out, terms
+    return theta - lr * m_hat / denominator, out, {"g": g, "m_hat": m_hat, "v_hat": v_hat}
 
 
 def _adam_step(
@@ -213,7 +208,7 @@ def _adam_formula(decoupled: bool) -> Callable[[Hyper], tuple[str, ...]]:
         ]
         theta = r"\theta_{t-1}"
         if decoupled:  # PyTorch: the gradient first, then the decay, then the Adam step
-            lines.append(r"\theta_t \leftarrow \theta_{t-1} - \gamma \lambda \theta_{t-1}")
+            lines.append(r"\theta_t \leftarrow \theta_{t-1} - \eta \lambda \theta_{t-1}")
             theta = r"\theta_t"
         lines += [
             r"m_t \leftarrow \beta_1 m_{t-1} + (1 - \beta_1)\, g_t",
@@ -228,7 +223,7 @@ def _adam_formula(decoupled: bool) -> Callable[[Hyper], tuple[str, ...]]:
         else:
             lines.append(r"\hat v_t \leftarrow v_t / (1 - \beta_2^t)")
         lines.append(
-            rf"\theta_t \leftarrow {theta} - \gamma \,"
+            rf"\theta_t \leftarrow {theta} - \eta \,"
             r" \frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon}"
         )
         return tuple(lines)
@@ -314,14 +309,16 @@ OPTIMIZERS: dict[str, Optimizer] = {
     )
 }
 FLAGS = ("nesterov", "centered", "amsgrad")  # the hyperparameters that are true or false
-# each hyperparameter's symbol in the rules (PyTorch's documentation's), as text
+# each hyperparameter's symbol in the rules, as text: PyTorch's documentation's, but for the
+# learning rate η (as on every derive sheet; PyTorch writes γ), Adagrad's lr_decay κ (PyTorch
+# reuses η) and its initial_accumulator_value s₀ (PyTorch reuses dampening's τ)
 SYMBOLS = {
-    "lr": "γ",
+    "lr": "η",
     "momentum": "μ",
     "dampening": "τ",
     "weight_decay": "λ",
-    "lr_decay": "η",
-    "initial_accumulator_value": "τ",
+    "lr_decay": "κ",
+    "initial_accumulator_value": "s₀",
     "eps": "ε",
     "alpha": "α",
     "betas": "β₁, β₂",

@@ -84,7 +84,6 @@ class Document:
     sections: tuple[Section, ...]
     footer: tuple[str, ...]
     kind: str = "sheet"  # sheet | questions (an exercise's one page per variant) | …
-    first_page: int = 1  # a later part of a document rendered in parts: its first page's number
 
 
 def document_strings(value: object) -> list[str]:

@@ -30,11 +30,10 @@ from derive.sheets.document import (
 )
 from derive.sheets.locale import fill, paragraph, strings
 from derive.sheets.summary import shown_spec, spec_digest
-from derive.sheets.training_compare import Compared, sig
-from derive.sheets.training_lines import worked_lines
+from derive.sheets.training_compare import Compared
+from derive.sheets.training_lines import aligned_rows, given_text, worked_lines
 from derive.trainer import Training
 from derive.typeset.html import HtmlRenderer
-from derive.typeset.pdf import join_pdfs, page_count
 from derive.verify.training_result import RunCheck
 
 WORKED = 2  # steps worked with numbers per optimizer (the second carries state); the table has all
@@ -44,9 +43,9 @@ def _hyper(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, tuple):
-        return "(" + ", ".join(numbers.given_text(v) for v in value) + ")"
+        return "(" + ", ".join(given_text(v) for v in value) + ")"
     assert isinstance(value, Decimal)
-    return numbers.given_text(value)
+    return given_text(value)
 
 
 class TrainingSheet:
@@ -65,14 +64,13 @@ class TrainingSheet:
         return [directory / f"{stem}.{fmt}" for fmt in formats]
 
     def outputs(self, directory: Path, formats: tuple[str, ...]) -> dict[Path, bytes]:
-        """Each format's bytes. Once the check is in, the charts and the fonts start in their
-        helpers; the PDF's second part (numbered on from the first, so it waits for it) is
-        started before the HTML is built, which then runs beside it."""
+        """Each format's bytes. Once the check is in, the charts, the fonts and the PDF start
+        in their helpers, and the HTML is built meanwhile."""
         if "html" in formats:
             self._fonts  # noqa: B018 - starts the helper on them
         self.renderer.charts.start(charts(self.document))
         if "pdf" in formats:
-            self._later_pdf  # noqa: B018
+            self._pdf  # noqa: B018
         done = {}
         if "html" in formats:
             done["html"] = self.html.encode("utf-8")
@@ -92,51 +90,33 @@ class TrainingSheet:
 
     @functools.cached_property
     def worked(self) -> Document:
-        """The part that needs only the exact runs (the given, each optimizer): typeset and
-        rendered while the helper checks the runs against torch.optim."""
-        return self._document(self._worked_sections(), footer=False)
+        """The part that needs only the exact runs (the given, each optimizer): typeset while
+        the helper checks the runs against torch.optim."""
+        return self._document(self._worked_sections())
 
     def start(self) -> None:
-        """Typeset the worked part and start its PDF (with `pdf` among the formats)."""
-        self._worked_pdf  # noqa: B018
+        """Typeset the worked part's formulas (the most of the sheet's), while the check runs."""
+        self.renderer.formulas(self.worked)
 
     @functools.cached_property
-    def _worked_pdf(self) -> Callable[[], bytes]:
-        return self.renderer.pdf(self.worked, self.renderer.formulas(self.worked))
-
-    @functools.cached_property
-    def _first_pdf(self) -> bytes:
-        return self._worked_pdf()
-
-    @functools.cached_property
-    def _later_pdf(self) -> Callable[[], bytes]:
-        """The rest (the check, the comparison, the guide), numbered on from the worked part:
-        started once the worked part's PDF is in."""
-        rest = self.document.sections[len(self.worked.sections) :]
-        later = self._document(list(rest), first_page=page_count(self._first_pdf) + 1)
-        return self.renderer.pdf(later, self.renderer.formulas(later))
+    def _pdf(self) -> Callable[[], bytes]:
+        """The whole sheet in one PDF: its pages flow on from one part to the next (none left
+        part blank where a part ends) and are numbered n / N."""
+        return self.renderer.pdf(self.document, self.renderer.formulas(self.document))
 
     @functools.cached_property
     def pdf(self) -> bytes:
-        """The worked part's PDF, then the rest's, joined."""
-        return join_pdfs([self._first_pdf, self._later_pdf()])
+        return self._pdf()
 
     def _worked_sections(self) -> list[Section]:
         return [self._given(), *(self._optimizer(run) for run in self.training.runs)]
 
-    def _document(
-        self, sections: list[Section], footer: bool = True, first_page: int = 1
-    ) -> Document:
+    def _document(self, sections: list[Section]) -> Document:
         title = self.training.spec.title_for(self.lang) or self.words["title"]
         return Document(
-            self.lang,
-            title,
-            self.words["subtitle"],
-            tuple(sections),
-            self._footer() if footer else (),
+            self.lang, title, self.words["subtitle"], tuple(sections), self._footer(),
             kind="training",
-            first_page=first_page,
-        )
+        )  # fmt: skip
 
     @functools.cached_property
     def document(self) -> Document:
@@ -206,28 +186,29 @@ class TrainingSheet:
             else f"{k}\u00a0=\u00a0{_hyper(v)}"
             for k, v in rule.hyperparameters.items()
         )
-        intro: list = [
-            Paragraph((("text", fill(w["hyper"], list=settings)),)),
-            paragraph(w["rule"]),
-            Formula(rule.formula),
+        # blocks a page may break between, none taller than a quarter page: the
+        # hyperparameters (kept with the heading), the rule's sentence and formula, what it
+        # keeps and the note on the worked steps, then each worked step whole under its title
+        blocks: list = [
+            Group("", (Paragraph((("text", fill(w["hyper"], list=settings)),)),)),
+            Group("", (paragraph(w["rule"]), Formula(rule.formula))),
         ]
         meanings = self.all["train_state"]
         states = [paragraph(meanings[s]) for s in rule.state_names]
-        intro += [paragraph(w["state_intro"]), *states] if states else [paragraph(w["no_state"])]
+        kept = [paragraph(w["state_intro"]), *states] if states else [paragraph(w["no_state"])]
         param = self.training.param
-        intro.append(paragraph(w["worked_note"], param=node_latex(param), places=self.places))
-        # the rule, its state and what follows stay with the heading; a worked step may start
-        # the next page rather than leave half of this one blank
-        blocks: list = [Group("", tuple(intro))]
+        kept.append(paragraph(w["worked_note"], param=node_latex(param), places=self.places))
+        blocks.append(Group("", tuple(kept)))
         for step in run.steps[:WORKED]:
             t = step.update.step
             before = self._state_before(run, t)
             lines = worked_lines(
                 rule, step.update.params[param], t, before, step.update.state, param, self.places
             )
-            blocks.append(
-                Group(fill(w["worked"], t=t, param=node_label(param)), (Formula(_aligned(lines)),))
-            )
+            # a long step in two parts a page may break between, the title with the first
+            parts = [Formula(part) for part in aligned_rows(lines)]
+            blocks.append(Group(fill(w["worked"], t=t, param=node_label(param)), (parts[0],)))
+            blocks += [Group("", (part,)) for part in parts[1:]]
         if len(run.steps) > WORKED:
             blocks.append(paragraph(w["later_steps"]))
         blocks.append(self._table(run))
@@ -318,7 +299,7 @@ class TrainingSheet:
                 lost = sorted({p for params in check.cancelled.values() for p in params})
                 names = ", ".join(node_label(p) for p in self.training.network.params if p in lost)
                 blocks.append(paragraph(w["cancelled"], optimizer=run.rule.name, params=names))
-        return Section("verification", w["verification"], tuple(blocks), new_page=True)
+        return Section("verification", w["verification"], tuple(blocks))
 
     # --- comparison, boundary, guide ------------------------------------------------------
 
@@ -330,14 +311,18 @@ class TrainingSheet:
         )
 
 
-def _gap_text(gap: float) -> str:
-    """A relative difference from torch.optim: 1.3e−13, or NaN where its value is NaN."""
-    return "NaN" if math.isnan(gap) else f"{gap:.1e}".replace("-", numbers.MINUS)
-
-
 def _sub(t: int) -> str:
     return str(t).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
 
 
-def _aligned(lines: list[str]) -> str:
-    return r"\begin{aligned} " + r" \\ ".join(lines) + r" \end{aligned}"
+def sig(value: float, digits: int = 10) -> str:
+    """A float at `digits` significant digits, trailing zeros kept, a real minus sign (NaN,
+    as torch.optim may compute, as its name)."""
+    if math.isnan(value):
+        return "NaN"
+    return f"{value:.{digits}g}".replace("-", numbers.MINUS) if value else "0"
+
+
+def _gap_text(gap: float) -> str:
+    """A relative difference from torch.optim: 1.3e−13, or NaN where its value is NaN."""
+    return "NaN" if math.isnan(gap) else f"{gap:.1e}".replace("-", numbers.MINUS)

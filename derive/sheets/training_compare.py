@@ -1,18 +1,20 @@
 """The training sheet's second half: the optimizers compared over a longer run (float64),
-a two-input network's decision boundary, and the guide, each written from the checking
-helper's data (derive.verify.training_result)."""
+each at the learning rate of a stated grid that suits it best, their paths on the plane that
+holds them, a two-input network's decision boundary, and the guide, each written from the
+checking helper's data (derive.verify.training_result)."""
 
 from __future__ import annotations
 
-import math
+from decimal import Decimal
 
-from derive.engine.names import node_label, node_latex
+from derive.engine.names import node_label
 from derive.sheets import numbers
 from derive.sheets.document import Chart, Group, Paragraph, Section, Table
 from derive.sheets.locale import fill, paragraph, strings
 from derive.verify.training_result import Boundary, Comparison
 
 XOR = {(0.0, 0.0, 0.0), (0.0, 1.0, 1.0), (1.0, 0.0, 1.0), (1.0, 1.0, 0.0)}
+PLACES = 3  # a loss of the comparison: 3 decimals, small ones 3 significant digits
 
 
 class Compared:
@@ -22,36 +24,74 @@ class Compared:
         self.lang, self.data = lang, comparison
         self.words = strings(lang)["train"]
         self.all = strings(lang)
+        self.several = len(comparison.trials) > 1
 
     def comparison(self) -> Section:
-        w = self.words
-        a, b = self.data.pair
+        w, data = self.words, self.data
+        grid = ", ".join(numbers.given_text(r) for r in data.grid)
+        note = "comparison_note" if self.several else "comparison_note_one"
+        rates = fill(w["rates"], grid=grid, worked=numbers.given_text(data.worked_rate))
+        legend = {name: name for name in data.chosen}  # each at its rate: the table says which
         losses = Chart(
-            "losses", self.data, {"x": w["x_step"], "y": w["y_loss"]}, w["losses_caption"]
+            "losses", data, {"x": w["x_step"], "y": w["y_loss"], **legend}, w["losses_caption"]
         )
-        paths = Chart(
-            "paths",
-            self.data,
-            {"x": f"${node_latex(a)}$", "y": f"${node_latex(b)}$"},
-            fill(w["paths_caption"], a=node_label(a), b=node_label(b), steps=self.data.steps),
-        )
-        order = _ranked(self.data)
-        ranked = ", ".join(fill(w["ranking_item"], name=n, loss=self._final(n)) for n in order)
-        blocks = (
-            paragraph(w["comparison_note"], steps=self.data.steps),
+        blocks: list = [
+            Group("", (paragraph(w[note], steps=data.steps, rates=rates),)),
+            Group(fill(w["ranking_title"], steps=data.steps), self._ranking(), breakable=True),
             losses,
-            Paragraph((("text", fill(w["ranking"], steps=self.data.steps, list=ranked)),)),
-            paths,
+            *self._plane(legend),
+        ]
+        key = "comparison" if self.several else "comparison_one"
+        heading = fill(w[key], steps=data.steps, name=self._name(next(iter(data.trials))))
+        return Section("comparison", heading, tuple(blocks))
+
+    def _ranking(self) -> tuple:
+        """One row per optimizer, best first: its loss after the steps at every rate, the
+        lowest marked (the rate it is shown at)."""
+        w, data = self.words, self.data
+        order = _ranked(data)
+        rates = [
+            fill(w["col_rate_worked"] if r == data.worked_rate else w["col_rate"], rate=_rate(r))
+            for r in data.rates
+        ]
+        header = ((w["col_rank"],) if self.several else ()) + (w["col_optimizer"], *rates)
+        rows = []
+        for rank, name in enumerate(order, 1):
+            cells = [
+                self._final(name, r) + (" *" if r == data.chosen[name] else "") for r in data.rates
+            ]
+            rows.append(((str(rank),) if self.several else ()) + (name, *cells))
+        key = "ranking_note" if self.several else "ranking_note_one"
+        return (paragraph(w[key], steps=data.steps), Table(header, tuple(rows)))
+
+    def _plane(self, legend: dict[str, str]) -> list:
+        w, plane = self.words, self.data.plane
+        d1, d2 = plane.directions
+        rows = tuple(
+            (node_label(n), _signed(a), _signed(b))
+            for n, a, b in zip(plane.names, d1, d2, strict=True)
         )
-        return Section("comparison", w["comparison"], blocks, new_page=True)
+        table = Table((w["col_param"], "d₁", "d₂"), rows, columns=2 if len(rows) > 12 else 1)
+        said = fill(
+            w["plane_note" if self.several else "plane_note_one"],
+            held=_percent(plane.held),
+            off=numbers.text(_decimal(plane.off_plane), PLACES),
+            gap=numbers.text(_decimal(plane.gap), PLACES),
+        )
+        labels = {"x": w["x_plane"], "y": w["y_plane"], "start": w["start_point"], **legend}
+        caption = fill(w["paths_caption"], steps=self.data.steps)
+        return [
+            Group(w["plane_title"], (paragraph(said),)),
+            Chart("paths", self.data, labels, caption),
+            Group("", (paragraph(w["directions"]), table), breakable=True),
+        ]
 
     def boundary(self, boundary: Boundary) -> Section:
         w = self.words
-        name = self.all["guide"][boundary.optimizer]["name"]
         key = "boundary_note" if boundary.separated else "boundary_not"
         labels = {"before": w["before"], "after": fill(w["after"], steps=boundary.steps)}
         blocks: list = [
-            paragraph(w[key], name=name, steps=boundary.steps),
+            paragraph(w[key], name=self._name(boundary.optimizer), steps=boundary.steps),
             Chart("boundary", boundary, labels, w["boundary_caption"]),
             paragraph(w["boundary_line"]),
         ]
@@ -61,52 +101,72 @@ class Compared:
 
     def guide(self) -> Section:
         w, guide = self.words, self.all["guide"]
-        final = self.data.losses
         order = _ranked(self.data)
-        blocks: list = [paragraph(w["guide_note"])]
-        for name in final:
+        blocks: list = [Group("", (paragraph(w["guide_note"]),))]
+        for name in self.data.trials:
             entry = guide[name]
-            rank = order.index(name) + 1
-            where = str(rank)
             items = [
                 Paragraph((("text", w["strengths"] + ": " + " ".join(entry["strengths"])),)),
                 Paragraph((("text", w["weaknesses"] + ": " + " ".join(entry["weaknesses"])),)),
                 Paragraph((("text", w["when"] + ": " + entry["when"]),)),
-                Paragraph((("text", self._on_this(name, where)),)),
+                Paragraph((("text", self._on_this(name, order.index(name) + 1)),)),
             ]
-            blocks.append(Group(entry["name"], tuple(items)))
+            blocks.append(Group(entry["name"], tuple(items), breakable=True))
         sources = tuple((s,) for s in self.all["guide_sources"]["items"])
-        blocks.append(Group(w["sources"], (Table(("",), sources, style="facts"),)))
-        return Section("guide", w["guide"], tuple(blocks), new_page=True)
+        blocks.append(Group(w["sources"], (Table(("",), sources, style="facts"),), breakable=True))
+        return Section("guide", w["guide"], tuple(blocks))
 
-    def _on_this(self, name: str, rank: str) -> str:
-        w = self.words
-        if _diverged(self.data, name):
-            return fill(w["on_this_diverged"], step=len(self.data.losses[name]))
-        loss = sig(self.data.losses[name][-1], 4)
-        count = len(self.data.losses)
-        return fill(w["on_this"], steps=self.data.steps, loss=loss, rank=rank, count=count)
+    def _name(self, optimizer: str) -> str:
+        return self.all["guide"][optimizer]["name"]
 
-    def _final(self, name: str) -> str:
-        """An optimizer's loss after the comparison's steps, or where its run diverged."""
-        if _diverged(self.data, name):
-            return fill(self.words["diverged"], step=len(self.data.losses[name]))
-        return sig(self.data.losses[name][-1], 4)
+    def _on_this(self, name: str, rank: int) -> str:
+        w, data = self.words, self.data
+        rate = _rate(data.chosen[name])
+        trial = data.trial(name, data.chosen[name])
+        if not trial.finished(data.steps):
+            return fill(w["on_this_diverged"], rate=rate, step=len(trial.losses))
+        loss = self._final(name, data.chosen[name])
+        key = "on_this" if self.several else "on_this_one"
+        count = len(data.trials)
+        return fill(w[key], steps=data.steps, rate=rate, loss=loss, rank=rank, count=count)
 
-
-def _diverged(comparison: Comparison, name: str) -> bool:
-    return len(comparison.losses[name]) < comparison.steps + 1
+    def _final(self, name: str, rate: Decimal) -> str:
+        """An optimizer's loss after the comparison's steps at `rate`, or where it diverged."""
+        trial = self.data.trial(name, rate)
+        if not trial.finished(self.data.steps):
+            return fill(self.words["diverged"], step=len(trial.losses))
+        return numbers.text(_decimal(trial.losses[-1]), PLACES)
 
 
 def _ranked(comparison: Comparison) -> list[str]:
-    """Lowest final loss first; optimizers whose float64 run diverged last, earliest worst."""
-    losses = comparison.losses
-    return sorted(losses, key=lambda n: (_diverged(comparison, n), -len(losses[n]), losses[n][-1]))
+    """Lowest final loss at its chosen rate first; runs that diverged at every rate last,
+    the earliest worst."""
+    steps = comparison.steps
+
+    def key(name: str) -> tuple:
+        losses = comparison.trial(name, comparison.chosen[name]).losses
+        return (len(losses) < steps + 1, -len(losses), losses[-1])
+
+    return sorted(comparison.trials, key=key)
 
 
-def sig(value: float, digits: int = 10) -> str:
-    """A float at `digits` significant digits, trailing zeros kept, a real minus sign (NaN,
-    as torch.optim may compute, as its name)."""
-    if math.isnan(value):
-        return "NaN"
-    return f"{value:.{digits}g}".replace("-", numbers.MINUS) if value else "0"
+def _decimal(value: float) -> Decimal:
+    return Decimal(repr(value))
+
+
+def _rate(rate: Decimal) -> str:
+    return numbers.given_text(rate)
+
+
+def _signed(value: float) -> str:
+    """A direction's component to 3 decimals (−0.000 as 0.000)."""
+    shown = f"{value:.3f}"
+    return "0.000" if shown == "-0.000" else shown.replace("-", numbers.MINUS)
+
+
+def _percent(share: float) -> str:
+    """A share as a percentage: 99.99 %, never 100 % unless it is whole."""
+    shown = f"{share * 100:.2f}"
+    if shown == "100.00" and share < 1:
+        shown = "99.99"
+    return shown

@@ -19,18 +19,24 @@ from typing import Any
 
 from derive.background import Service
 from derive.sheets.document import Chart
+from derive.sheets.numbers import MINUS, SUPERSCRIPT
 
 WIDTH_IN = 6.3  # inches: the text column's width
-COLORS = {  # far apart in hue and lightness, each with its own dash: lines that coincide
-    "sgd": ("#1f77b4", "-"),
-    "momentum": ("#2ca02c", "--"),
-    "nesterov": ("#17becf", ":"),
-    "adagrad": ("#ff7f0e", "-."),
-    "rmsprop": ("#8c564b", (0, (5, 1, 1, 1, 1, 1))),
-    "adam": ("#d62728", "-"),
-    "adamw": ("#9467bd", (0, (3, 1))),
+# each optimizer's colour (far apart in hue and lightness), dash and marker: lines that
+# coincide, or a page printed in black and white, still tell them apart
+STYLES = {
+    "sgd": ("#1f77b4", "-", "o"),
+    "momentum": ("#2ca02c", "--", "s"),
+    "nesterov": ("#17becf", ":", "^"),
+    "adagrad": ("#ff7f0e", "-.", "D"),
+    "rmsprop": ("#8c564b", (0, (5, 1, 1, 1, 1, 1)), "v"),
+    "adam": ("#d62728", "-", "P"),
+    "adamw": ("#9467bd", (0, (3, 1)), "X"),
 }
+MARK_EVERY = 10  # steps between a path's markers
 TARGET_COLORS = ("#1f3a93", "#d62828")  # target 0, target 1
+CONTOUR_LEVELS = 10
+LEGEND_GAP_IN = 0.5  # from the axes down to the legend: room for the ticks and the label
 
 
 @functools.cache
@@ -46,9 +52,10 @@ def _pyplot() -> Any:
         {
             "svg.hashsalt": "derive",
             "svg.fonttype": "path",
-            "font.family": "NanumGothic",
+            # NanumGothic (Hangul); what it lacks (−, ₀, ⁻⁷) from matplotlib's DejaVu Sans:
+            # plain text, several times faster to lay out than mathtext
+            "font.family": ["NanumGothic", "DejaVu Sans"],
             "font.size": 9,
-            "axes.unicode_minus": False,  # NanumGothic has no U+2212
             "mathtext.fontset": "dejavusans",
             "axes.spines.top": False,
             "axes.spines.right": False,
@@ -62,45 +69,81 @@ def _pyplot() -> Any:
 def _labelled(figure: Any, axes: Any, chart: Chart) -> Any:
     axes.set_xlabel(chart.labels["x"])
     axes.set_ylabel(chart.labels["y"])
-    # below the axes, never over a curve
-    axes.legend(ncols=7, fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.2))
+    # below the axes and their label, never over a curve
+    count = len(axes.get_legend_handles_labels()[0])
+    below = LEGEND_GAP_IN / axes.get_position().height / figure.get_figheight()
+    axes.legend(ncols=count, fontsize=7.5, frameon=False, loc="upper center", handlelength=1.8,
+                handletextpad=0.4, columnspacing=1.0, bbox_to_anchor=(0.5, -below))  # fmt: skip
     return figure
 
 
+def _line(axes: Any, name: str, xs: list, ys: list, label: str) -> None:
+    color, dash, marker = STYLES[name]
+    axes.plot(xs, ys, label=label, color=color, linestyle=dash, linewidth=1.4, marker=marker,
+              markevery=MARK_EVERY, markersize=4.5, markerfacecolor="white",
+              markeredgecolor=color, markeredgewidth=1.0)  # fmt: skip
+
+
 def _losses(chart: Chart, plt: Any, ticker: Any) -> Any:
-    figure, axes = plt.subplots(figsize=(WIDTH_IN, 3.0))
+    figure, axes = plt.subplots(figsize=(WIDTH_IN, 2.0))
     positive = False
     for name, losses in chart.data.losses.items():
         shown = [c if c > 0 else math.nan for c in losses]  # a loss of exactly 0 has no log
         positive = positive or any(c > 0 for c in losses)
-        color, dash = COLORS[name]
-        axes.plot(range(len(losses)), shown, label=name, color=color, linestyle=dash, linewidth=1.5)
+        _line(axes, name, list(range(len(losses))), shown, chart.labels.get(name, name))
     if positive:
         axes.set_yscale("log")
-        # plain numbers (0.01, 1e-05): the log axis' own 10^k labels are mathtext with U+2212
-        axes.yaxis.set_major_formatter(ticker.FuncFormatter(lambda value, _: f"{value:g}"))
+        # 0.01 as such, 10⁻⁷ (not matplotlib's mathtext: slow)
+        axes.yaxis.set_major_formatter(ticker.FuncFormatter(lambda value, _: _number(value)))
         axes.yaxis.set_minor_formatter(ticker.NullFormatter())
     return _labelled(figure, axes, chart)
 
 
+def _number(value: float) -> str:
+    """A tick or contour label: 0.25, 0.004, and 10⁻⁷ or 1.5×10⁻¹⁶ when small."""
+    if value == 0 or 1e-3 <= abs(value) < 1e4:
+        return f"{value:g}".replace("-", MINUS)
+    mantissa, exponent = f"{value:.1e}".split("e")
+    power = "10" + str(int(exponent)).translate(SUPERSCRIPT)
+    mantissa = mantissa.rstrip("0").rstrip(".").replace("-", MINUS)
+    return power if mantissa == "1" else f"{mantissa}×{power}"
+
+
+def _levels(surface: list[list[float]], along: list[float]) -> list[float]:
+    """Contour levels from the lowest loss along the paths to the highest on the plane:
+    evenly spaced, or on a log scale when they span more than a factor of ten; each rounded
+    to two significant digits so that its label reads at a glance."""
+    values = [v for row in surface for v in row if math.isfinite(v)]
+    low = min([c for c in along if c > 0] or [v for v in values if v > 0] or [0.0])
+    high = max(values, default=0.0)
+    if not 0 < low < high:
+        return []
+    if high / low > 10:
+        ratio = (high / low) ** (1 / (CONTOUR_LEVELS + 1))
+        raw = [low * ratio**k for k in range(1, CONTOUR_LEVELS + 1)]
+    else:
+        raw = [low + (high - low) * k / (CONTOUR_LEVELS + 1) for k in range(1, CONTOUR_LEVELS + 1)]
+    return sorted({float(f"{v:.2g}") for v in raw})
+
+
 def _paths(chart: Chart, plt: Any, ticker: Any) -> Any:
-    data = chart.data
-    figure, axes = plt.subplots(figsize=(WIDTH_IN, 4.2))
-    contour = axes.contour(data.grid_x, data.grid_y, data.grid_loss, levels=14, colors="#9aa5b1",
-                           linewidths=0.6)  # fmt: skip
-    axes.clabel(contour, fontsize=6, fmt="%.3g")
-    for name, path in data.paths.items():
-        xs, ys = [p[0] for p in path], [p[1] for p in path]
-        color, dash = COLORS[name]
-        axes.plot(xs, ys, color=color, linestyle=dash, linewidth=1.4, label=name)
-    start = data.paths[next(iter(data.paths))][0]
-    axes.plot([start[0]], [start[1]], "ko", markersize=4)
+    plane = chart.data.plane
+    figure, axes = plt.subplots(figsize=(WIDTH_IN, 2.4))
+    along = [c for losses in chart.data.losses.values() for c in losses]
+    levels = _levels(plane.grid_loss, along)
+    if levels:
+        contour = axes.contour(plane.grid_p, plane.grid_q, plane.grid_loss, levels=levels,
+                               colors="#8a96a3", linewidths=0.6)  # fmt: skip
+        axes.clabel(contour, fontsize=7, fmt=_number, inline_spacing=2)
+    for name, path in plane.paths.items():
+        _line(axes, name, [p for p, _ in path], [q for _, q in path], chart.labels[name])
+    axes.plot([0], [0], "o", color="black", markersize=5, label=chart.labels["start"], zorder=5)
     return _labelled(figure, axes, chart)
 
 
 def _boundary(chart: Chart, plt: Any, ticker: Any) -> Any:
     data = chart.data
-    figure, panels = plt.subplots(1, 2, figsize=(WIDTH_IN, 3.0), sharey=True)
+    figure, panels = plt.subplots(1, 2, figsize=(WIDTH_IN, 2.4), sharey=True)
     titles = (chart.labels["before"], chart.labels["after"])
     for axes, outputs, title in zip(panels, (data.before, data.after), titles, strict=True):
         axes.contourf(

@@ -12,7 +12,7 @@ import multiprocessing.connection
 import os
 import warnings
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from derive.background import Service
@@ -198,17 +198,3 @@ class PdfJoiner:
         out = io.BytesIO()
         self._writer.write(out)
         return out.getvalue()
-
-
-def join_pdfs(parts: Sequence[bytes]) -> bytes:
-    """PDFs one after another in one file."""
-    joiner = PdfJoiner()
-    for part in parts:
-        joiner.add(part)
-    return joiner.joined()
-
-
-def page_count(pdf: bytes) -> int:
-    from pypdf import PdfReader
-
-    return len(PdfReader(io.BytesIO(pdf)).pages)

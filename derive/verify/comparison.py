@@ -4,7 +4,9 @@ decision boundary of a two-input network before and after training."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from decimal import Decimal
 
 import torch
 
@@ -13,37 +15,64 @@ from derive.engine.network import Network
 from derive.engine.training import OptimizerRule
 from derive.verify.torch_model import DTYPE, TorchNetwork, single_thread
 from derive.verify.training_check import BatchModel, initial_state, optim_step
-from derive.verify.training_result import Boundary, Comparison
+from derive.verify.training_result import Boundary, Comparison, Plane, Trial
 
 GRID = 61  # points per side of a contour or boundary grid
 MARGIN = 0.25  # of the paths' extent, around them
 BOUNDARY_STEPS = 5000  # at most, training until the samples are separated
 
 
-def _losses_and_paths(
-    model: BatchModel, rule: OptimizerRule, steps: int, pair: tuple[int, int]
-) -> tuple[list[float], list[tuple[float, float]]]:
-    theta = model.theta.clone()
-    state = initial_state(rule, theta)
-    losses, path = [], [(float(theta[pair[0]]), float(theta[pair[1]]))]
-    for _ in range(steps):
-        leaf = theta.clone().requires_grad_(True)
-        loss = model.loss(leaf)
-        if not torch.isfinite(loss):  # diverged in float64: the series ends here
-            return losses, path
-        loss.backward()
-        losses.append(loss.item())
+def _batch_losses(model: BatchModel, thetas: torch.Tensor) -> torch.Tensor:
+    """The batch's loss at every row of θ (R, P): the mean over the samples' networks."""
+    return torch.stack([m.forward(thetas).loss for m in model.models]).mean(0)
+
+
+def _trials(
+    model: BatchModel, rules: list[OptimizerRule], steps: int
+) -> tuple[list[list[float]], list[torch.Tensor]]:
+    """Each of `rules` for `steps` steps of torch.optim, all side by side (one forward and
+    backward pass per step for all): each rule's losses at θ₀, θ₁, … and those θ (T, P),
+    both ending where its run left float64's range."""
+    theta = model.theta.repeat(len(rules), 1)
+    states = [initial_state(rule, theta[r]) for r, rule in enumerate(rules)]
+    losses: list[list[float]] = [[] for _ in rules]
+    points: list[list[torch.Tensor]] = [[] for _ in rules]
+    live = list(range(len(rules)))
+    for step in range(steps + 1):
+        leaf = theta[live].clone().requires_grad_(True)
+        values = _batch_losses(model, leaf)
+        if step < steps:
+            values.sum().backward()  # the rows are independent: each row's own gradient
+        moving = []
+        for i, (r, value) in enumerate(zip(live, values.tolist(), strict=True)):
+            if math.isfinite(value):
+                losses[r].append(value)
+                points[r].append(theta[r].clone())
+                moving.append((i, r))
+        live = []
+        if step == steps:
+            break
         with torch.no_grad():
-            optim_step(rule, theta, leaf.grad.clone(), state)
-        point = (float(theta[pair[0]]), float(theta[pair[1]]))
-        if not all(map(math.isfinite, point)):
-            return losses, path
-        path.append(point)
-    with torch.no_grad():
-        final = model.loss(theta).item()
-    if math.isfinite(final):
-        losses.append(final)
-    return losses, path
+            for i, r in moving:
+                optim_step(rules[r], theta[r], leaf.grad[i].clone(), states[r])
+                if torch.isfinite(theta[r]).all():
+                    live.append(r)
+    return losses, [torch.stack(p) for p in points]
+
+
+def _best(trials: list[Trial], steps: int) -> int:
+    """The lowest loss after `steps` among the rates that finished (the smaller rate on a
+    tie); if none finished, the one that lasted longest."""
+    finished = [i for i, t in enumerate(trials) if t.finished(steps)]
+    if finished:
+        return min(finished, key=lambda i: (trials[i].losses[-1], i))
+    return min(range(len(trials)), key=lambda i: (-len(trials[i].losses), i))
+
+
+def _direction(vector: torch.Tensor) -> torch.Tensor:
+    """A principal direction with the sign that makes its largest entry positive: the same
+    plane either way, drawn the same way every time."""
+    return -vector if vector[int(vector.abs().argmax())] < 0 else vector
 
 
 def _span(values: list[float]) -> list[float]:
@@ -52,26 +81,67 @@ def _span(values: list[float]) -> list[float]:
     return torch.linspace(low - pad, high + pad, GRID, dtype=DTYPE).tolist()
 
 
-def compare(
-    network: Network, rules: list[OptimizerRule], pair: tuple[str, str], steps: int
-) -> Comparison:
-    model = BatchModel(network)
-    index = (model.names.index(pair[0]), model.names.index(pair[1]))
-    losses, paths = {}, {}
-    with single_thread():
-        for rule in rules:
-            losses[rule.name], paths[rule.name] = _losses_and_paths(model, rule, steps, index)
-        points = [p for path in paths.values() for p in path]
-        xs, ys = _span([p[0] for p in points]), _span([p[1] for p in points])
-        grid = model.theta.repeat(GRID * GRID, 1)
-        mesh_y, mesh_x = torch.meshgrid(
-            torch.tensor(ys, dtype=DTYPE), torch.tensor(xs, dtype=DTYPE), indexing="ij"
+def _plane(
+    model: BatchModel, paths: dict[str, torch.Tensor], losses: dict[str, list[float]]
+) -> Plane:
+    """The plane through θ₀ spanned by the first two principal directions of every path's
+    θₜ − θ₀ (no centring: the plane goes through the start), the loss over it, and how far
+    the paths lie from it."""
+    start = model.theta
+    moves = torch.cat([path - start for path in paths.values()])
+    _, sizes, rows = torch.linalg.svd(moves, full_matrices=False)
+    basis = [_direction(rows[k]) for k in range(min(2, len(rows)))]
+    while len(basis) < 2:  # a network of one parameter: the second direction is flat
+        basis.append(torch.zeros_like(start))
+    directions = torch.stack(basis)  # (2, P)
+    total = float((sizes**2).sum())
+    held = float((sizes[:2] ** 2).sum()) / total if total else 1.0
+    with torch.no_grad():
+        coords = {name: (path - start) @ directions.T for name, path in paths.items()}
+        drawn = torch.cat(list(coords.values()))
+        off_plane = float((moves - drawn @ directions).norm(dim=1).max())
+        under = _batch_losses(model, start + drawn @ directions)
+        own = torch.tensor([c for name in paths for c in losses[name]], dtype=DTYPE)
+        gap = float((under - own).abs().max())
+        ps, qs = _span(drawn[:, 0].tolist()), _span(drawn[:, 1].tolist())
+        mesh_q, mesh_p = torch.meshgrid(
+            torch.tensor(qs, dtype=DTYPE), torch.tensor(ps, dtype=DTYPE), indexing="ij"
         )
-        grid[:, index[0]], grid[:, index[1]] = mesh_x.flatten(), mesh_y.flatten()
-        with torch.no_grad():
-            rows = torch.stack([m.forward(grid).loss for m in model.models]).mean(0)
-    surface = rows.reshape(GRID, GRID).tolist()
-    return Comparison(steps, losses, pair, paths, xs, ys, surface)
+        grid = start + torch.stack([mesh_p.flatten(), mesh_q.flatten()], dim=1) @ directions
+        surface = _batch_losses(model, grid).reshape(GRID, GRID).tolist()
+    return Plane(
+        model.names,
+        (tuple(directions[0].tolist()), tuple(directions[1].tolist())),
+        held,
+        off_plane,
+        gap,
+        {name: [tuple(point) for point in c.tolist()] for name, c in coords.items()},
+        ps,
+        qs,
+        surface,
+    )
+
+
+def compare(
+    network: Network, rules: list[OptimizerRule], steps: int, grid: tuple[Decimal, ...]
+) -> Comparison:
+    """Every rule at each rate of `grid` and at its own (the sheet's), in float64 with
+    torch.optim; each shown at its best rate, the paths on their plane."""
+    model = BatchModel(network)
+    worked = rules[0].learning_rate
+    rates = tuple(sorted({*grid, worked}))  # Comparison.rates
+    each = [dataclasses.replace(rule, learning_rate=rate) for rule in rules for rate in rates]
+    with single_thread():
+        losses, points = _trials(model, each, steps)
+        trials, chosen, paths, shown = {}, {}, {}, {}
+        for k, rule in enumerate(rules):
+            row = range(k * len(rates), (k + 1) * len(rates))
+            trials[rule.name] = [Trial(each[r].learning_rate, losses[r]) for r in row]
+            best = row[_best(trials[rule.name], steps)]
+            chosen[rule.name], paths[rule.name] = each[best].learning_rate, points[best]
+            shown[rule.name] = losses[best]
+        plane = _plane(model, paths, shown)
+    return Comparison(steps, grid, worked, trials, chosen, plane)
 
 
 def _outputs(models: list[TorchNetwork], theta: torch.Tensor, xs: list[float], ys: list[float]):
