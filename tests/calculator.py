@@ -257,10 +257,21 @@ def _top_level_split(tex: str, separator: str) -> list[str]:
 
 
 def chains(tex: str) -> list[list[str]]:
-    """The equation chains of a formula: aligned rows joined, `\\quad`-separated equations apart."""
+    """The equation chains of a formula: an aligned row that starts with "&=" continues the
+    row before it, any other row is an equation of its own (a worked optimizer step's
+    g₁ = …, v₁ = …, θ₁ = …); `\\quad`-separated equations apart."""
     body = re.sub(r"\\(begin|end)\{aligned\}", "", tex).replace(r"\displaystyle", "")
-    body = body.replace("&", "").replace(r"\\", " ")
-    return [_top_level_split(part, "=") for part in _top_level_split(body, r"\quad")]
+    equations: list[str] = []
+    for row in _top_level_split(body, r"\\"):
+        if row.strip().startswith("&=") and equations:
+            equations[-1] += " " + row.replace("&", "")
+        elif "=" in row:
+            equations.append(row.replace("&", ""))
+    return [
+        _top_level_split(part, "=")
+        for equation in equations
+        for part in _top_level_split(equation, r"\quad")
+    ]
 
 
 def segments(chain: list[str]) -> list[Segment]:

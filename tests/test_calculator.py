@@ -1,23 +1,40 @@
 """Every printed line checks on a calculator: each numeric segment of every formula of every
 document, recomputed from exactly the digits printed on it (tests/calculator.py, a parser of
-its own), rounds at the printed digits of the next segment to that segment."""
+its own), rounds at the printed digits of the next segment to that segment. Sheets (examples
+and random networks, both carries, every detail and precision, both languages), answer keys
+and booklets, training sheets and every optimizer's worked steps; feedback sheets are checked
+in tests/test_checker.py."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from calculator import check
+from conftest import make_spec
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_optimizers import CASES as OPTIMIZER_CASES
 from test_property import DETERMINISTIC, specs, with_samples
 
 from derive.engine.batch import derive_batch, descend_batch
+from derive.engine.network import build_network
+from derive.engine.optimizers import OPTIMIZERS
 from derive.engine.spec import load_spec
+from derive.engine.training import OptimizerRule, train
+from derive.engine.update import descend
 from derive.errors import InputError
+from derive.exercises.documents import answer_keys, question_booklet
+from derive.exercises.exercise_set import build_set
 from derive.sheets.document import Document, formulas
 from derive.sheets.samples import builder_for
+from derive.sheets.training import TrainingSheet
+from derive.sheets.training_lines import worked_lines
 from derive.solution import Solving
+from derive.trainer import Training, rules
+from derive.typeset.html import HtmlRenderer
+from derive.verify.verification import verify
 
 EXAMPLES = sorted(
     p for p in (Path(__file__).parents[1] / "examples").glob("*.toml") if p.stem != "answers_seed"
@@ -136,3 +153,68 @@ def test_every_line_of_random_networks_checks(spec, numbers, batch, carry, place
     except InputError:  # rounded by hand, a value may round to exactly 0 or 1
         return
     assert mismatches(document)[1] == []
+
+
+# training sheets: every worked optimizer step
+
+
+def _step_rows(network, rule, steps: int = 2) -> list[str]:
+    run = train(network, rule, steps)
+    param = network.params[len(network.weights) - 1]  # a weight of the output layer
+    rows = []
+    for t in range(1, steps + 1):
+        step = run.steps[t - 1].update
+        before = rule.initial_state(step.params) if t == 1 else run.steps[t - 2].update.state
+        rows += worked_lines(rule, step.params[param], t, before, step.state, param, 3)
+    return rows
+
+
+@pytest.mark.parametrize(("name", "given"), OPTIMIZER_CASES)
+def test_every_worked_optimizer_step_checks(name, given):
+    """Every variant of every rule (decay, dampening, lr_decay, centered, momentum, amsgrad),
+    two steps (the second carries state)."""
+    network = build_network(make_spec(bias="neuron", biases=[0.1, -0.2, 0.3]))
+    rows = _step_rows(network, OptimizerRule.named(name, Decimal("0.3"), given))
+    checked = 0
+    for row in rows:
+        count, wrong = check(rf"\begin{{aligned}} {row} \end{{aligned}}")
+        assert wrong == [], row
+        checked += count
+    assert checked >= 2
+
+
+@pytest.mark.parametrize("example", ["seed", "xor"])
+def test_every_line_of_a_training_sheet_checks(example):
+    spec = load_spec(Path(__file__).parents[1] / f"examples/{example}.toml")
+    training = Training(spec, rules(spec), 3)
+    checked, wrong = mismatches(TrainingSheet(training, "ko", HtmlRenderer()).worked)
+    assert wrong == [] and checked >= 8
+
+
+@settings(max_examples=25, **DETERMINISTIC)
+@given(specs(), st.sampled_from(list(OPTIMIZERS)), st.sampled_from(["0.0001", "0.05", "1", "5"]))
+def test_worked_steps_of_random_networks_check(spec, name, rate):
+    network = build_network(spec)
+    try:
+        rows = _step_rows(network, OptimizerRule.named(name, Decimal(rate), {}))
+    except InputError:  # a run that leaves the numbers derive can hold (said in one line)
+        return
+    for row in rows:
+        assert check(rf"\begin{{aligned}} {row} \end{{aligned}}")[1] == [], row
+
+
+# exercise sets: the answer key (each variant's worked solution) and the booklet
+
+
+@pytest.mark.parametrize("level", [1, 2, 3])
+def test_every_line_of_an_answer_key_and_booklet_checks(level):
+    exercises = build_set(None, 3, seed=2026, level=level)
+    checks = [verify(v.derivation, descend(v.derivation)) for v in exercises.variants]
+    checked = 0
+    for lang in ("en", "ko"):
+        whole, _ = answer_keys(exercises, lang, checks)
+        for document in (whole, question_booklet(exercises, lang)):
+            count, wrong = mismatches(document)
+            assert wrong == [], (lang, wrong[:3])
+            checked += count
+    assert checked >= 3 * 2 * 20

@@ -6,13 +6,18 @@ rows line up; a root or a quotient is worked inside the row that uses it, with i
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 
+from derive.engine.exact import exact_context
 from derive.engine.names import partial_latex
 from derive.engine.training import OptimizerRule
 from derive.engine.update import ParameterStep, State
 from derive.sheets import numbers
+from derive.sheets.lines import MAX_GUARD, Shown
 
 POWER_BELOW = -3  # a given number under 10⁻³ (ε, a tiny decay) is written m × 10^e
 
@@ -71,36 +76,110 @@ def _row(lhs: str, *sides: str) -> str:
 
 
 class _Writer:
-    """How the numbers of one step read: computed values rounded to `places`, given ones as
-    written."""
+    """How the numbers of one step read: computed values rounded to `places` and `guard` more
+    digits (a row's operands get the digits that make it check on a calculator), given ones
+    as written. Each number and each piece of arithmetic is a Shown: its LaTeX and the value
+    its printed digits give."""
 
-    def __init__(self, places: int) -> None:
-        self.places = places
+    def __init__(self, places: int, guard: int = 0) -> None:
+        self.places, self.guard = places, guard
 
-    def n(self, value: Decimal) -> str:
-        return numbers.latex(value, self.places)
+    def n(self, value: Decimal) -> Shown:
+        digits = self.places + self.guard
+        return Shown(numbers.latex(value, digits), numbers.shown(value, digits))
 
-    def f(self, value: Decimal) -> str:
-        """A factor or a base: in brackets when negative or m × 10^e (so ^2 has one base)."""
-        shown = self.n(value)
-        return f"({shown})" if value < 0 or r"\times" in shown else shown
-
-    def given(self, value: object) -> str:
+    def given(self, value: object) -> Shown:
         assert isinstance(value, Decimal)
-        return given_latex(value)
+        return Shown(given_latex(value), value)
 
-    def root(self, square: Decimal, eps: object) -> str:
-        r"""√(a number) + ε, with the numbers: \sqrt{0.00995} + 10^{-8}."""
-        return rf"\sqrt{{{self.n(square)}}} + {self.given(eps)}"
+    @staticmethod
+    def f(x: Shown) -> Shown:
+        """A number as a factor or a base: in brackets when negative or m × 10^e (so ^2 has
+        one base); a product, power or fraction as it is."""
+        return Shown(f"({x.tex})", x.value) if _NEGATIVE_OR_POWER.match(x.tex) else x
 
-    def times(self, *factors: str) -> str:
-        return r" \times ".join(factors)
+    @staticmethod
+    def _with(tex: str, value: Callable[[], Decimal]) -> Shown:
+        with exact_context():
+            return Shown(tex, value())
 
-    def plus(self, left: str, right: str) -> str:
+    def times(self, *factors: Shown) -> Shown:
+        return self._with(
+            r" \times ".join(self.f(x).tex for x in factors),
+            lambda: math.prod((x.value for x in factors), start=Decimal(1)),
+        )
+
+    def plus(self, left: Shown, right: Shown) -> Shown:
         """left + right, a negative right subtracted: 0.9 × 0.1 − 0.0998."""
-        if right.startswith("{-") and right.endswith("}") and right.count("{") == 1:
-            return f"{left} - {right[2:-1]}"
-        return f"{left} + {right}"
+        tex = right.tex
+        if tex.startswith("{-") and tex.endswith("}") and tex.count("{") == 1:
+            return self._with(f"{left.tex} - {tex[2:-1]}", lambda: left.value + right.value)
+        return self._with(f"{left.tex} + {tex}", lambda: left.value + right.value)
+
+    def minus(self, left: Shown, right: Shown) -> Shown:
+        return self._with(f"{left.tex} - {self.f(right).tex}", lambda: left.value - right.value)
+
+    def square(self, x: Shown) -> Shown:
+        return self._with(f"{self.f(x).tex}^2", lambda: x.value * x.value)
+
+    def power(self, base: Shown, t: int) -> Shown:
+        return self._with(f"{base.tex}^{{{t}}}", lambda: base.value**t)
+
+    def frac(self, top: Shown, bottom: Shown) -> Shown:
+        return self._with(rf"\frac{{{top.tex}}}{{{bottom.tex}}}", lambda: top.value / bottom.value)
+
+    def root(self, inside: Shown, eps: object) -> Shown:
+        r"""√(…) + ε, with the numbers: \sqrt{0.00995} + 10^{-8}."""
+        e = self.given(eps)
+        return self._with(
+            rf"\sqrt{{{inside.tex}}} + {e.tex}", lambda: inside.value.sqrt() + e.value
+        )
+
+    def maximum(self, a: Shown, b: Shown) -> Shown:
+        return Shown(rf"\max({a.tex}, {b.tex})", max(a.value, b.value))
+
+    def bracket(self, x: Shown) -> Shown:
+        return Shown(f"({x.tex})", x.value)
+
+
+_NEGATIVE_OR_POWER = re.compile(r"^(\{-[\d.]+\}|\{?-?[\d.]+ \\times 10\^\{-?\d+\}\}?)$")
+
+
+@dataclass(frozen=True)
+class _Step:
+    """One row to write: lhs = form = numbers = value, the numbers built by a writer (so that
+    they can be written again with more digits)."""
+
+    lhs: str
+    form: str
+    numbers: Callable[[_Writer], Shown]
+    value: Decimal
+    printed: str | None = None  # the value as printed, if not at the sheet's digits
+    printed_value: Decimal | None = None
+
+    def row(self, places: int) -> str:
+        """The row, its operands given the fewest guard digits at which the printed numbers
+        give the printed value on a calculator."""
+        result = self.printed or numbers.latex(self.value, places)
+        target = (
+            self.printed_value
+            if self.printed_value is not None
+            else numbers.shown(self.value, places)
+        )
+        for guard in range(MAX_GUARD + 1):
+            shown = self.numbers(_Writer(places, guard))
+            if _agrees(shown.value, target):
+                break
+        if shown.tex == result:  # g₁ = ∂C/∂w₅ = −0.0998: the number is the value
+            return _row(self.lhs, self.form, result)
+        return _row(self.lhs, self.form, shown.tex, result)
+
+
+def _agrees(value: Decimal, printed: Decimal) -> bool:
+    try:
+        return numbers.agrees(value, printed)
+    except ArithmeticError:  # 1/0 of a rounded 0: more digits needed
+        return False
 
 
 def worked_lines(
@@ -113,200 +192,238 @@ def worked_lines(
     places: int,
 ) -> list[str]:
     """Aligned LaTeX rows (`lhs &= …`) of step `t` of `rule` for `param`."""
-    w = _Writer(places)
     h = rule.settings
     terms: Mapping[str, Decimal] = step.terms
     prev = {name: values[param] for name, values in before.items()}
     now = {name: values[param] for name, values in after.items()}
-    theta, start = rf"\theta_{{{t - 1}}}", w.n(step.before)
+    theta = rf"\theta_{{{t - 1}}}"
+
+    def begin(w: _Writer) -> Shown:
+        """θ₀, the spec's number as written; a later θ, the last step's."""
+        return w.given(step.before) if t == 1 else w.n(step.before)
+
     decay = h.get("weight_decay")
     gradient = partial_latex("C", param)
+    g = terms["g"]
     if decay and rule.name != "adamw":  # L2: λθ joins the gradient
-        added = w.times(w.given(decay), w.f(step.before))
-        lines = [
-            _row(
+        rows = [
+            _Step(
                 f"g_{{{t}}}",
                 rf"{gradient} + \lambda {theta}",
-                w.plus(w.n(step.gradient), added),
-                w.n(terms["g"]),
+                lambda w: w.plus(w.n(step.gradient), w.times(w.given(decay), begin(w))),
+                g,
             )
         ]
     else:
-        lines = [_row(f"g_{{{t}}}", gradient, w.n(step.gradient))]
+        rows = [_Step(f"g_{{{t}}}", gradient, lambda w: w.n(step.gradient), g)]
     if decay and rule.name == "adamw":  # decoupled: θ shrinks first
-        shrink = w.times(w.given(rule.learning_rate), w.given(decay), w.f(step.before))
-        lines.append(
-            _row(
+        rows.append(
+            _Step(
                 r"\theta'",
                 rf"{theta} - \eta \lambda {theta}",
-                f"{start} - {shrink}",
-                w.n(terms["decayed"]),
+                lambda w: w.minus(
+                    begin(w), w.times(w.given(rule.learning_rate), w.given(decay), begin(w))
+                ),
+                terms["decayed"],
             )
         )
-        theta, start = r"\theta'", w.n(terms["decayed"])
+        theta = r"\theta'"
+    start = begin if theta != r"\theta'" else lambda w: w.n(terms["decayed"])
     kind = rule.optimizer.torch_class
-    rate = (r"\eta", w.given(rule.learning_rate))
+    rate_form: str = r"\eta"
+    rate: Callable[[_Writer], Shown] = lambda w: w.given(rule.learning_rate)  # noqa: E731
     if kind == "SGD":
-        move = _sgd(w, h, t, terms["g"], prev, now, lines)
+        move = _sgd(h, t, g, prev, now, rows)
     elif kind == "Adagrad":
-        move = _adagrad(w, h, t, terms, prev, now, lines, rate[1])
+        move = _adagrad(h, t, terms, prev, now, rows, rule.learning_rate)
         if h["lr_decay"]:
-            rate = (rf"\tilde\eta_{{{t}}}", w.n(terms["rate"]))
+            rate_form = rf"\tilde\eta_{{{t}}}"
+            rate = lambda w: w.n(terms["rate"])  # noqa: E731
     elif kind == "RMSprop":
-        move = _rmsprop(w, h, t, terms, prev, now, lines)
+        move = _rmsprop(h, t, terms, prev, now, rows)
     else:
-        move = _adam(w, h, t, terms, prev, now, lines)
-    lines.append(
-        _row(
+        move = _adam(h, t, terms, prev, now, rows)
+    rows.append(
+        _Step(
             rf"\theta_{{{t}}}",
-            f"{theta} - {rate[0]} {move[0]}",
-            f"{start} - {w.times(rate[1], move[1])}",
+            f"{theta} - {rate_form} {move[0]}",
+            lambda w: w.minus(start(w), w.times(rate(w), move[1](w))),
+            step.after,
             numbers.updated_latex(step.after, step.change, places),
+            numbers.updated(step.after, step.change, places),
         )
     )
-    return lines
+    return [row.row(places) for row in rows]
 
 
-Rows = list[str]
-Move = tuple[str, str]  # what η multiplies: as a form, and with numbers
+Rows = list[_Step]
+# what η multiplies: as a form, and with numbers
+Move = tuple[str, Callable[[_Writer], Shown]]
 
 
-def _sgd(w: _Writer, h, t: int, g: Decimal, prev, now, lines: Rows) -> Move:
+def _sgd(h, t: int, g: Decimal, prev, now, rows: Rows) -> Move:
     if not h["momentum"]:
-        return f"g_{{{t}}}", w.f(g)
-    mu = w.given(h["momentum"])
+        return f"g_{{{t}}}", lambda w: w.n(g)
     buffer = now["momentum_buffer"]
     if t == 1:
-        lines.append(_row("u_{1}", "g_{1}", w.n(buffer)))
+        rows.append(_Step("u_{1}", "g_{1}", lambda w: w.n(g), buffer))
     else:
         damp = h["dampening"]
         form = rf"\mu u_{{{t - 1}}} + " + (rf"(1 - \tau)\, g_{{{t}}}" if damp else f"g_{{{t}}}")
-        kept = w.times(w.given(1 - damp), w.f(g)) if damp else w.n(g)
-        carried = w.times(mu, w.f(prev["momentum_buffer"]))
-        lines.append(_row(f"u_{{{t}}}", form, w.plus(carried, kept), w.n(buffer)))
+
+        def carried(w: _Writer) -> Shown:
+            kept = w.times(w.given(1 - damp), w.n(g)) if damp else w.n(g)
+            return w.plus(w.times(w.given(h["momentum"]), w.n(prev["momentum_buffer"])), kept)
+
+        rows.append(_Step(f"u_{{{t}}}", form, carried, buffer))
     if h["nesterov"]:
-        ahead = w.plus(w.n(g), w.times(mu, w.f(buffer)))
-        return rf"(g_{{{t}}} + \mu u_{{{t}}})", f"({ahead})"
-    return f"u_{{{t}}}", w.f(buffer)
+        return rf"(g_{{{t}}} + \mu u_{{{t}}})", lambda w: w.bracket(
+            w.plus(w.n(g), w.times(w.given(h["momentum"]), w.n(buffer)))
+        )
+    return f"u_{{{t}}}", lambda w: w.n(buffer)
 
 
-def _adagrad(w: _Writer, h, t: int, terms, prev, now, lines: Rows, lr: str) -> Move:
+def _adagrad(h, t: int, terms, prev, now, rows: Rows, lr: Decimal) -> Move:
     g = terms["g"]
     if h["lr_decay"]:
-        lines.append(
-            _row(
+        rows.append(
+            _Step(
                 rf"\tilde\eta_{{{t}}}",
                 r"\frac{\eta}{1 + (t - 1)\,\kappa}",
-                rf"\frac{{{lr}}}{{1 + {t - 1} \times {w.given(h['lr_decay'])}}}",
-                w.n(terms["rate"]),
+                lambda w: w.frac(
+                    w.given(lr),
+                    w.plus(
+                        w.given(Decimal(1)),
+                        w.times(w.given(Decimal(t - 1)), w.given(h["lr_decay"])),
+                    ),
+                ),
+                terms["rate"],
             )
         )
-    lines.append(
-        _row(
+    rows.append(
+        _Step(
             f"s_{{{t}}}",
             f"s_{{{t - 1}}} + g_{{{t}}}^2",
-            w.plus(w.n(prev["sum"]), f"{w.f(g)}^2"),
-            w.n(now["sum"]),
+            lambda w: w.plus(w.n(prev["sum"]), w.square(w.n(g))),
+            now["sum"],
         )
     )
     return (
         rf"\frac{{g_{{{t}}}}}{{\sqrt{{s_{{{t}}}}} + \epsilon}}",
-        rf"\frac{{{w.n(g)}}}{{{w.root(now['sum'], h['eps'])}}}",
+        lambda w: w.frac(w.n(g), w.root(w.n(now["sum"]), h["eps"])),
     )
 
 
-def _rmsprop(w: _Writer, h, t: int, terms, prev, now, lines: Rows) -> Move:
+def _rmsprop(h, t: int, terms, prev, now, rows: Rows) -> Move:
     g = terms["g"]
-    alpha, rest = w.given(h["alpha"]), w.given(1 - h["alpha"])
-    lines.append(
-        _row(
+    alpha, rest = h["alpha"], 1 - h["alpha"]
+
+    def average(w: _Writer, name: str, x: Shown) -> Shown:
+        return w.plus(w.times(w.given(alpha), w.n(prev[name])), w.times(w.given(rest), x))
+
+    rows.append(
+        _Step(
             f"v_{{{t}}}",
             rf"\alpha v_{{{t - 1}}} + (1 - \alpha)\, g_{{{t}}}^2",
-            w.plus(w.times(alpha, w.f(prev["square_avg"])), w.times(rest, f"{w.f(g)}^2")),
-            w.n(now["square_avg"]),
+            lambda w: average(w, "square_avg", w.square(w.n(g))),
+            now["square_avg"],
         )
     )
     root = rf"\sqrt{{v_{{{t}}}}} + \epsilon"
-    shown_root = w.root(now["square_avg"], h["eps"])
+
+    def shown_root(w: _Writer) -> Shown:
+        """√v + ε, or centered the variance's root √(v − (g^ave)²) + ε."""
+        inside = w.n(now["square_avg"])
+        if h["centered"]:
+            inside = w.minus(inside, w.square(w.n(now["grad_avg"])))
+        return w.root(inside, h["eps"])
+
     if h["centered"]:
-        lines.append(
-            _row(
+        rows.append(
+            _Step(
                 f"g^{{ave}}_{{{t}}}",
                 rf"\alpha g^{{ave}}_{{{t - 1}}} + (1 - \alpha)\, g_{{{t}}}",
-                w.plus(w.times(alpha, w.f(prev["grad_avg"])), w.times(rest, w.f(g))),
-                w.n(now["grad_avg"]),
+                lambda w: average(w, "grad_avg", w.n(g)),
+                now["grad_avg"],
             )
         )
         root = rf"\sqrt{{v_{{{t}}} - (g^{{ave}}_{{{t}}})^2}} + \epsilon"
-        inside = f"{w.n(now['square_avg'])} - {w.f(now['grad_avg'])}^2"
-        shown_root = rf"\sqrt{{{inside}}} + {w.given(h['eps'])}"
-    scaled = rf"\frac{{{w.n(g)}}}{{{shown_root}}}"
+
+    def scaled(w: _Writer) -> Shown:
+        return w.frac(w.n(g), shown_root(w))
+
     if h["momentum"]:
-        lines.append(
-            _row(
+        rows.append(
+            _Step(
                 f"u_{{{t}}}",
                 rf"\mu u_{{{t - 1}}} + \frac{{g_{{{t}}}}}{{{root}}}",
-                w.plus(w.times(w.given(h["momentum"]), w.f(prev["momentum_buffer"])), scaled),
-                w.n(now["momentum_buffer"]),
+                lambda w: w.plus(
+                    w.times(w.given(h["momentum"]), w.n(prev["momentum_buffer"])), scaled(w)
+                ),
+                now["momentum_buffer"],
             )
         )
-        return f"u_{{{t}}}", w.f(now["momentum_buffer"])
+        return f"u_{{{t}}}", lambda w: w.n(now["momentum_buffer"])
     return rf"\frac{{g_{{{t}}}}}{{{root}}}", scaled
 
 
-def _adam(w: _Writer, h, t: int, terms, prev, now, lines: Rows) -> Move:
+def _adam(h, t: int, terms, prev, now, rows: Rows) -> Move:
     g = terms["g"]
     beta1, beta2 = h["betas"]
-    lines.append(
-        _row(
+    rows.append(
+        _Step(
             f"m_{{{t}}}",
             rf"\beta_1 m_{{{t - 1}}} + (1 - \beta_1)\, g_{{{t}}}",
-            w.plus(
-                w.times(w.given(beta1), w.f(prev["exp_avg"])), w.times(w.given(1 - beta1), w.f(g))
+            lambda w: w.plus(
+                w.times(w.given(beta1), w.n(prev["exp_avg"])), w.times(w.given(1 - beta1), w.n(g))
             ),
-            w.n(now["exp_avg"]),
+            now["exp_avg"],
         )
     )
-    lines.append(
-        _row(
+    rows.append(
+        _Step(
             f"v_{{{t}}}",
             rf"\beta_2 v_{{{t - 1}}} + (1 - \beta_2)\, g_{{{t}}}^2",
-            w.plus(
-                w.times(w.given(beta2), w.f(prev["exp_avg_sq"])),
-                w.times(w.given(1 - beta2), f"{w.f(g)}^2"),
+            lambda w: w.plus(
+                w.times(w.given(beta2), w.n(prev["exp_avg_sq"])),
+                w.times(w.given(1 - beta2), w.square(w.n(g))),
             ),
-            w.n(now["exp_avg_sq"]),
+            now["exp_avg_sq"],
         )
     )
     v, stored = "v", now["exp_avg_sq"]
     if h["amsgrad"]:
         stored = now["max_exp_avg_sq"]
-        lines.append(
-            _row(
+        rows.append(
+            _Step(
                 f"v^{{max}}_{{{t}}}",
                 rf"\max(v^{{max}}_{{{t - 1}}}, v_{{{t}}})",
-                rf"\max({w.n(prev['max_exp_avg_sq'])}, {w.n(now['exp_avg_sq'])})",
-                w.n(stored),
+                lambda w: w.maximum(w.n(prev["max_exp_avg_sq"]), w.n(now["exp_avg_sq"])),
+                stored,
             )
         )
         v = "v^{max}"
-    lines.append(
-        _row(
+
+    def corrected(w: _Writer, value: Decimal, beta: Decimal) -> Shown:
+        return w.frac(w.n(value), w.minus(w.given(Decimal(1)), w.power(w.given(beta), t)))
+
+    rows.append(
+        _Step(
             rf"\hat m_{{{t}}}",
             rf"\frac{{m_{{{t}}}}}{{1 - \beta_1^{{{t}}}}}",
-            rf"\frac{{{w.n(now['exp_avg'])}}}{{1 - {w.given(beta1)}^{{{t}}}}}",
-            w.n(terms["m_hat"]),
+            lambda w: corrected(w, now["exp_avg"], beta1),
+            terms["m_hat"],
         )
     )
-    lines.append(
-        _row(
+    rows.append(
+        _Step(
             rf"\hat v_{{{t}}}",
             rf"\frac{{{v}_{{{t}}}}}{{1 - \beta_2^{{{t}}}}}",
-            rf"\frac{{{w.n(stored)}}}{{1 - {w.given(beta2)}^{{{t}}}}}",
-            w.n(terms["v_hat"]),
+            lambda w: corrected(w, stored, beta2),
+            terms["v_hat"],
         )
     )
     return (
         rf"\frac{{\hat m_{{{t}}}}}{{\sqrt{{\hat v_{{{t}}}}} + \epsilon}}",
-        rf"\frac{{{w.n(terms['m_hat'])}}}{{{w.root(terms['v_hat'], h['eps'])}}}",
+        lambda w: w.frac(w.n(terms["m_hat"]), w.root(w.n(terms["v_hat"]), h["eps"])),
     )
