@@ -308,7 +308,7 @@ def test_the_class_report_counts(graded):
         "≈ 인정",
         "⇒ 연쇄 오류",
         "✖ 오답",
-        "○ 빈칸",
+        "○ 무응답",
     ]
     assert _cells(ko, "class-histogram")[1:] == _cells(html, "class-histogram")[1:]
     assert files["report.en.pdf"].startswith(b"%PDF") and files["report.ko.pdf"].startswith(b"%PDF")

@@ -164,7 +164,7 @@ def test_same_set_same_bytes():
 def test_korean_questions(exercises, moodle):
     korean = moodle_xml(exercises, "ko").decode("utf-8")
     text = ET.fromstring(korean).find("question[@type='cloze']").findtext("questiontext/text")
-    assert "변형 V01" in text and "학습률" in text and "출력층 가중치의 기울기" in text
+    assert "버전 V01" in text and "학습률" in text and "출력층 가중치의 기울기" in text
     assert not HANGUL.search(moodle.decode("utf-8"))
     qti = zipfile.ZipFile(io.BytesIO(qti_zip(exercises, "ko")))
     assert "신경망" in qti.read(qti.namelist()[1]).decode("utf-8")

@@ -174,7 +174,7 @@ TRAINING = {  # (spec, optimizers): all seven, XOR's four samples, one optimizer
 }
 
 
-HEADINGS = ("Step ", "단계, 파라미터", "Every parameter", "단계별 전체", "The loss after")
+HEADINGS = ("Step ", ", 파라미터 ", "Every parameter", "스텝별 파라미터", "The loss after")
 
 
 @pytest.fixture(scope="module")

@@ -142,7 +142,7 @@ def test_the_sheet_states_the_grid_the_plane_and_ranks_in_a_table(seed):
 
 def test_one_optimizer_is_not_compared(xor):
     training = Training(xor.spec, rules(xor.spec, ["adam"]), 1)
-    for lang, heading in (("en", "Adam over 100 steps"), ("ko", "Adam: 100단계")):
+    for lang, heading in (("en", "Adam over 100 steps"), ("ko", "Adam: 100스텝")):
         section = next(
             s
             for s in TrainingSheet(training, lang, HtmlRenderer()).document.sections
