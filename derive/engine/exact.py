@@ -15,6 +15,7 @@ largest. Only the expression shapes derive itself builds are handled.
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import (
@@ -162,10 +163,11 @@ class _Evaluator:
     def _add(self, expr: sp.Add) -> Decimal:
         """A sum, with c·s and c·s² for a near value s = p(1 − d) written as whole numbers plus
         small parts: the whole numbers (y − 1, 1 − 1) cancel exactly before d is added."""
+        if not self.near:
+            return sum((self.eval(term) for term in expr.args), Decimal(0))
         whole, small = [], []
         for term in expr.args:
-            coefficient, core = term.as_coeff_Mul()
-            base, power = core.as_base_exp()
+            coefficient, base, power = _term_parts(term)
             near = self.near.get(base)
             if near is not None and power in (1, 2):
                 c = self.eval(coefficient)
@@ -206,6 +208,14 @@ class _Evaluator:
         if relation is None:
             raise ValueError(f"cannot evaluate the condition {condition}")
         return relation(self.eval(condition.lhs), self.eval(condition.rhs))
+
+
+@functools.lru_cache(maxsize=4096)
+def _term_parts(term: sp.Expr) -> tuple[sp.Expr, sp.Expr, sp.Expr]:
+    """c·s^k as (c, s, k): asked of the same terms at every evaluation."""
+    coefficient, core = term.as_coeff_Mul()
+    base, power = core.as_base_exp()
+    return coefficient, base, power
 
 
 def _softmax_parts(expr: sp.Mul) -> tuple[sp.Expr | None, tuple[sp.Expr, ...] | None]:

@@ -9,6 +9,7 @@ form is derived here once, and evaluated by the derivation at any precision.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -81,7 +82,18 @@ class Network:
         return self.spec.activations[layer - 1]
 
     def children(self) -> dict[str, tuple[str, ...]]:
-        """Node or parameter -> the computed nodes that use it directly, in evaluation order."""
+        """Node or parameter -> the computed nodes that use it directly, in evaluation order
+        (worked out once per network: every parameter's chain-rule paths ask for it; callers
+        must not change it)."""
+        return self._children
+
+    @functools.cached_property
+    def _paths(self) -> dict[str, tuple[tuple[str, ...], ...]]:
+        """derive.engine.network.paths' findings, node by node."""
+        return {}
+
+    @functools.cached_property
+    def _children(self) -> dict[str, tuple[str, ...]]:
         users: dict[str, list[str]] = {}
         for node in self.order:
             for parent in self.parents[node]:
@@ -207,20 +219,36 @@ def _local_forms(network: Network) -> dict[tuple[str, str], LocalForm]:
     forms = {}
     for node in network.order:
         simplify = _simplifier(network, node)
+        diff = _differentiator(network.exprs[node])
         for parent in network.parents[node]:
-            generic = _diff(network.exprs[node], network.symbols[parent])
+            generic = diff(network.symbols[parent])
             simplified = simplify(generic, parent)
             used = tuple(names[s] for s in sorted(simplified.free_symbols, key=rank.get))
             forms[(node, parent)] = LocalForm(node, parent, generic, simplified, used)
     return forms
 
 
-def _diff(expr: sp.Expr, symbol: sp.Symbol) -> sp.Expr:
-    """SymPy's derivative, taken term by term for sums: ∂z/∂w touches only the term with w,
-    which keeps a 64-input neuron as cheap as a 2-input one."""
-    if isinstance(expr, sp.Add):
-        return sp.Add(*(sp.diff(term, symbol) for term in expr.args if term.has(symbol)))
-    return sp.diff(expr, symbol)
+def _differentiator(expr: sp.Expr) -> Callable[[sp.Symbol], sp.Expr]:
+    """SymPy's derivative of `expr` by each of its symbols, taken term by term for sums:
+    ∂z/∂w touches only the term with w (found once for all of them), and a term h·w gives h
+    without SymPy's general machinery, which keeps a 64-input neuron as cheap as a 2-input
+    one."""
+    if not isinstance(expr, sp.Add):
+        return lambda symbol: sp.diff(expr, symbol)
+    terms: dict[sp.Symbol, list[sp.Expr]] = {}
+    for term in expr.args:
+        for symbol in term.free_symbols:
+            terms.setdefault(symbol, []).append(term)
+    return lambda symbol: sp.Add(*(_diff_term(t, symbol) for t in terms.get(symbol, ())))
+
+
+def _diff_term(term: sp.Expr, symbol: sp.Symbol) -> sp.Expr:
+    if term == symbol:
+        return sp.Integer(1)
+    factors = term.args if isinstance(term, sp.Mul) else ()
+    if factors.count(symbol) == 1 and all(f.is_Symbol for f in factors):  # h·w by w: h
+        return sp.Mul(*(f for f in factors if f != symbol))
+    return sp.diff(term, symbol)
 
 
 def _simplifier(network: Network, node: str) -> Callable[[sp.Expr, str], sp.Expr]:
@@ -256,12 +284,17 @@ def path_counts(network: Network) -> dict[str, int]:
 
 
 def paths(network: Network, start: str) -> tuple[tuple[str, ...], ...]:
-    """Every path from C down to `start`, as node names."""
-    children = network.children()
+    """Every path from C down to `start`, as node names (kept with the network: every
+    derivation of a training run asks again)."""
+    children, found = network.children(), network._paths
 
     def walk(node: str) -> tuple[tuple[str, ...], ...]:
-        if node == LOSS:
-            return ((LOSS,),)
-        return tuple((*up, node) for c in children[node] for up in walk(c))
+        if node not in found:
+            found[node] = (
+                ((LOSS,),)
+                if node == LOSS
+                else tuple((*up, node) for c in children[node] for up in walk(c))
+            )
+        return found[node]
 
     return walk(start)

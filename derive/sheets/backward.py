@@ -19,7 +19,7 @@ from derive.engine.names import (
 from derive.engine.network import Neuron
 from derive.engine.operations import ACTIVATIONS, LOSSES
 from derive.sheets import latex, numbers
-from derive.sheets.context import Context
+from derive.sheets.context import LONG_TABLE, Context
 from derive.sheets.document import Formula, Group, Section, Table
 from derive.sheets.lines import TERM_LIMIT, Numbers, Shown, abbreviated, equation, times, total
 from derive.sheets.locale import fill, paragraph
@@ -220,7 +220,9 @@ def gradients(ctx: Context, layer: tuple[Neuron, ...]) -> list:
         )
         for p in full
     ]
-    if rest:
+    if len(rest) > LONG_TABLE:
+        out.append(paragraph(words["rest_in_summary"], count=len(rest)))
+    elif rest:
         rows = []
         for p in rest:
             g = ctx.d.gradients[p]

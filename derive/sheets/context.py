@@ -20,6 +20,9 @@ from derive.sheets.locale import fill, strings
 T = TypeVar("T")
 
 DETAIL_LIMIT = 6  # neurons or parameters per layer worked in full; the rest go to a table
+# a layer with more parameters than this left over lists them in the summary alone (its table
+# here would repeat the summary's numbers for pages: a 64-wide layer has 4,000)
+LONG_TABLE = 64
 DETAILS = ("some", "all")  # --detail: the first DETAIL_LIMIT of each layer in full, or all
 
 
@@ -84,6 +87,11 @@ class Context:
             full.append(biases[0])
             rest.remove(biases[0])
         return full, rest
+
+    def worked_params(self) -> list[str]:
+        """Every parameter worked in full, in the network's order."""
+        full = {p for layer in self.net.layers for p in self.params_in_full(layer)[0]}
+        return [p for p in self.net.params if p in full]
 
     def layer_title(self, section: str, layer: int) -> str:
         words = self.words[section]

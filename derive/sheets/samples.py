@@ -17,7 +17,7 @@ from derive.engine.operations import ACTIVATIONS
 from derive.engine.update import Update
 from derive.sheets import backward, forward, summary
 from derive.sheets.builder import DocumentBuilder, sheet_words, worked
-from derive.sheets.context import Context
+from derive.sheets.context import LONG_TABLE, Context
 from derive.sheets.document import Document, Formula, Group, Section, Table
 from derive.sheets.givens import column_blocks, givens
 from derive.sheets.lines import ELLIPSIS, Numbers, Shown, equation, plus
@@ -147,7 +147,9 @@ class SamplesBuilder:
                 )
                 for p in full
             ]
-            if rest:
+            if len(rest) > LONG_TABLE:
+                blocks.append(paragraph(words["rest_in_summary"], count=len(rest)))
+            elif rest:
                 rows = tuple(
                     (
                         node_label(p),
@@ -163,7 +165,8 @@ class SamplesBuilder:
         return Section("mean", words["mean_heading"], tuple(blocks))
 
     def _per_sample(self) -> Group:
-        """Every sample's loss and gradients, and their means, as a table."""
+        """Every sample's loss and gradients, and their means, as a table (of a network with
+        long layers, the gradients of the parameters worked in full)."""
         ctx = self.ctx
         words = ctx.words["samples"]
         header = (words["col_quantity"], *(f"n = {c.sample}" for c in self.contexts))
@@ -175,7 +178,10 @@ class SamplesBuilder:
                 ctx.num.text_of(self.loss),
             )
         ]
-        for p in ctx.net.params:
+        params = ctx.net.params
+        if any(len(ctx.params_in_full(layer)[1]) > LONG_TABLE for layer in ctx.net.layers):
+            params = ctx.worked_params()
+        for p in params:
             values = [c.d.gradients[p].value for c in self.contexts]
             rows.append(
                 (

@@ -12,7 +12,7 @@ from derive.engine.exact import exact_context
 from derive.engine.names import node_label
 from derive.engine.spec import BUILTIN_SOURCE, Spec
 from derive.sheets import numbers
-from derive.sheets.context import Context
+from derive.sheets.context import LONG_TABLE, Context
 from derive.sheets.document import Paragraph, Section, Table
 from derive.sheets.lines import Numbers, Shown
 from derive.sheets.locale import fill, paragraph, strings
@@ -106,6 +106,12 @@ def checks(ctx: Context, v: Verification) -> list:
     words = ctx.words["verification"]
     keys = ("col_param", "col_chain", "col_sympy", "col_autograd", "col_fd", "col_gap")
     columns = [k for k in keys if k != "col_sympy" or not v.sympy_skipped]
+    checked = v.checks
+    if len(checked) > LONG_TABLE:  # the worked parameters and any with a note, a line for all
+        flagged = {*v.sympy_unevaluable, *v.rounding_explained}
+        flagged |= {p for p, c in checked.items() if c.kink}
+        shown = set(ctx.worked_params()) | flagged
+        checked = {p: c for p, c in v.checks.items() if p in shown}
     rows = tuple(
         tuple(
             {
@@ -118,9 +124,21 @@ def checks(ctx: Context, v: Verification) -> list:
             }[k]
             for k in columns
         )
-        for p, c in v.checks.items()
+        for p, c in checked.items()
     )
     blocks: list = [Table(tuple(words[k] for k in columns), rows, style="numbers verification")]
+    others = [p for p in v.checks if p not in checked]
+    if others:
+        widest = max(others, key=lambda p: v.checks[p].largest_disagreement)
+        gap_of = v.checks[widest].largest_disagreement
+        blocks.append(
+            paragraph(
+                words["others_agree"],
+                count=f"{len(others):,}",
+                gap=gap(gap_of),
+                param=node_label(widest),
+            )
+        )
     if v.sympy_unevaluable:
         names = ", ".join(map(node_label, v.sympy_unevaluable))
         blocks.append(paragraph(words["sympy_unevaluable"], names=names))

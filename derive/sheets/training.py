@@ -10,6 +10,7 @@ import math
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from derive import __version__
 from derive.engine.names import node_label, node_latex
@@ -18,6 +19,7 @@ from derive.engine.optimizers import SYMBOLS
 from derive.engine.training import Run
 from derive.engine.update import ParameterStep, State
 from derive.sheets import numbers
+from derive.sheets.context import LONG_TABLE
 from derive.sheets.document import (
     Document,
     Formula,
@@ -164,16 +166,12 @@ class TrainingSheet:
         else:
             blocks.append(paragraph(w["one_sample_note"]))
         start = tuple((node_label(p), numbers.given_text(network.given[p])) for p in network.params)
-        blocks.append(
-            Group(
-                w["start"],
-                (
-                    Table(
-                        (w["col_param"], w["col_value"]), start, columns=2 if len(start) > 12 else 1
-                    ),
-                ),
-            )
+        given: Any = (  # a long list of the spec's own numbers is said, not printed
+            paragraph(w["start_many"], count=len(start))
+            if len(start) > LONG_TABLE
+            else Table((w["col_param"], w["col_value"]), start, columns=2 if len(start) > 12 else 1)
         )
+        blocks.append(Group(w["start"], (given,)))
         return Section("given", w["given"], tuple(blocks))
 
     # --- one optimizer -------------------------------------------------------------------
@@ -227,6 +225,11 @@ class TrainingSheet:
     def _table(self, run: Run) -> Group:
         w = self.words
         params = list(run.steps[0].update.params)
+        note = paragraph(w["table_note"])
+        if len(params) > LONG_TABLE:  # pages of numbers: the worked parameter's row, and why
+            count = len(params) - 1
+            params = [self.training.param]
+            note = paragraph(w["table_note"] + " " + fill(w["table_one"], count=count))
         header = (
             w["col_param"],
             *(fill(w["col_step"], t=_sub(t)) for t in range(len(run.steps) + 1)),
@@ -256,7 +259,7 @@ class TrainingSheet:
             said += " " + fill(w["rose_at"], steps=", ".join(rose))
         outcome = Paragraph((("text", said),))
         # the loss sentence stays with the table's end
-        blocks = (paragraph(w["table_note"]), Table(header, tuple(rows)), outcome)
+        blocks = (note, Table(header, tuple(rows)), outcome)
         return Group(w["table_title"], blocks, breakable=True)
 
     # --- verification --------------------------------------------------------------------

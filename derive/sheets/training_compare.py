@@ -9,12 +9,14 @@ from decimal import Decimal
 
 from derive.engine.names import node_label
 from derive.sheets import numbers
+from derive.sheets.context import LONG_TABLE
 from derive.sheets.document import Chart, Group, Paragraph, Section, Table
 from derive.sheets.locale import fill, paragraph, strings
 from derive.verify.training_result import Boundary, Comparison
 
 XOR = {(0.0, 0.0, 0.0), (0.0, 1.0, 1.0), (1.0, 0.0, 1.0), (1.0, 1.0, 0.0)}
 PLACES = 3  # a loss of the comparison: 3 decimals, small ones 3 significant digits
+PLANE_ROWS = 24  # a plane of many parameters: its largest components
 
 
 class Compared:
@@ -67,16 +69,22 @@ class Compared:
     def _plane(self, legend: dict[str, str]) -> list:
         w, plane = self.words, self.data.plane
         d1, d2 = plane.directions
-        rows = tuple(
-            (node_label(n), _signed(a), _signed(b))
-            for n, a, b in zip(plane.names, d1, d2, strict=True)
-        )
+        components = list(zip(plane.names, d1, d2, strict=True))
+        largest = ""
+        if len(components) > LONG_TABLE:  # the components that shape the plane, in order
+            kept = sorted(components, key=lambda c: -max(abs(c[1]), abs(c[2])))[:PLANE_ROWS]
+            components = [c for c in components if c in kept]
+            largest = " " + fill(w["plane_largest"], shown=PLANE_ROWS, count=len(plane.names))
+        rows = tuple((node_label(n), _signed(a), _signed(b)) for n, a, b in components)
         table = Table((w["col_param"], "d₁", "d₂"), rows, columns=2 if len(rows) > 12 else 1)
-        said = fill(
-            w["plane_note" if self.several else "plane_note_one"],
-            held=_percent(plane.held),
-            off=numbers.text(_decimal(plane.off_plane), PLACES),
-            gap=numbers.text(_decimal(plane.gap), PLACES),
+        said = (
+            fill(
+                w["plane_note" if self.several else "plane_note_one"],
+                held=_percent(plane.held),
+                off=numbers.text(_decimal(plane.off_plane), PLACES),
+                gap=numbers.text(_decimal(plane.gap), PLACES),
+            )
+            + largest
         )
         labels = {"x": w["x_plane"], "y": w["y_plane"], "start": w["start_point"], **legend}
         caption = fill(w["paths_caption"], steps=self.data.steps)
