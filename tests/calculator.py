@@ -235,7 +235,10 @@ def printed_number(segment: str) -> Decimal | None:
     if match is None:
         return None
     digits, exponent = match.groups()
-    return Decimal(digits).scaleb(int(exponent)) if exponent else Decimal(digits)
+    if not exponent:
+        return Decimal(digits)
+    with _context():  # 10^{-3371076}: beyond the default context's exponents
+        return Decimal(digits).scaleb(int(exponent))
 
 
 def _top_level_split(tex: str, separator: str) -> list[str]:

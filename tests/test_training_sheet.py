@@ -22,12 +22,14 @@ from derive.engine.training import OptimizerRule, train
 from derive.errors import InputError
 from derive.sheets import numbers
 from derive.sheets.document import Chart, Formula, Table, blocks
+from derive.sheets.lines import LINE_WIDTH, width
 from derive.sheets.training import TrainingSheet
 from derive.sheets.training_lines import aligned_rows, given_latex, worked_lines
 from derive.trainer import Training, rules
 from derive.typeset.charts import chart_svg
 from derive.typeset.html import HtmlRenderer
 from derive.typeset.mathsvg import typeset
+from tests.calculator import check
 from tests.conftest import make_spec
 from tests.test_optimizers import CASES
 from tests.test_property import DETERMINISTIC, specs
@@ -193,3 +195,34 @@ def _first_equals(svg: str) -> float:
         if "=" in text:
             return float(xs.split()[text.index("=")])
     raise AssertionError("no =")
+
+
+COLUMN_EM = 42  # A4's text column (168 mm) less a formula's indent, in em of its 11 pt
+
+
+@pytest.mark.parametrize("rate", ["0.1", "10"])
+def test_astronomical_steps_stay_within_the_page_and_check(rate):
+    """Centered RMSprop at alpha = 0 on the seed: v − (g^ave)² is exactly 0, the first step
+    ~10⁶ or 10⁸ and the second's gradient near 10^−1685538 (10^−168553713 at lr 10). The
+    variance has a row of its own (put into the root, v and g^ave would need every digit
+    that cancels: 30 and more), a row too wide for the line goes on in a `&=` row of its
+    own, every part typesets within the column and every row checks on a calculator."""
+    network = build_network(load_spec(None))
+    rule = OptimizerRule.named("rmsprop", Decimal(rate), {"alpha": Decimal(0), "centered": True})
+    run = train(network, rule, 2)
+    wrapped = 0
+    for t, step in enumerate(run.steps, 1):
+        before = rule.initial_state(step.update.params) if t == 1 else run.steps[0].update.state
+        lines = worked_lines(rule, step.update.params["w5"], t, before, step.update.state,
+                             "w5", 3)  # fmt: skip
+        assert any(line.startswith(rf"\tilde{{v}}_{{{t}}} &= v_{{{t}}} - ") for line in lines)
+        for line in lines:
+            assert check(rf"\begin{{aligned}} {line} \end{{aligned}}")[1] == [], line
+            lhs, rest = line.split(" &= ", 1)
+            rows = rest.split(r" \\ &= ")
+            wrapped += len(rows) - 1
+            assert all(width(f"{lhs} = {row}") <= LINE_WIDTH for row in rows), line
+        for part in aligned_rows(lines):
+            svg = typeset(part).svg
+            assert float(re.search(r"width:([\d.]+)em", svg).group(1)) <= COLUMN_EM
+    assert wrapped >= 2  # v₂ and g^ave₂, their numbers near 10^−3371076 and 10^−1685538

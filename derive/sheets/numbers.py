@@ -62,7 +62,10 @@ def shown(value: Decimal, places: int) -> Decimal:
     if not value:
         return Decimal(0)
     mantissa, exponent = _parts(value, places)
-    return Decimal(mantissa) if exponent is None else Decimal(mantissa).scaleb(int(exponent))
+    if exponent is None:
+        return Decimal(mantissa)
+    with exact_context():  # 10^−3371076 is beyond the default context's exponents
+        return Decimal(mantissa).scaleb(int(exponent))
 
 
 def agrees(value: Decimal, printed: Decimal) -> bool:

@@ -17,7 +17,7 @@ from derive.engine.names import partial_latex
 from derive.engine.training import OptimizerRule
 from derive.engine.update import ParameterStep, State
 from derive.sheets import numbers
-from derive.sheets.lines import MAX_GUARD, Shown
+from derive.sheets.lines import LINE_WIDTH, MAX_GUARD, Shown, width
 
 POWER_BELOW = -3  # a given number under 10⁻³ (ε, a tiny decay) is written m × 10^e
 
@@ -45,9 +45,10 @@ SPLIT_ROWS = 5  # a worked step of this many rows or more is set in two parts
 # each left side's printed width (em, measured): the widest of a step's pads the others
 LEFT_WIDTHS = (
     ("v^{max}", 2.13), ("g^{ave}", 1.81), (r"\hat m", 1.71), (r"\hat v", 1.36), ("m_", 1.27),
-    (r"\tilde\eta", 1.06), ("u_", 1.03), ("g_", 0.99), ("v_", 0.97), (r"\theta_", 0.95),
-    (r"\theta'", 0.86), ("s_", 0.85),
+    (r"\tilde{v}", 1.10), (r"\tilde\eta", 1.06), ("u_", 1.03), ("g_", 0.99), ("v_", 0.97),
+    (r"\theta_", 0.95), (r"\theta'", 0.86), ("s_", 0.85),
 )  # fmt: skip
+CONTINUED = r" \\ &= "  # a row too wide for the line goes on below, = under =
 
 
 def _left_width(lhs: str) -> float:
@@ -55,14 +56,17 @@ def _left_width(lhs: str) -> float:
 
 
 def aligned_rows(lines: list[str]) -> list[str]:
-    """A worked step's rows as aligned formulas, = under =: one, or for a long step two (a
-    page may break between them), each with a row of no height holding the step's widest
-    left side, so that both parts' left columns are as wide."""
-    if len(lines) < SPLIT_ROWS:
+    """A worked step's rows as aligned formulas, = under =: one, or for a step of SPLIT_ROWS
+    printed rows or more two (a page may break between them, never inside a row), each with
+    a row of no height holding the step's widest left side, so that both parts' left columns
+    are as wide."""
+    printed = [1 + line.count(CONTINUED) for line in lines]
+    if sum(printed) < SPLIT_ROWS or len(lines) < 2:
         return [_aligned(lines)]
     widest = max((line.split(" &=")[0] for line in lines), key=_left_width)
     pad = rf"\hphantom{{{widest}}} &"
-    half = (len(lines) + 1) // 2
+    ends = [sum(printed[: k + 1]) for k in range(len(lines))]  # printed rows through line k
+    half = min(next(k + 1 for k, end in enumerate(ends) if 2 * end >= ends[-1]), len(lines) - 1)
     return [_aligned([*part, pad]) for part in (lines[:half], lines[half:])]
 
 
@@ -71,8 +75,15 @@ def _aligned(rows: list[str]) -> str:
 
 
 def _row(lhs: str, *sides: str) -> str:
-    """One aligned row: lhs = side = side = …"""
-    return rf"{lhs} &= " + " = ".join(sides)
+    """One aligned row: lhs = side = side = …; the sides that would run past the line's
+    width (lines.width's estimate) go on in rows of their own, each starting at its =."""
+    rows = [[sides[0]]]
+    for side in sides[1:]:
+        if width(" = ".join([lhs, *rows[-1], side])) <= LINE_WIDTH:
+            rows[-1].append(side)
+        else:
+            rows.append([side])
+    return f"{lhs} &= " + CONTINUED.join(" = ".join(row) for row in rows)
 
 
 class _Writer:
@@ -329,15 +340,7 @@ def _rmsprop(h, t: int, terms, prev, now, rows: Rows) -> Move:
             now["square_avg"],
         )
     )
-    root = rf"\sqrt{{v_{{{t}}}}} + \epsilon"
-
-    def shown_root(w: _Writer) -> Shown:
-        """√v + ε, or centered the variance's root √(v − (g^ave)²) + ε."""
-        inside = w.n(now["square_avg"])
-        if h["centered"]:
-            inside = w.minus(inside, w.square(w.n(now["grad_avg"])))
-        return w.root(inside, h["eps"])
-
+    root, under = rf"\sqrt{{v_{{{t}}}}} + \epsilon", now["square_avg"]
     if h["centered"]:
         rows.append(
             _Step(
@@ -347,10 +350,23 @@ def _rmsprop(h, t: int, terms, prev, now, rows: Rows) -> Move:
                 now["grad_avg"],
             )
         )
-        root = rf"\sqrt{{v_{{{t}}} - (g^{{ave}}_{{{t}}})^2}} + \epsilon"
+        # the variance worked in a row of its own (PyTorch's ṽ): put into the root, v and
+        # g^ave would need all the digits that cancel in v − (g^ave)² (all, at alpha = 0)
+        with exact_context():  # as the engine's step takes it
+            under = now["square_avg"] - now["grad_avg"] * now["grad_avg"]
+        rows.append(
+            _Step(
+                rf"\tilde{{v}}_{{{t}}}",
+                rf"v_{{{t}}} - (g^{{ave}}_{{{t}}})^2",
+                lambda w: w.minus(w.n(now["square_avg"]), w.square(w.n(now["grad_avg"]))),
+                under,
+            )
+        )
+        root = rf"\sqrt{{\tilde{{v}}_{{{t}}}}} + \epsilon"
 
     def scaled(w: _Writer) -> Shown:
-        return w.frac(w.n(g), shown_root(w))
+        """g / (√v + ε), or centered g / (√ṽ + ε)."""
+        return w.frac(w.n(g), w.root(w.n(under), h["eps"]))
 
     if h["momentum"]:
         rows.append(
