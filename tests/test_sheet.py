@@ -315,6 +315,12 @@ def test_korean_lines_break_between_words(seed_ko, seed_en):
     assert keep_words("uses ∂C/∂w₅ <here>", "en") == (
         'uses <span class="w">∂C/∂w₅</span> &lt;here&gt;'
     )
+    # in Korean a word that could break inside (Hangul, a hyphen) is kept whole; a number or
+    # a Latin symbol cannot break and stays bare (a span per table cell doubled a PDF's time)
+    assert keep_words("값 0.615 2-2-1 ReLU를 z₁", "ko") == (
+        '<span class="w">값</span> 0.615 <span class="w">2-2-1</span> '
+        '<span class="w">ReLU를</span> z₁'
+    )
     footer = " ".join(seed_ko.document.footer)
     assert "작성 도구: derive" in footer and "로 만듦" not in footer
 

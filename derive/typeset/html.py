@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -30,17 +31,22 @@ def templates_dir() -> Path:
 
 
 KEEP_WORDS = ("ko",)  # languages whose lines break only between words, as a reader expects
+# where a line may break inside a word of a KEEP_WORDS language: between Hangul or CJK
+# syllables, after a hyphen or a dash (a number, a symbol or a Latin word breaks nowhere)
+BREAKS_INSIDE = re.compile("[-\u2010-\u2014\u1100-\u11ff\u3130-\u318f\u4e00-\u9fff\uac00-\ud7af]")
 
 
 def keep_words(text: str, lang: str) -> Markup:
     """Text whose words never break inside: each in a no-wrap span. Without it a Korean line
-    breaks between any two syllables (손실/이), and WeasyPrint has no word-break: keep-all.
+    breaks between any two syllables (손실/이), and WeasyPrint has no word-break: keep-all;
+    a word that cannot break (a number in a table, a symbol) stays bare, its span would only
+    cost WeasyPrint a box (twice the time of a long Korean table).
     In every language a name with a slash (∂C/∂w₅) and an option with its value (--carry exact,
     joined by a no-break space) are one word, not broken after the slash or a hyphen."""
-    every = lang in KEEP_WORDS
+    keep = lang in KEEP_WORDS
 
     def word(w: str) -> Markup:
-        whole = every or "/" in w or w.startswith("--")
+        whole = "/" in w or w.startswith("--") or (keep and BREAKS_INSIDE.search(w) is not None)
         return Markup('<span class="w">{}</span>').format(w) if whole else escape(w)
 
     return Markup(" ").join(word(w) for w in text.split(" "))
