@@ -541,6 +541,23 @@ def test_bad_rows_are_named_by_line_and_column(tmp_path, klass, capsys, cells, w
     assert [s["student"] for s in json.loads(captured.out)] == ["bo"]
 
 
+def test_the_report_names_a_bad_cell_as_documents_print_it(tmp_path, klass, capsys):
+    """stderr names the column as the file's header writes it (o1, for the teacher's editor);
+    the class report as every page prints it (o₁), and counts the questions in words."""
+    good = ["bo", "V02", *["0.5"] * 6]
+    path = write_csv(tmp_path / "r.csv", [["ana", "V01", "0,5", *["0.1"] * 5], good])
+    out = tmp_path / "out"
+    command = ["grade", str(path), "--set", str(klass[1]), "-o", str(out), "--format", "html"]
+    assert main([*command, "--lang", "en,ko"]) == 1
+    assert "column 3: o1: '0,5'" in capsys.readouterr().err
+    en = (out / "report.en.html").read_text("utf-8")
+    ko = (out / "report.ko.html").read_text("utf-8")
+    assert _cells(en, "class-rows")[1][2].startswith("o₁: &#39;0,5&#39; is not a number")
+    assert _cells(ko, "class-rows")[1][2].startswith("o₁ 칸: ")
+    assert dict(_cells(en, "facts"))["questions"] == "6: h₁, o₁, C, ∂C/∂w₅, ∂C/∂w₁, w₅′"
+    assert dict(_cells(ko, "facts"))["문항"].startswith("6개: h₁, o₁, ")
+
+
 def test_a_real_minus_sign_and_a_repeated_student(tmp_path, klass, level1, capsys):
     set_dir = klass[1]
     v1 = level1.variants[0]

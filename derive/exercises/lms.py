@@ -19,13 +19,14 @@ from markupsafe import Markup
 
 from derive.engine.exact import round_fixed
 from derive.engine.names import LOSS, Name, node_label
-from derive.engine.operations import ACTIVATIONS, LOSSES
+from derive.engine.operations import LOSSES
 from derive.engine.update import descend
 from derive.exercises.exercise_set import ExerciseSet
 from derive.exercises.generator import Variant
 from derive.exercises.questions import Question
 from derive.sheets.builder import DocumentBuilder
 from derive.sheets.diagram import layout
+from derive.sheets.givens import activations_text, network_text
 from derive.sheets.locale import fill, strings
 from derive.sheets.numbers import given_text
 from derive.typeset.html import environment
@@ -100,16 +101,9 @@ def _page(variant: Variant, precision: int, lang: str, diagrams: DiagramFiles) -
     given, words = ctx.words["givens"], strings(lang)["lms"]
     shown = {name: given_text(value) for name, value in net.given.items()}
     diagram = layout(net, shown)
-    hidden = len(spec.layers) - 2
-    layers = fill(
-        given["layers"],
-        sizes="–".join(map(str, spec.layers)),
-        hidden=fill(given["hidden_count"], count=hidden) if hidden else "",
-    )
-    activations = (ACTIVATIONS[a].names[lang] for a in dict.fromkeys(spec.activations))
     facts = (
-        (given["network"], layers),
-        (given["activation"], ", ".join(activations)),
+        (given["network"], network_text(spec.layers, given)),
+        (given["activation"], activations_text(spec.activations, lang, given)),
         (given["loss"], LOSSES[spec.loss].names[lang]),
         (given["learning_rate"], f"η = {given_text(spec.learning_rate)}"),
         (given["inputs"], ", ".join(f"{node_label(x)} = {shown[x]}" for x in net.inputs)),

@@ -88,7 +88,11 @@ class ClassReport(RenderedDocument):
             ),
             (
                 words["fact_questions"],
-                f"{len(grades.names)}: {', '.join(n.label for n in grades.names)}",
+                fill(
+                    words["questions_listed"],
+                    count=len(grades.names),
+                    names=", ".join(n.label for n in grades.names),
+                ),
             ),
             (words["fact_marks"], marks),
             (words["fact_max"], top),

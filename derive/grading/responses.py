@@ -51,10 +51,16 @@ class Problem:
     fields: tuple[tuple[str, str], ...] = ()
 
     def reason(self, lang: str) -> str:
-        return fill(strings(lang)["grade"][f"row_{self.kind}"], **dict(self.fields))
+        """In a document: a quantity named as the documents print it (∂C/∂w₅)."""
+        fields = dict(self.fields)
+        if "label" in fields:
+            fields["quantity"] = fields.pop("label")
+        return fill(strings(lang)["grade"][f"row_{self.kind}"], **fields)
 
     def message(self, source: str) -> str:
-        return f"{source}: line {self.line}, column {self.column}: {self.reason('en')}"
+        """On stderr: a quantity named as the file's header writes it (dC/dw5)."""
+        reason = fill(strings("en")["grade"][f"row_{self.kind}"], **dict(self.fields))
+        return f"{source}: line {self.line}, column {self.column}: {reason}"
 
 
 @dataclass(frozen=True)
@@ -201,7 +207,14 @@ def _row(
             claims.append(read_claim("", str(name), text.translate(_MINUS)))
         except InputError as exc:
             kind = "decimal_comma" if _DECIMAL_COMMA.fullmatch(text) else "number"
-            found = problem(column + 1, kind, quantity=name, problem=exc.problem, cell=shown(text))
+            found = problem(
+                column + 1,
+                kind,
+                quantity=name,
+                label=name.label,
+                problem=exc.problem,
+                cell=shown(text),
+            )
             problems.append(found)
     if problems or variant is None:
         return problems

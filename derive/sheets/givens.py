@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from derive.engine.names import node_label
 from derive.engine.operations import ACTIVATIONS, LOSSES
 from derive.sheets import numbers
@@ -30,20 +32,11 @@ def givens(ctx: Context, carry_note: bool = True, table_if_needed: bool = False)
     unlabelled = any(net.layers[l - 1][0].bias for l in diagram.matrices)
     caption = _caption(words, diagram, len(net.layers), spec.bias == "layer", unlabelled)
     figure = Figure(diagram, caption)
-    hidden = len(spec.layers) - 2
-    sizes = "–".join(map(str, spec.layers))
     facts = Table(
         ("", ""),
         (
-            (
-                words["network"],
-                fill(
-                    words["layers"],
-                    sizes=sizes,
-                    hidden=fill(words["hidden_count"], count=hidden) if hidden else "",
-                ),
-            ),
-            (words["activation"], _activations(ctx, words)),
+            (words["network"], network_text(spec.layers, words)),
+            (words["activation"], activations_text(spec.activations, ctx.lang, words)),
             (words["loss"], LOSSES[spec.loss].names[ctx.lang]),
             (words["biases"], words[f"bias_{spec.bias}"]),
             (words["learning_rate"], f"η = {numbers.given_text(spec.learning_rate)}"),
@@ -117,9 +110,20 @@ def _samples(ctx: Context, words: dict) -> tuple[Group, Paragraph]:
     return table, paragraph(words["batch_note"], count=len(net.samples))
 
 
-def _activations(ctx: Context, words: dict) -> str:
+def network_text(layers: Sequence[int], words: dict) -> str:
+    """The network row of every document's givens: '2–2–1 neurons (input, 1 hidden, output)'
+    (en dashes between the sizes, as printed books write them)."""
+    hidden = len(layers) - 2
+    return fill(
+        words["layers"],
+        sizes="–".join(map(str, layers)),
+        hidden=fill(words["hidden_count"], count=hidden) if hidden else "",
+    )
+
+
+def activations_text(activations: Sequence[str], lang: str, words: dict) -> str:
     """'sigmoid', or each layer's where they differ: 'tanh (hidden), softmax (output)'."""
-    names = [ACTIVATIONS[a].names[ctx.lang] for a in ctx.net.spec.activations]
+    names = [ACTIVATIONS[a].names[lang] for a in activations]
     if len(set(names)) == 1:
         return names[0]
     last = len(names)

@@ -41,3 +41,9 @@ def paragraph(template: str, **fields: object) -> Paragraph:
     """A locale string with $…$ inline math split into text and math parts."""
     pieces = fill(template, **fields).split("$")
     return Paragraph(tuple(("math" if i % 2 else "text", p) for i, p in enumerate(pieces) if p))
+
+
+def optimizer_name(lang: str, optimizer: str) -> str:
+    """How a sheet names an optimizer (Momentum SGD, RMSprop), never the spec's key (momentum,
+    rmsprop): the name its guide entry gives in the language."""
+    return strings(lang)["guide"][optimizer]["name"]

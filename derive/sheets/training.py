@@ -14,7 +14,7 @@ from typing import Any
 
 from derive import __version__
 from derive.engine.names import node_label, node_latex
-from derive.engine.operations import ACTIVATIONS, LOSSES
+from derive.engine.operations import LOSSES
 from derive.engine.optimizers import SYMBOLS
 from derive.engine.training import Run
 from derive.engine.update import ParameterStep, State
@@ -30,7 +30,8 @@ from derive.sheets.document import (
     charts,
     document_strings,
 )
-from derive.sheets.locale import fill, paragraph, strings
+from derive.sheets.givens import activations_text, network_text
+from derive.sheets.locale import fill, optimizer_name, paragraph, strings
 from derive.sheets.summary import shown_spec, spec_digest
 from derive.sheets.training_compare import Compared
 from derive.sheets.training_lines import aligned_rows, given_text, worked_lines
@@ -136,20 +137,17 @@ class TrainingSheet:
     # --- given ---------------------------------------------------------------------------
 
     def _given(self) -> Section:
-        t, w = self.training, self.words
+        t, w, facts_words = self.training, self.words, self.all["givens"]
         spec, network = t.spec, t.network
         runs = t.runs
         facts = (
-            (w["network"], fill(w["layers"], sizes="-".join(map(str, spec.layers)))),
-            (
-                w["activation"],
-                ", ".join(ACTIVATIONS[a].names[self.lang] for a in dict.fromkeys(spec.activations)),
-            ),
+            (w["network"], network_text(spec.layers, facts_words)),
+            (w["activation"], activations_text(spec.activations, self.lang, facts_words)),
             (w["loss"], LOSSES[spec.loss].names[self.lang]),
             (w["samples"], str(len(spec.batch))),
             (w["lr"], numbers.given_text(runs[0].rule.learning_rate)),
             (w["steps"], str(len(runs[0].steps))),
-            (w["optimizers"], ", ".join(run.rule.name for run in runs)),
+            (w["optimizers"], ", ".join(optimizer_name(self.lang, r.rule.name) for r in runs)),
         )
         blocks: list = [Table(("", ""), facts, style="facts")]
         if len(spec.batch) > 1:
@@ -212,7 +210,7 @@ class TrainingSheet:
         blocks.append(self._table(run))
         heading = fill(
             w["heading"],
-            name=self.all["guide"][rule.name]["name"],
+            name=optimizer_name(self.lang, rule.name),
             torch_class=rule.optimizer.torch_class,
         )
         return Section(f"optimizer-{rule.name}", heading, tuple(blocks))
@@ -284,7 +282,7 @@ class TrainingSheet:
                 mark = " †" if t in check.cancelled else " *" if t in check.explained_steps else ""
                 rows.append(
                     (
-                        run.rule.name if t == 1 else "",
+                        optimizer_name(self.lang, run.rule.name) if t == 1 else "",
                         str(t),
                         sig(float(step.loss)),
                         sig(theirs.loss),
@@ -301,7 +299,13 @@ class TrainingSheet:
             if check.cancelled:
                 lost = sorted({p for params in check.cancelled.values() for p in params})
                 names = ", ".join(node_label(p) for p in self.training.network.params if p in lost)
-                blocks.append(paragraph(w["cancelled"], optimizer=run.rule.name, params=names))
+                blocks.append(
+                    paragraph(
+                        w["cancelled"],
+                        optimizer=optimizer_name(self.lang, run.rule.name),
+                        params=names,
+                    )
+                )
         return Section("verification", w["verification"], tuple(blocks))
 
     # --- comparison, boundary, guide ------------------------------------------------------

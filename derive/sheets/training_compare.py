@@ -11,7 +11,7 @@ from derive.engine.names import node_label
 from derive.sheets import numbers
 from derive.sheets.context import LONG_TABLE
 from derive.sheets.document import Chart, Group, Paragraph, Section, Table
-from derive.sheets.locale import fill, paragraph, strings
+from derive.sheets.locale import fill, optimizer_name, paragraph, strings
 from derive.verify.training_result import Boundary, Comparison
 
 XOR = {(0.0, 0.0, 0.0), (0.0, 1.0, 1.0), (1.0, 0.0, 1.0), (1.0, 1.0, 0.0)}
@@ -33,7 +33,9 @@ class Compared:
         grid = ", ".join(numbers.given_text(r) for r in data.grid)
         note = "comparison_note" if self.several else "comparison_note_one"
         rates = fill(w["rates"], grid=grid, worked=numbers.given_text(data.worked_rate))
-        legend = {name: name for name in data.chosen}  # each at its rate: the table says which
+        legend = {
+            n: optimizer_name(self.lang, n) for n in data.chosen
+        }  # each at its rate: the table says which
         losses = Chart(
             "losses", data, {"x": w["x_step"], "y": w["y_loss"], **legend}, w["losses_caption"]
         )
@@ -44,7 +46,9 @@ class Compared:
             *self._plane(legend),
         ]
         key = "comparison" if self.several else "comparison_one"
-        heading = fill(w[key], steps=data.steps, name=self._name(next(iter(data.trials))))
+        heading = fill(
+            w[key], steps=data.steps, name=optimizer_name(self.lang, next(iter(data.trials)))
+        )
         return Section("comparison", heading, tuple(blocks))
 
     def _ranking(self) -> tuple:
@@ -62,7 +66,9 @@ class Compared:
             cells = [
                 self._final(name, r) + (" *" if r == data.chosen[name] else "") for r in data.rates
             ]
-            rows.append(((str(rank),) if self.several else ()) + (name, *cells))
+            rows.append(
+                ((str(rank),) if self.several else ()) + (optimizer_name(self.lang, name), *cells)
+            )
         key = "ranking_note" if self.several else "ranking_note_one"
         return (paragraph(w[key], steps=data.steps), Table(header, tuple(rows)))
 
@@ -99,7 +105,9 @@ class Compared:
         key = "boundary_note" if boundary.separated else "boundary_not"
         labels = {"before": w["before"], "after": fill(w["after"], steps=boundary.steps)}
         blocks: list = [
-            paragraph(w[key], name=self._name(boundary.optimizer), steps=boundary.steps),
+            paragraph(
+                w[key], name=optimizer_name(self.lang, boundary.optimizer), steps=boundary.steps
+            ),
             Chart("boundary", boundary, labels, w["boundary_caption"]),
             paragraph(w["boundary_line"]),
         ]
@@ -123,9 +131,6 @@ class Compared:
         sources = tuple((s,) for s in self.all["guide_sources"]["items"])
         blocks.append(Group(w["sources"], (Table(("",), sources, style="facts"),), breakable=True))
         return Section("guide", w["guide"], tuple(blocks))
-
-    def _name(self, optimizer: str) -> str:
-        return self.all["guide"][optimizer]["name"]
 
     def _on_this(self, name: str, rank: int) -> str:
         w, data = self.words, self.data
