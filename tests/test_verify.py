@@ -4,7 +4,9 @@ wrong number, knows kinks, and bounds SymPy's share."""
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
+import random
 from decimal import Decimal
 
 import pytest
@@ -247,3 +249,49 @@ def test_sympys_form_that_cancels_beyond_its_digits_is_not_compared():
     assert str(d.gradients["w2"].value).startswith("1.1711168081657603893914")
     v = _verify(d)
     assert "w2" in v.sympy_unevaluable and v.checks["w2"].sympy is None
+
+
+@pytest.mark.parametrize(
+    ("activation", "bias", "loss"),
+    [
+        (["relu", "tanh", "softmax"], "layer", "cross_entropy"),
+        (["leaky_relu", "sigmoid", "sigmoid"], "neuron", "bce_per_output"),
+        (["softplus", "relu", "linear"], "none", "mse"),
+    ],
+)
+def test_moved_losses_are_the_whole_networks_losses(activation, bias, loss):
+    """Finite differences move one parameter per row from its own layer on: each row's loss
+    and kink crossing equal those of the whole network run at θ + δ·e_p (a shared bias moves
+    every neuron of its layer)."""
+    import torch
+
+    from derive.verify.torch_model import TorchNetwork
+
+    rng = random.Random(7)
+    layers = [3, 4, 3, 2]
+    weights = sum(a * b for a, b in itertools.pairwise(layers))
+    biases = {"none": 0, "layer": 3, "neuron": 9}[bias]
+    spec = make_spec(
+        layers=layers,
+        activation=activation,
+        loss="bce" if loss == "bce_per_output" else loss,
+        bias=bias,
+        inputs=[0.5, -0.2, 0.0],
+        targets=[0.3, 0.7] if loss != "cross_entropy" else [1.0, 0.0],
+        weights=[round(rng.uniform(-1, 1), 2) for _ in range(weights)],
+        biases=[round(rng.uniform(-1, 1), 2) for _ in range(biases)],
+    )
+    model = TorchNetwork(build_network(spec))
+    size = len(model.theta)
+    params = torch.arange(size).repeat_interleave(3)
+    deltas = torch.tensor([1e-3, -0.4, 2.0] * size, dtype=torch.float64)
+    loss_moved, crossed = model.moved_losses(params, deltas)
+    rows = model.theta.repeat(len(params), 1)
+    rows[torch.arange(len(params)), params] += deltas
+    whole = model.forward(rows)
+    base = model.forward(model.theta.unsqueeze(0))
+    assert torch.allclose(loss_moved, whole.loss, rtol=1e-12, atol=1e-15)
+    kinked = [l for l, a in enumerate(activation) if a in ("relu", "leaky_relu")]
+    signs = torch.cat([whole.pre[l] > 0 for l in kinked], -1)
+    expected = (signs != torch.cat([base.pre[l] > 0 for l in kinked], -1)).any(-1)
+    assert torch.equal(crossed, expected) and crossed.any() and not crossed.all()

@@ -62,6 +62,11 @@ class TorchNetwork:
         self.x = torch.tensor([float(given[x]) for x in network.inputs], dtype=DTYPE)
         self.y = torch.tensor([float(given[y]) for y in network.targets], dtype=DTYPE)
         self.theta = torch.tensor([float(network.given[p]) for p in self.names], dtype=DTYPE)
+        self._layer_of = torch.zeros(len(self.names), dtype=torch.long)  # where each enters
+        for l, (w_index, b_index) in enumerate(zip(self.weight_index, self.bias_index)):
+            self._layer_of[w_index.reshape(-1)] = l
+            if b_index is not None:
+                self._layer_of[b_index] = l
 
     def forward(self, theta: torch.Tensor) -> Forward:
         """Evaluate every row of θ (B, P) as one network."""
@@ -79,19 +84,57 @@ class TorchNetwork:
         y = self.y.expand_as(a)
         return Forward(self.loss(torch, a, pre[-1], y), pre, post)
 
-    def losses(self, theta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """C of every row, and the sign pattern of every z that sits at a kink (for detecting a
-        kink crossed between rows)."""
-        kinked = [
-            l for l, name in enumerate(self.network.spec.activations) if ACTIVATIONS[name].kink
-        ]
+    def moved_losses(
+        self, params: torch.Tensor, deltas: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """C with one parameter moved per row (θ + δ·e_p for each pair of `params`, `deltas`),
+        and whether a unit at a kink (ReLU) changed side. A parameter enters one layer only, so
+        a row starts from the unmoved network's z of that layer, moved by δ times the values the
+        parameter multiplies there (1 for a bias, every use of a shared one added), and goes on
+        with the unmoved weights: a row costs one layer's width, not the whole θ (finite
+        differences of 4,096 parameters: 114,688 rows)."""
         with torch.no_grad(), single_thread():
-            result = self.forward(theta)
-        if kinked:
-            signs = torch.cat([result.pre[l] > 0 for l in kinked], dim=-1)
-        else:
-            signs = torch.zeros((theta.shape[0], 0), dtype=torch.bool)
-        return result.loss, signs
+            base = self.forward(self.theta.unsqueeze(0))
+            loss = torch.empty(len(params), dtype=DTYPE)
+            crossed = torch.zeros(len(params), dtype=torch.bool)
+            layer_of = self._layer_of[params]
+            for start in range(len(self.weight_index)):
+                rows = (layer_of == start).nonzero().squeeze(-1)
+                if len(rows):
+                    moved = self._direction(start, base)[params[rows]] * deltas[rows, None]
+                    loss[rows], crossed[rows] = self._onwards(start, base, base.pre[start] + moved)
+        return loss, crossed
+
+    def _direction(self, layer: int, base: Forward) -> torch.Tensor:
+        """(P, n): how each parameter moves this layer's z per unit of its own change."""
+        w_index, b_index = self.weight_index[layer], self.bias_index[layer]
+        a = self.x if layer == 0 else base.post[layer - 1][0]
+        direction = torch.zeros((len(self.names), w_index.shape[1]), dtype=DTYPE)
+        columns = torch.arange(w_index.shape[1])
+        values = a[:, None].expand_as(w_index)
+        direction.index_put_((w_index, columns.expand_as(w_index)), values, accumulate=True)
+        if b_index is not None:
+            ones = torch.ones(len(b_index), dtype=DTYPE)
+            direction.index_put_((b_index, columns[: len(b_index)]), ones, accumulate=True)
+        return direction
+
+    def _onwards(
+        self, layer: int, base: Forward, z: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The loss of rows whose z at `layer` is given, the later layers' weights unmoved, and
+        whether a kinked unit's sign differs from the unmoved network's there or after."""
+        crossed = torch.zeros(len(z), dtype=torch.bool)
+        last = len(self.weight_index) - 1
+        for l in range(layer, last + 1):
+            function, settings = self.activations[l]
+            a = function(torch, z, **settings)
+            if ACTIVATIONS[self.network.spec.activations[l]].kink:
+                crossed |= ((z > 0) != (base.pre[l] > 0)).any(-1)
+            if l < last:
+                z = a @ self.theta[self.weight_index[l + 1]]
+                if self.bias_index[l + 1] is not None:
+                    z = z + self.theta[self.bias_index[l + 1]]
+        return self.loss(torch, a, z, self.y.expand_as(a)), crossed
 
     def autograd(self) -> tuple[Forward, torch.Tensor]:
         """The forward pass at the example's values and ∂C/∂θ by autograd."""
