@@ -15,7 +15,7 @@ from derive.engine.spec import load_spec
 from derive.engine.training_spec import MAX_STEPS
 from derive.files import check_writable, write_all
 from derive.sheets.training import TrainingSheet
-from derive.trainer import DEFAULT_PARAM, Training, rules, step_count
+from derive.trainer import DEFAULT_PARAM, MAX_GRADIENTS, Training, rules, step_count
 from derive.training_report import to_json
 from derive.typeset.html import HtmlRenderer
 
@@ -52,7 +52,9 @@ def add_command(commands: argparse._SubParsersAction) -> None:
         "checked against torch.optim in float64 (1e-12 relative). Writes DIR/<name>.train.<lang>"
         ".html and .pdf (the rules, the first steps worked for one parameter, tables, the check, "
         "the optimizers compared over 100 steps, a guide) and prints their paths; --json prints "
-        "every step's parameters and state instead.",
+        "every step's parameters and state instead. A run of more than "
+        f"{MAX_GRADIENTS:,} exact gradients (parameters × samples × steps × optimizers: more "
+        "than a minute's work) is refused.",
     )
     train.add_argument("spec", nargs="?", metavar="SPEC", help=SPEC_HELP)
     train.add_argument(

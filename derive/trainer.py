@@ -18,6 +18,24 @@ from derive.errors import InputError
 from derive.verify.training_result import Boundary, Comparison, RunCheck
 
 DEFAULT_PARAM = "w5"  # the seed's: the parameter whose steps are worked in full
+# exact gradients a run may take, one per parameter, sample, step and optimizer (about 40 µs
+# each): within it derive train ends within a minute on two cores (benchmarks/limits.py)
+MAX_GRADIENTS = 1_000_000
+
+
+def within_budget(network: Network, optimizers: int, steps: int) -> None:
+    """InputError, before any work, for a run that would take minutes."""
+    params, samples = len(network.params), len(network.spec.batch)
+    total = params * samples * steps * optimizers
+    if total > MAX_GRADIENTS:
+        raise InputError(
+            network.spec.source,
+            "train",
+            f"{params:,} parameters × {samples} sample{'s' if samples > 1 else ''} × "
+            f"{steps} steps × {optimizers} optimizer{'s' if optimizers > 1 else ''} is "
+            f"{total:,} exact gradients, more than the {MAX_GRADIENTS:,} derive train works "
+            "within a minute: choose fewer optimizers (--optimizer) or steps (--steps)",
+        )
 
 
 def rules(
@@ -97,6 +115,7 @@ class Training:
             known = ", ".join(self.network.params)
             raise InputError("train: --param", param, f"not a parameter of {spec.source} ({known})")
         self.param = param
+        within_budget(self.network, len(rules), steps)
         self.runs = [train(self.network, rule, steps) for rule in rules]
         self._wait: Callable[[], Checked] | None = None
 

@@ -25,7 +25,7 @@ from derive.sheets.document import Chart, Formula, Table, blocks
 from derive.sheets.lines import LINE_WIDTH, width
 from derive.sheets.training import TrainingSheet
 from derive.sheets.training_lines import aligned_rows, given_latex, worked_lines
-from derive.trainer import Training, rules
+from derive.trainer import Training, rules, within_budget
 from derive.typeset.charts import chart_svg
 from derive.typeset.html import HtmlRenderer
 from derive.typeset.mathsvg import typeset
@@ -124,6 +124,28 @@ def test_learning_rate_order(tmp_path):
     assert rules(spec, ["sgd"], Decimal("2"))[0].learning_rate == 2  # --lr
     assert [r.name for r in rules(load_spec(None))][-1] == "adamw"  # all seven
     assert rules(load_spec(None))[0].learning_rate == Decimal("0.1")  # values.learning_rate
+
+
+def test_a_run_of_minutes_is_refused_before_any_work(tmp_path, capsys):
+    """4,095 parameters × 7 optimizers × 35 steps: more exact gradients than derive train
+    works within a minute; one line, exit 2, nothing written. One optimizer fits."""
+    spec = tmp_path / "wide.json"
+    weights = ", ".join(["0.01"] * (64 * 63 + 63))
+    spec.write_text(
+        '{"network": {"layers": [64, 63, 1]}, "values": {"inputs": [' + ", ".join(["0.5"] * 64)
+        + '], "targets": [1], "weights": [' + weights + '], "learning_rate": 0.1}}'
+    )  # fmt: skip
+    out = tmp_path / "out"
+    assert main(["train", str(spec), "--steps", "35", "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"derive: {spec}: train: 4,095 parameters × 1 sample × 35 steps × 7 optimizers is "
+        "1,003,275 exact gradients, more than the 1,000,000 derive train works within a minute: "
+        "choose fewer optimizers (--optimizer) or steps (--steps)\n"
+    )
+    assert not out.exists()
+    network = build_network(load_spec(spec))
+    within_budget(network, 7, 34)  # 975,100: runs
 
 
 def test_a_diverging_run_is_refused_in_one_line(capsys):
