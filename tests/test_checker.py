@@ -41,6 +41,34 @@ def test_correct_at_the_digits_written(seed):
     assert {v[0] for v in got.values()} == {"correct"}
 
 
+def test_carrying_three_decimals_and_answering_to_four_is_accepted(seed):
+    """A student who rounds every intermediate to 3 decimals, as a booklet allows, and writes
+    each asked value to 4 works each line from the rounded numbers before it (worked here by
+    hand, floats): C from o₁ = 0.646, not from o₁ itself rounded (0.1253, not 0.1250); the
+    exercise key's hand-carried answers are these same values."""
+    from math import exp
+
+    from derive.exercises.questions import KINDS, questions
+
+    def sigma(z: float) -> float:
+        return 1 / (1 + exp(-z))
+
+    h1, h2 = round(sigma(0.5 * 0.7 + 0.3 * 0.4), 3), round(sigma(0.5 * 0.3 + 0.3 * 0.6), 3)
+    z3 = round(h1 * 0.55 + h2 * 0.45, 3)
+    o1 = sigma(z3)
+    carried_o1 = round(o1, 3)
+    loss = (1.0 - carried_o1) ** 2
+    delta = round(round(-2 * (1.0 - carried_o1), 3) * round(carried_o1 * (1 - carried_o1), 3), 3)
+    gradient = delta * h1
+    written = {"o1": f"{o1:.4f}", "C": f"{loss:.4f}", "dC__dw5": f"{gradient:.4f}"}
+    assert written == {"o1": "0.6457", "C": "0.1253", "dC__dw5": "-0.0996"}
+    got = verdicts(seed, **written)
+    assert got["C"][:2] == got["dC/dw5"][:2] == ("accepted", "rounded_carry")
+    key = {str(q.name): q for q in questions(seed.derivation, 3, KINDS)}
+    assert f"{key['C'].rounded:.4f}" == "0.1253" and f"{key['C'].answer:.4f}" == "0.1255"
+    assert f"{key['dC/dw5'].rounded:.4f}" == "-0.0996"
+
+
 def test_update_sign_slip(seed):
     # the seed notes' own slip: w5' = w5 + η·∂C/∂w5 = 0.55 + 0.1 × (−0.0998) = 0.540
     assert verdicts(seed, w5_p="0.540")["w5'"] == ("wrong", "update_sign", ())

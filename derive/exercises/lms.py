@@ -161,7 +161,8 @@ def accepted(q: Question, precision: int, words: dict[str, str]) -> tuple[Accept
     out = [Accepted(exact, q.tolerance, "100", words["exact"])]
     if round_fixed(q.rounded, q.decimals) != q.shown:
         carried = fill(words["carried"], places=precision)
-        out.append(Accepted(q.rounded, q.tolerance, "100", carried))
+        by_hand = round_fixed(q.rounded, q.decimals + EXTRA_PLACES)
+        out.append(Accepted(by_hand, q.tolerance, "100", carried))
     unit = Decimal(1).scaleb(-q.decimals)
     out.append(Accepted(exact, PARTIAL_UNITS * unit, PARTIAL_PERCENT, words["close"]))
     return tuple(out)

@@ -12,7 +12,7 @@ from derive.engine.exact import MAX_UPDATE_DECIMALS, round_fixed
 from derive.engine.names import LOSS, Name
 from derive.engine.network import Network
 from derive.engine.update import descend
-from derive.grading.quantities import solution_values
+from derive.grading.quantities import as_written, quantities, solution_values
 
 # forward: a hidden activation and an output; loss; the gradient of an output-layer weight
 # and of a first-layer weight; that output-layer weight after the step
@@ -24,7 +24,8 @@ class Question:
     name: Name
     kind: str
     answer: Decimal  # exact
-    rounded: Decimal  # what carrying values rounded to the precision gives
+    rounded: Decimal  # what carrying values rounded to the precision gives, before it is
+    # itself rounded to the asked decimals (as_written)
     decimals: int  # asked for: the same for every question of a drawn set (asked_decimals)
 
     @property
@@ -59,13 +60,15 @@ def questions(derivation: Derivation, precision: int, kinds: Sequence[str]) -> t
     update = descend(derivation)
     exact = solution_values(derivation, update)
     twin = derive(derivation.network, precision)
-    rounded = solution_values(twin, descend(twin))
+    carried = solution_values(twin, descend(twin))
+    table = quantities(derivation.network, update.rule)
     out = []
     for kind, name in asked_names(derivation.network, kinds):
         value = exact[name]
         step = update.params[name.of].change if name.updated else None
         decimals = asked_decimals(value, precision, step)
-        out.append(Question(name, kind, value, rounded[name], decimals))
+        by_hand = as_written(table[name], carried)
+        out.append(Question(name, kind, value, by_hand, decimals))
     return tuple(out)
 
 

@@ -21,6 +21,7 @@ from derive.engine.update import Update
 from derive.grading.quantities import (
     Quantity,
     Values,
+    as_written,
     batch_quantities,
     batch_values,
     by_hand,
@@ -168,7 +169,17 @@ def check(
         for p in places:
             if p not in rounded:
                 rounded[p] = by_hand(batch.network, p)
-        carry_places = next((p for p in reversed(places) if matches(claim, rounded[p][name])), None)
+        # carried to p decimals: the value itself rounded to p (0.4630), or worked from the
+        # rounded values before it and written to the claim's digits (0.4626)
+        carry_places = next(
+            (
+                p
+                for p in reversed(places)
+                if matches(claim, rounded[p][name])
+                or matches(claim, as_written(table[name], rounded[p]))
+            ),
+            None,
+        )
         because: tuple[Name, ...] = ()
         fields: dict[str, str] = {}
         if matches(claim, true[name]):

@@ -117,6 +117,17 @@ def by_hand(network: Network, places: int) -> dict[Name, Decimal]:
     return batch_values(batch, descend_batch(batch))
 
 
+def as_written(quantity: Quantity, carried: Values) -> Decimal:
+    """What a student who carries the `carried` (hand-rounded) values writes for `quantity`:
+    worked from the rounded quantities before it, itself not yet rounded, since a question
+    asks its own decimals (σ(z₃) of the carried z₃ is 0.46258, written 0.4626; the carried
+    0.463 is what the next line uses)."""
+    try:
+        return quantity.compute(carried)
+    except (ArithmeticError, ValueError):
+        return Decimal("NaN")
+
+
 class _OfSample(Mapping[Name, Decimal]):
     """Sample n's values under the one-sample names its quantities compute from."""
 
