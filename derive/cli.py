@@ -138,11 +138,10 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--format",
         type=arguments.formats,
-        help="also write a feedback sheet: comma-separated html, pdf (to -o DIR)",
+        help="also write a feedback sheet: comma-separated html, pdf (to -o DIR; -o alone "
+        "writes both)",
     )
-    check.add_argument(
-        "-o", "--output", default="output", metavar="DIR", help="output directory (default: output)"
-    )
+    check.add_argument("-o", "--output", metavar="DIR", help="output directory (default: output)")
     class_commands.add_commands(commands)
     train_command.add_command(commands)
     return parser
@@ -185,11 +184,13 @@ def _check(args: argparse.Namespace) -> int:
     table = batch_quantities(solution.worked.network, solution.update.rule)
     check_names(args.answers, claims, list(table))
     results = check(solution.worked, solution.update, claims)
+    if args.output and not args.format:  # a directory asked for: the sheet it is for
+        args.format = ("html", "pdf")
     if args.format:
         report = FeedbackSheet(
             solution, results, args.lang, Path(args.answers).stem, answers=args.answers
         )
-        for path in report.write(Path(args.output), args.format):
+        for path in report.write(Path(args.output or "output"), args.format):
             print(path, file=sys.stderr if args.json else sys.stdout)
     if args.json:
         print(json.dumps(feedback.to_json(results, args.lang), ensure_ascii=False))

@@ -400,3 +400,13 @@ def test_every_line_of_a_feedback_sheet_checks_on_a_calculator(seed, lang):
             assert wrong == [], tex
             checked += count
     assert checked > 25
+
+
+def test_an_output_directory_alone_writes_the_feedback_sheet(tmp_path, capsys):
+    """-o DIR is asked for the sheet: both formats, as --format's default elsewhere."""
+    answers = str(Path(__file__).resolve().parent.parent / "examples" / "answers_seed.toml")
+    assert main(["check", answers, "-o", str(tmp_path)]) == 1  # one wrong claim
+    capsys.readouterr()
+    written = sorted(p.name for p in tmp_path.iterdir())
+    assert written == ["answers_seed.feedback.en.html", "answers_seed.feedback.en.pdf"]
+    assert main(["check", answers]) == 1 and "feedback" not in capsys.readouterr().out

@@ -151,9 +151,13 @@ def test_the_command_writes_booklets_keys_and_json_the_same_every_time(tmp_path)
         for q in variant["questions"]:
             shown = f"{Decimal(str(q['answer'])):.{q['decimals']}f}".replace("-", "−")
             assert shown in grid
-    # each variant's worked solution tags the line of each asked value with its number
-    for n in range(1, 7):
-        assert key.count(f'<span class="tag">Q{n}</span>') == 2
+    # each variant's worked solution tags the line of each asked value with its number and
+    # the answer to the asked decimals (the line itself carries the sheet's 3)
+    for variant in data["variants"]:
+        for n, q in enumerate(variant["questions"], 1):
+            shown = f"{Decimal(str(q['answer'])):.{q['decimals']}f}".replace("-", "−")
+            assert f'<span class="tag">Q{n}\n{shown}</span>' in key
+    assert key.count('<span class="tag">') == 12
 
 
 def test_one_variant_of_a_set_alone(tmp_path):

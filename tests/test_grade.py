@@ -522,7 +522,7 @@ def test_a_bad_header_is_one_line(tmp_path, klass, capsys, header, where, proble
         (
             ["ana", "V01", "0,5", *["0.1"] * 5],
             "line 2, column 3",
-            "o1: '0,5' is not a number (write a decimal point: 0.47)",
+            "o1: '0,5' is not a number (write a decimal point: 0.5)",
         ),
         (
             ["ana", "V01", "1e-99", *["0.1"] * 5],

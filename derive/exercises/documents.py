@@ -68,8 +68,9 @@ def answer_keys(
         builder = DocumentBuilder(
             v.derivation, descend(v.derivation), lang, exercises.precision, "exact"
         )
-        tags = {  # a quantity's worked line(s), as the sheet shows them
-            line: fill(words["question_tag"], number=n)
+        tags = {  # a quantity's worked line(s), as the sheet shows them, and the asked answer
+            # under its number: the line carries the sheet's digits, the question asks more
+            line: fill(words["question_tag"], number=n) + "\n" + _fixed(q.shown, q.decimals)
             for n, q in enumerate(v.questions, 1)
             for line in builder.worked(q.name)
         }

@@ -214,6 +214,7 @@ def _row(
                 label=name.label,
                 problem=exc.problem,
                 cell=shown(text),
+                point=text.replace(",", "."),  # its own value, as it should be written
             )
             problems.append(found)
     if problems or variant is None:

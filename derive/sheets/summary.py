@@ -64,7 +64,12 @@ def loss_change(ctx: Context) -> tuple:
     if shown_before == shown_after:
         return line, paragraph(words["loss_same"])
     key = "loss_lower" if after < before else "loss_higher"
-    return line, paragraph(words[key], change=f"{difference(num).tex} = {ctx.num.tex(change)}")
+    result = ctx.num.tex(change)
+    if ctx.d.places is not None and change.adjusted() >= numbers.SCIENTIFIC_BELOW:
+        # two carried numbers' difference, as exact as they are: 0.125 − 0.124 = 0.001, not
+        # 0.00100, whose digits the numbers do not have
+        result = f"{change.normalize():f}"
+    return line, paragraph(words[key], change=f"{difference(num).tex} = {result}")
 
 
 def _same(before: Decimal, after: Decimal, places: int) -> bool:

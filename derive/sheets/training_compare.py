@@ -36,9 +36,8 @@ class Compared:
         legend = {
             n: optimizer_name(self.lang, n) for n in data.chosen
         }  # each at its rate: the table says which
-        losses = Chart(
-            "losses", data, {"x": w["x_step"], "y": w["y_loss"], **legend}, w["losses_caption"]
-        )
+        caption = w["losses_caption" if self.several else "losses_caption_one"]
+        losses = Chart("losses", data, {"x": w["x_step"], "y": w["y_loss"], **legend}, caption)
         blocks: list = [
             Group("", (paragraph(w[note], steps=data.steps, rates=rates),)),
             Group(fill(w["ranking_title"], steps=data.steps), self._ranking(), breakable=True),

@@ -3,7 +3,7 @@ optimizer against the step, the paths of two parameters over the loss's contour,
 decision boundary before and after training.
 
 Byte-identical across runs and processes: a fixed svg.hashsalt (the ids of clip paths), no
-date in the metadata, text drawn as paths in NanumGothic (Hangul included), no random state.
+date in the metadata, text drawn as paths (DejaVu Sans, Hangul in NanumGothic), no random state.
 """
 
 from __future__ import annotations
@@ -52,9 +52,10 @@ def _pyplot() -> Any:
         {
             "svg.hashsalt": "derive",
             "svg.fonttype": "path",
-            # NanumGothic (Hangul); what it lacks (−, ₀, ⁻⁷) from matplotlib's DejaVu Sans:
+            # DejaVu Sans (one font for every digit, sub- and superscript: NanumGothic has ¹²³
+            # but no ⁰⁴…⁹, and its ₁ is tiny); Hangul from NanumGothic, the fallback;
             # plain text, several times faster to lay out than mathtext
-            "font.family": ["NanumGothic", "DejaVu Sans"],
+            "font.family": ["DejaVu Sans", "NanumGothic"],
             "font.size": 9,
             "mathtext.fontset": "dejavusans",
             "axes.spines.top": False,
@@ -134,7 +135,7 @@ def _paths(chart: Chart, plt: Any, ticker: Any) -> Any:
     if levels:
         contour = axes.contour(plane.grid_p, plane.grid_q, plane.grid_loss, levels=levels,
                                colors="#8a96a3", linewidths=0.6)  # fmt: skip
-        axes.clabel(contour, fontsize=7, fmt=_number, inline_spacing=2)
+        axes.clabel(contour, fontsize=8, fmt=_number, inline_spacing=2)
     for name, path in plane.paths.items():
         _line(axes, name, [p for p, _ in path], [q for _, q in path], chart.labels[name])
     axes.plot([0], [0], "o", color="black", markersize=5, label=chart.labels["start"], zorder=5)
