@@ -88,6 +88,12 @@ def test_decimal_shift(seed):
     assert verdicts(seed, dC__dw1="-0.106")["dC/dw1"][:2] == ("wrong", "decimal_shift")
 
 
+def test_wrong_sign(seed):
+    # ∂C/∂w5 = +0.0998: the size right, a minus lost; the update's own sign slip stays named
+    assert verdicts(seed, dC__dw5="0.0998")["dC/dw5"][:2] == ("wrong", "sign")
+    assert verdicts(seed, w5_p="0.540")["w5'"][:2] == ("wrong", "update_sign")
+
+
 def test_z_used_for_the_activation(seed):
     # ∂z3/∂w5 = h1, written as z1
     assert verdicts(seed, dz3__dw5="0.47")["dz3/dw5"][:2] == ("wrong", "z_for_a")

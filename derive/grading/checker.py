@@ -248,4 +248,6 @@ def _diagnose(
                 claim, value
             ):
                 return slip
+    if true and matches(claim, -true):  # after the slips that flip a sign for a reason
+        return "sign"
     return None
