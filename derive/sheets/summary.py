@@ -13,7 +13,7 @@ from derive.engine.names import node_label
 from derive.engine.spec import BUILTIN_SOURCE, Spec
 from derive.sheets import numbers
 from derive.sheets.context import LONG_TABLE, Context
-from derive.sheets.document import Paragraph, Section, Table
+from derive.sheets.document import Group, Paragraph, Section, Table
 from derive.sheets.lines import Numbers, Shown
 from derive.sheets.locale import fill, paragraph, strings
 from derive.verify.verification import Verification
@@ -36,7 +36,8 @@ def summary(ctx: Context) -> Section:
     header = (words["col_param"], words["col_old"], words["col_gradient"], words["col_new"])
     columns = 2 if len(rows) > TWO_COLUMNS else 1  # 139 rows take two pages, not four
     table = Table(header, rows, columns=columns)
-    return Section("summary", words["heading"], (table, *loss_change(ctx)))
+    # C and C′, and what the step did: one block, never parted by a page
+    return Section("summary", words["heading"], (table, Group("", loss_change(ctx))))
 
 
 def loss_change(ctx: Context) -> tuple:
