@@ -69,9 +69,11 @@ def phases() -> dict[str, float]:
         out[name] = time.perf_counter() - start
         return result
 
-    booklet = timed("questions: document", lambda: question_booklet(exercises, "en"))
-    typeset = timed("questions: formulas", lambda: renderer.formulas(booklet))
-    timed("questions: PDF", lambda: renderer.pdf(booklet, typeset)())
+    _, pages = timed("questions: document", lambda: question_booklet(exercises, "en"))
+    timed(
+        "questions: formulas and PDF (a part per variant, on every core, joined)",
+        lambda: parts_pdf(renderer, pages, {})(),
+    )
     verifications = timed("verification (waited for)", wait)
     _, parts = timed("answers: documents", lambda: answer_keys(exercises, "en", verifications))
     timed(

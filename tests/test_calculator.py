@@ -213,7 +213,7 @@ def test_every_line_of_an_answer_key_and_booklet_checks(level):
     checked = 0
     for lang in ("en", "ko"):
         whole, _ = answer_keys(exercises, lang, checks)
-        for document in (whole, question_booklet(exercises, lang)):
+        for document in (whole, question_booklet(exercises, lang)[0]):
             count, wrong = mismatches(document)
             assert wrong == [], (lang, wrong[:3])
             checked += count

@@ -26,20 +26,22 @@ from derive.sheets.locale import fill, paragraph, strings
 from derive.verify.verification import Verification
 
 
-def question_booklet(exercises: ExerciseSet, lang: str) -> Document:
+def question_booklet(exercises: ExerciseSet, lang: str) -> tuple[Document, tuple[Document, ...]]:
     """Per variant: the givens and the questions with answer boxes (a page), then a space to
-    work in per question (the next page; its own name line, for pages printed one-sided)."""
+    work in per question (the next page; its own name line, for pages printed one-sided).
+    The booklet whole (the HTML file), and its variants as parts (the PDF, rendered side by
+    side and joined, each variant's pages numbered on their own: a student's handout)."""
     words = strings(lang)["booklet"]
-    sections: list[Section] = []
+    parts: list[list[Section]] = []
     header = (words["col_number"], words["col_question"], words["col_answer"])
-    for k, v in enumerate(exercises.variants):
+    for v in exercises.variants:
         ctx = Context(v.derivation, descend(v.derivation), exercises.precision, lang, "some")
         who = _identity(words, v)
         # no heading: the variant's id is in the row a student fills in
-        sections.append(Section(f"{v.id}-who", "", (who,), new_page=k > 0))
+        part = [Section(f"{v.id}-who", "", (who,))]
         given = givens(ctx, carry_note=False, table_if_needed=True)
         symbols = paragraph(words["loss_symbols"], m=len(ctx.net.outputs))
-        sections.append(_keyed(dataclasses.replace(given, blocks=(*given.blocks, symbols)), v))
+        part.append(_keyed(dataclasses.replace(given, blocks=(*given.blocks, symbols)), v))
         rows = tuple(
             (str(n), _question_text(words, q, v), "") for n, q in enumerate(v.questions, 1)
         )
@@ -47,12 +49,12 @@ def question_booklet(exercises: ExerciseSet, lang: str) -> Document:
             paragraph(words["instructions"], precision=exercises.precision),
             Table(header, rows, style="questions"),
         )
-        sections.append(Section(f"{v.id}-questions", words["questions_heading"], asked))
+        part.append(Section(f"{v.id}-questions", words["questions_heading"], asked))
         spaces = tuple((str(n), q.name.label) for n, q in enumerate(v.questions, 1))
         work = (who, Table(("", ""), spaces, style="work"))
-        heading = fill(words["work_heading"], id=v.id)
-        sections.append(Section(f"{v.id}-work", heading, work))
-    return _document(lang, "title", exercises, sections, kind="questions")
+        part.append(Section(f"{v.id}-work", fill(words["work_heading"], id=v.id), work))
+        parts.append(part)
+    return _in_parts(_document(lang, "title", exercises, [], kind="questions"), parts)
 
 
 def answer_keys(
@@ -77,14 +79,21 @@ def answer_keys(
         opening = Section(f"{v.id}-worked", fill(words["worked_heading"], id=v.id), ())
         worked = [_keyed(_tagged(s, tags), v) for s in builder.document(verification).sections]
         parts.append([opening, *worked])
-    whole = _document(lang, "key_title", exercises, [], "key")
-    documents = tuple(  # what regenerates the set, once, at the end
+    return _in_parts(_document(lang, "key_title", exercises, [], "key"), parts)
+
+
+def _in_parts(
+    whole: Document, parts: Sequence[Sequence[Section]]
+) -> tuple[Document, tuple[Document, ...]]:
+    """`whole` holding every part, each from a new page, and each part a document of its own
+    (the footer, what regenerates the set, once, at the end)."""
+    documents = tuple(
         dataclasses.replace(
             whole, sections=tuple(part), footer=whole.footer if k == len(parts) - 1 else ()
         )
         for k, part in enumerate(parts)
     )
-    sections = (  # each part on a new page
+    sections = (
         dataclasses.replace(section, new_page=k > 0 and n == 0)
         for k, part in enumerate(parts)
         for n, section in enumerate(part)

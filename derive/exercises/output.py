@@ -62,9 +62,9 @@ def outputs(
     finishing: list[tuple[str, Callable[[], dict[Path, bytes]]]] = []
     for lang in langs:
         progress.step(f"questions ({lang})", 0)
-        booklet = question_booklet(exercises, lang)
+        booklet, pages = question_booklet(exercises, lang)
         stem = directory / f"questions.{lang}"
-        finishing.append((f"questions.{lang}", _render(renderer, booklet, stem, formats)))
+        finishing.append((f"questions.{lang}", _render(renderer, booklet, stem, formats, pages)))
         progress.step(f"questions ({lang})", n)
     progress.step("verifying", 0)
     verifications = wait()  # raises before anything is written if a check failed
