@@ -99,7 +99,9 @@ def _check_all(runs: list[Run], compared: bool, boundary_rule: OptimizerRule | N
     return Checked(checks, comparison, drawn)
 
 
-CHECK_NICE = 5  # the check's helper yields to the PDF helper rendering the worked part
+# the check's helper at full priority: the sheet's one PDF waits for it (the worked formulas
+# are typeset here meanwhile; the PDF and chart helpers' imports are the ones niced)
+CHECK_NICE = 0
 
 
 class Training:
