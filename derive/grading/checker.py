@@ -153,9 +153,17 @@ def check(
             true=batch_values(batch, update),
             worlds=_slips(batch, update, table),
             rounded={},
+            written={},
         )
     table, true, worlds = shared["table"], shared["true"], shared["worlds"]
     rounded: dict[int, dict[Name, Decimal]] = shared["rounded"]
+    written: dict[tuple[int, Name], Decimal] = shared["written"]  # as_written, per place
+
+    def by_hand_written(p: int, name: Name) -> Decimal:
+        if (p, name) not in written:
+            written[p, name] = as_written(table[name], rounded[p])
+        return written[p, name]
+
     by_name = {c.name: c for c in claims}
     student = compute_all(table, {c.name: c.value for c in claims})
     results: dict[Name, Result] = {}
@@ -175,8 +183,7 @@ def check(
             (
                 p
                 for p in reversed(places)
-                if matches(claim, rounded[p][name])
-                or matches(claim, as_written(table[name], rounded[p]))
+                if matches(claim, rounded[p][name]) or matches(claim, by_hand_written(p, name))
             ),
             None,
         )

@@ -50,17 +50,18 @@ class Problem:
     kind: str
     fields: tuple[tuple[str, str], ...] = ()
 
-    def reason(self, lang: str) -> str:
-        """In a document: a quantity named as the documents print it (∂C/∂w₅)."""
+    def reason(self, lang: str, printed: bool = True) -> str:
+        """A quantity named as the documents print it (∂C/∂w₅), or, not `printed`, as the
+        file's header writes it (dC/dw5: stderr, for the teacher's editor)."""
         fields = dict(self.fields)
-        if "label" in fields:
-            fields["quantity"] = fields.pop("label")
+        label = fields.pop("label", None)
+        if printed and label is not None:
+            fields["quantity"] = label
         return fill(strings(lang)["grade"][f"row_{self.kind}"], **fields)
 
     def message(self, source: str) -> str:
-        """On stderr: a quantity named as the file's header writes it (dC/dw5)."""
-        reason = fill(strings("en")["grade"][f"row_{self.kind}"], **dict(self.fields))
-        return f"{source}: line {self.line}, column {self.column}: {reason}"
+        where = f"{source}: line {self.line}, column {self.column}"
+        return f"{where}: {self.reason('en', printed=False)}"
 
 
 @dataclass(frozen=True)

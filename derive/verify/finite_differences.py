@@ -21,7 +21,6 @@ from derive.verify.torch_model import DTYPE, TorchNetwork
 
 LADDER = (1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8)  # × max(1, |θ|)
 EPSILON = 2.0**-52
-ROWS_PER_BATCH = 16384  # rows of one layer's width: a few MB
 
 
 @dataclass(frozen=True)
@@ -62,15 +61,9 @@ def finite_differences(model: TorchNetwork, noise: float) -> list[Estimate]:
     steps = torch.tensor(LADDER, dtype=DTYPE)[None, :] * scale[:, None]  # (P, L)
     offsets = torch.stack([steps, -steps, 2 * steps, -2 * steps], dim=-1)  # (P, L, 4)
     params = torch.arange(size)[:, None, None].expand_as(offsets).reshape(-1)
-    flat = offsets.reshape(-1)
-    losses, crossed = [], []
-    for start in range(0, len(flat), ROWS_PER_BATCH):
-        part = slice(start, start + ROWS_PER_BATCH)
-        loss, moved_across = model.moved_losses(params[part], flat[part])
-        losses.append(loss)
-        crossed.append(moved_across)
-    c = torch.cat(losses).reshape(offsets.shape)
-    kinks = torch.cat(crossed).reshape(offsets.shape).any(-1)  # (P, L)
+    losses, crossed = model.moved_losses(params, offsets.reshape(-1))
+    c = losses.reshape(offsets.shape)
+    kinks = crossed.reshape(offsets.shape).any(-1)  # (P, L)
     d1 = (c[..., 0] - c[..., 1]) / (2 * steps)
     d2 = (c[..., 2] - c[..., 3]) / (4 * steps)
     errors = (d1 - d2).abs() / 3 + noise / steps + EPSILON * d1.abs()

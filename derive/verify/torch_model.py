@@ -19,6 +19,7 @@ from derive.engine.network import Network
 from derive.engine.operations import ACTIVATIONS, LOSSES
 
 DTYPE = torch.float64
+ROWS_AT_ONCE = 16384  # moved rows through the layers at once: a few MB each
 
 
 @contextmanager
@@ -99,9 +100,9 @@ class TorchNetwork:
             crossed = torch.zeros(len(params), dtype=torch.bool)
             layer_of = self._layer_of[params]
             for start in range(len(self.weight_index)):
-                rows = (layer_of == start).nonzero().squeeze(-1)
-                if len(rows):
-                    moved = self._direction(start, base)[params[rows]] * deltas[rows, None]
+                direction = self._direction(start, base)
+                for rows in (layer_of == start).nonzero().squeeze(-1).split(ROWS_AT_ONCE):
+                    moved = direction[params[rows]] * deltas[rows, None]
                     loss[rows], crossed[rows] = self._onwards(start, base, base.pre[start] + moved)
         return loss, crossed
 
