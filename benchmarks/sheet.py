@@ -41,6 +41,10 @@ def sheet(arguments: list[str], out: Path) -> float:
 
 
 def main() -> None:
+    # derive's modules compiled, as an installed package has them (and the imports compared
+    # with come compiled from site-packages), whatever PYTHONDONTWRITEBYTECODE says
+    package = Path(__file__).resolve().parent.parent / "derive"
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(package)], check=True)
     baseline: list[float] = []
     times: dict[str, list[float]] = {name: [] for name, _ in CASES}
     sizes: dict[str, tuple[int, int]] = {}

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 RUNS = 5
 BASELINE = [sys.executable, "-c", "import torch, sympy, weasyprint, matplotlib"]
@@ -23,6 +24,10 @@ def wall(command: list[str]) -> float:
 
 
 def main() -> None:
+    # derive's modules compiled, as an installed package has them (and the imports compared
+    # with come compiled from site-packages), whatever PYTHONDONTWRITEBYTECODE says
+    package = Path(__file__).resolve().parent.parent / "derive"
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(package)], check=True)
     baseline, train, both = [], [], []
     for _ in range(RUNS):
         baseline.append(wall(BASELINE))

@@ -103,7 +103,7 @@ def train(args: argparse.Namespace) -> None:
     check_writable([p for sheet in sheets for p in sheet.paths(directory, args.format)])
     if "pdf" in args.format:
         renderer.pdf_renderer.prepare()  # WeasyPrint's import, meanwhile
-    renderer.charts.prepare()  # matplotlib's import, meanwhile
+    renderer.charts.prepare(os.cpu_count() or 1)  # matplotlib's import, meanwhile
     for sheet in sheets:  # while the helper checks: the worked steps, typeset
         sheet.start()
     outputs: dict[Path, bytes] = {}

@@ -20,6 +20,7 @@ from typing import Any
 from derive.background import Service
 from derive.sheets.document import Chart
 from derive.sheets.numbers import MINUS, SUPERSCRIPT
+from derive.typeset.flat_svg import flattened
 
 WIDTH_IN = 6.3  # inches: the text column's width
 # each optimizer's colour (far apart in hue and lightness), dash and marker: lines that
@@ -166,9 +167,8 @@ def _boundary(chart: Chart, plt: Any, ticker: Any) -> Any:
 DRAW = {"losses": _losses, "paths": _paths, "boundary": _boundary}
 
 
-def chart_svg(chart: Chart) -> str:
-    """The chart as an <img> of an SVG data: URI, as wide as the text column. An image, not
-    inline SVG: each chart keeps its own element ids, and its styles stay out of the page's."""
+def drawn_svg(chart: Chart) -> bytes:
+    """The chart as matplotlib writes it, as wide as the text column."""
     plt, ticker = _pyplot()
     with warnings.catch_warnings():  # matplotlib's notes (a flat contour, …) are not the user's
         warnings.simplefilter("ignore")
@@ -179,7 +179,14 @@ def chart_svg(chart: Chart) -> str:
             out, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None}
         )
     plt.close(figure)
-    data = base64.b64encode(out.getvalue()).decode("ascii")
+    return out.getvalue()
+
+
+def chart_svg(chart: Chart) -> str:
+    """The chart as an <img> of an SVG data: URI (its <use> references drawn in place, as
+    WeasyPrint draws them faster). An image, not inline SVG: each chart keeps its own element
+    ids, and its styles stay out of the page's."""
+    data = base64.b64encode(flattened(drawn_svg(chart))).decode("ascii")
     return f'<img class="chart" alt="" src="data:image/svg+xml;base64,{data}">'
 
 
@@ -194,26 +201,31 @@ def _prepare() -> None:
 class ChartDrawer:
     """Draws each chart once per renderer (an HTML and a PDF page show the same SVG); the
     cache holds the data it was drawn from, so a key's id is never reused while cached.
-    After prepare(), a helper process imports matplotlib at once and draws the charts."""
+    After prepare(), helper processes (one importing matplotlib, then forking the others)
+    draw the charts, each sent to the next helper in turn: a sheet's charts arrive together,
+    when the PDF is waiting for them."""
 
     def __init__(self) -> None:
         self._drawn: dict[tuple, tuple[Any, Callable[[], str]]] = {}
-        self._service: Service[Chart, str] | None = None
+        self._services: list[Service[Chart, str]] = []
+        self._sent = 0
 
-    def prepare(self) -> None:
-        if self._service is None:
-            self._service = Service(_prepare, chart_svg, nice=5)
+    def prepare(self, helpers: int = 1) -> None:
+        if not self._services:
+            first = Service(_prepare, chart_svg, nice=5, copies=max(1, helpers) - 1)
+            self._services = [first, *first.copies]
 
     def start(self, charts: list[Chart]) -> None:
-        """Begin drawing `charts` (in the helper, when prepared)."""
+        """Begin drawing `charts` (in the helpers, when prepared)."""
         for chart in charts:
             key = _key(chart)
             if key not in self._drawn:
-                drawn = (
-                    self._service.ask(chart)
-                    if self._service
-                    else functools.partial(chart_svg, chart)
-                )
+                if self._services:
+                    service = self._services[self._sent % len(self._services)]
+                    drawn = service.ask(chart)
+                    self._sent += 1
+                else:
+                    drawn = functools.partial(chart_svg, chart)
                 self._drawn[key] = (chart.data, functools.cache(drawn))
 
     def svg(self, chart: Chart) -> str:

@@ -5,8 +5,9 @@ All three reach into private code:
 - four speed patches (same SVG, typesetting 2–3× faster): ziamath's style parser no longer
   deep-copies the parent style per node, and reads the node's and its parent's attributes from
   one merged dict rather than a ChainMap; a size such as "thinmathspace" is converted to pixels
-  once per font size, not once per node; and a row with nothing that can stretch skips the
-  extra layout pass that measures stretchy brackets (nested rows made that 2^depth layouts);
+  once per font size, not once per node; and a row lays out a second time, for the height
+  of its stretchy brackets, only the children that hold something that can stretch (ziamath
+  lays out every child twice, and nested rows made that 2^depth layouts);
 - glyphs as text: while a formula is drawn, a glyph that stands for one character is placed as
   SVG <text> in the math font rather than as an outline. This one changes the SVG on purpose:
   WeasyPrint draws the math about twice as fast, the PDF is a quarter of the size, and the math
@@ -15,7 +16,8 @@ All three reach into private code:
 A release may rework that code without notice, and a speed patch that no longer matches what it
 replaces could size formulas wrongly without failing. So a patch applies only when the installed
 ziamath and ziafont are exactly WRITTEN_FOR (the versions constraints.txt pins) and what it
-replaces still has the expected shape. Otherwise ziamath runs as released: slower, and every
+replaces still has the expected shape (the row layout, rewritten whole, the very source it
+was written from). Otherwise ziamath runs as released: slower, and every
 glyph an outline (the sheet's math font face is then unused). The layout, and so each formula's
 size, is ziamath's own either way.
 """
@@ -26,6 +28,7 @@ import collections
 import contextlib
 import dataclasses
 import functools
+import hashlib
 import inspect
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator, Mapping
@@ -33,6 +36,8 @@ from importlib import metadata
 from typing import Any
 
 WRITTEN_FOR = {"ziamath": "0.13", "ziafont": "0.11"}
+# the source of ziamath 0.13's Mrow._setup_single_line, which _single_line_laid_out_once rewrites
+SINGLE_LINE_SOURCE = "c19cff633739827c"
 
 # (owner, attribute) → ziamath's own value, while a speed patch replaces it
 _ORIGINALS: dict[tuple[object, str], Any] = {}
@@ -59,6 +64,15 @@ def parameters(function: Any) -> list[str] | None:
         return None
 
 
+def _source_digest(function: Any) -> str | None:
+    """The start of the sha256 of a function's source: a patch that rewrites a whole function
+    applies only over the very code it was written from."""
+    try:
+        return hashlib.sha256(inspect.getsource(function).encode()).hexdigest()[:16]
+    except (OSError, TypeError):
+        return None
+
+
 def _own(owner: object, name: str) -> Any:
     """The library's own attribute, even while a speed patch replaces it."""
     return _ORIGINALS.get((owner, name), getattr(owner, name, None))
@@ -78,7 +92,7 @@ def speed_patches_fit() -> bool:
         and _own(styles, "ChainMap") is collections.ChainMap
         and parameters(_own(Mnode, "size_px")) == ["self", "size", "fontsize"]
         and dataclasses.is_dataclass(getattr(styles, "MathStyle", None))
-        and parameters(_own(Mrow, "_get_height_nostretch")) == ["self", "line", "kwargs"]
+        and _source_digest(_own(Mrow, "_setup_single_line")) == SINGLE_LINE_SOURCE
         and parameters(getattr(operators, "get_params", None)) == ["name", "form"]
     )
 
@@ -112,7 +126,7 @@ def install() -> bool:
         _replace(styles, "asdict", _shallow_asdict)
         _replace(styles, "ChainMap", _merged)
         _replace(Mnode, "size_px", _memoized_size(Mnode.size_px))
-        _replace(Mrow, "_get_height_nostretch", _measured_if_stretchy(Mrow._get_height_nostretch))
+        _replace(Mrow, "_setup_single_line", _single_line_laid_out_once)
     return True
 
 
@@ -160,15 +174,48 @@ def _memoized_size(size_px: Callable[..., float]) -> Callable[..., float]:
     return patched
 
 
-def _measured_if_stretchy(measure: Callable[..., tuple[float, float]]) -> Callable[..., Any]:
-    """Each row is laid out twice, once to learn how tall its stretchy brackets must be;
-    nested rows make that 2^depth layouts. A row with nothing that can stretch needs no first
-    pass (its result is read by stretchy operators only)."""
+def _single_line_laid_out_once(self: Any, line: list[ET.Element], **kwargs: Any) -> None:
+    """ziamath's Mrow._setup_single_line (ziamath 0.13), laying each child out once where it
+    can. ziamath lays out every child of a row twice: first a copy, nothing stretched, to
+    learn how tall the row's stretchy brackets must be; nested rows make that 2^depth
+    layouts. A child with nothing in it that can stretch comes out the same either way (the
+    row's height is read by stretchy operators only), so it is laid out once, in order, its
+    height taken from that layout. What a node reads of the nodes before it (whether there is
+    one, its tag and text: a little space before a fraction or a fence) is the same in a
+    measured copy as in the node it stands for."""
+    from ziafont.fonttypes import BBox
+    from ziamath.nodes.mnode import Mnode
+    from ziamath.nodes.nodetools import elementtext
 
-    def height(self: object, line: list[ET.Element], **kwargs: object) -> tuple[float, float]:
-        return measure(self, line, **kwargs) if any(map(_may_stretch, line)) else (0.0, 0.0)
-
-    return height
+    children = [c for c in line if not (c.tag == "mo" and elementtext(c) == "")]
+    stretchy = [_may_stretch(child) for child in children]
+    kept: dict[int, Any] = {}
+    rowymin, rowymax = 0.0, 0.0
+    if any(stretchy):
+        rowymin, rowymax = 9999.0, -9999.0
+        measuring = {**kwargs, "nostretch": True}
+        for k, child in enumerate(children):
+            if stretchy[k]:  # measured on a copy (laying out writes to the element)
+                copied = ET.fromstring(ET.tostring(child))
+                node = Mnode.fromelement(copied, parent=self, **measuring)
+            else:
+                node = kept[k] = Mnode.fromelement(child, parent=self, **kwargs)
+            self.nodes.append(node)  # what the next child reads as its left sibling
+            rowymin, rowymax = min(rowymin, node.bbox.ymin), max(rowymax, node.bbox.ymax)
+        self.nodes = []
+    kwargs["rowymin"], kwargs["rowymax"] = rowymin, rowymax
+    ymin, ymax = 9999.0, -9999.0
+    x = xmin = xmax = 0.0
+    for k, child in enumerate(children):
+        node = kept[k] if k in kept else Mnode.fromelement(child, parent=self, **kwargs)
+        self.nodes.append(node)
+        self.nodexy.append((x, 0))
+        xmax = max(xmax, x + node.bbox.xmax)
+        xmin = min(nxy[0] + n.bbox.xmin for nxy, n in zip(self.nodexy, self.nodes))
+        ymin, ymax = min(ymin, node.bbox.ymin), max(ymax, node.bbox.ymax)
+        x += node.xadvance()
+    self.bbox = BBox(xmin, xmax, ymin, ymax)
+    self._xadvance = x
 
 
 def _may_stretch(element: ET.Element) -> bool:

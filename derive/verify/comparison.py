@@ -14,7 +14,7 @@ from derive.engine.batch import sample_network
 from derive.engine.network import Network
 from derive.engine.training import OptimizerRule
 from derive.verify.torch_model import DTYPE, TorchNetwork, single_thread
-from derive.verify.training_check import BatchModel, initial_state, optim_step
+from derive.verify.training_check import BatchModel, TorchOptimizer, initial_state
 from derive.verify.training_result import Boundary, Comparison, Plane, Trial
 
 GRID = 61  # points per side of a contour or boundary grid
@@ -35,6 +35,7 @@ def _trials(
     both ending where its run left float64's range."""
     theta = model.theta.repeat(len(rules), 1)
     states = [initial_state(rule, theta[r]) for r, rule in enumerate(rules)]
+    optimizers = [TorchOptimizer(rule) for rule in rules]
     losses: list[list[float]] = [[] for _ in rules]
     points: list[list[torch.Tensor]] = [[] for _ in rules]
     live = list(range(len(rules)))
@@ -44,19 +45,21 @@ def _trials(
         if step < steps:
             values.sum().backward()  # the rows are independent: each row's own gradient
         moving = []
+        now = theta.detach().clone()  # each row's θ, read below as a view
         for i, (r, value) in enumerate(zip(live, values.tolist(), strict=True)):
             if math.isfinite(value):
                 losses[r].append(value)
-                points[r].append(theta[r].clone())
+                points[r].append(now[r])
                 moving.append((i, r))
         live = []
         if step == steps:
             break
         with torch.no_grad():
+            grads = leaf.grad.clone()
             for i, r in moving:
-                optim_step(rules[r], theta[r], leaf.grad[i].clone(), states[r])
-                if torch.isfinite(theta[r]).all():
-                    live.append(r)
+                optimizers[r].step(theta[r], grads[i], states[r])
+            finite = torch.isfinite(theta).all(dim=1).tolist()
+            live = [r for _, r in moving if finite[r]]
     return losses, [torch.stack(p) for p in points]
 
 
@@ -169,6 +172,7 @@ def boundary(network: Network, rule: OptimizerRule) -> Boundary:
         samples.append((float(given["x1"]), float(given["x2"]), float(given["y1"])))
     theta = model.theta.clone()
     state = initial_state(rule, theta)
+    optimizer = TorchOptimizer(rule)
     targets = torch.tensor([y > 0.5 for _, _, y in samples])
 
     def separated(at: torch.Tensor) -> bool:
@@ -182,7 +186,7 @@ def boundary(network: Network, rule: OptimizerRule) -> Boundary:
             leaf = theta.clone().requires_grad_(True)
             model.loss(leaf).backward()
             with torch.no_grad():
-                optim_step(rule, theta, leaf.grad.clone(), state)
+                optimizer.step(theta, leaf.grad.clone(), state)
             steps += 1
         xs = _span([x for x, _, _ in samples])
         ys = _span([y for _, y, _ in samples])

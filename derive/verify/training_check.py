@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import torch
+from torch.optim import adagrad, adam, adamw, rmsprop, sgd
 
 from derive.engine.batch import sample_network
 from derive.engine.network import Network
@@ -65,39 +66,42 @@ def initial_state(rule: OptimizerRule, theta: torch.Tensor) -> Tensors:
     return state
 
 
-def optim_step(
-    rule: OptimizerRule, theta: torch.Tensor, grad: torch.Tensor, state: Tensors
-) -> None:
-    """One step of torch.optim's functional implementation, in place on θ and the state."""
-    from torch.optim import adagrad, adam, adamw, rmsprop, sgd
+class TorchOptimizer:
+    """One rule's step as torch.optim's functional implementation takes it, its settings
+    converted once (the comparison takes thousands of steps)."""
 
-    h = {key: _plain(value) for key, value in rule.settings.items()}
-    lr = float(rule.learning_rate)
-    kind = rule.optimizer.torch_class
-    if kind == "SGD":
-        buffers = [state.get("momentum_buffer") if state["step"] > 0 else None]
-        sgd.sgd([theta], [grad], buffers, foreach=False, lr=lr, maximize=False, **h)
-        if h["momentum"]:
-            state["momentum_buffer"] = buffers[0]
-        state["step"] += 1
-    elif kind in ("Adam", "AdamW"):
-        step = adam.adam if kind == "Adam" else adamw.adamw
-        beta1, beta2 = h.pop("betas")
-        maxima = [state["max_exp_avg_sq"]] if h["amsgrad"] else []
-        moments = [state["exp_avg"]], [state["exp_avg_sq"]], maxima, [state["step"]]
-        step([theta], [grad], *moments, foreach=False, lr=lr, beta1=beta1, beta2=beta2,
-             maximize=False, **h)  # fmt: skip
-    elif kind == "RMSprop":
-        averages = [state["grad_avg"]] if h["centered"] else []
-        buffers = [state["momentum_buffer"]] if h["momentum"] else []
-        rmsprop.rmsprop([theta], [grad], [state["square_avg"]], averages, buffers,
-                        [state["step"]], foreach=False, lr=lr, **h)  # fmt: skip
-    elif kind == "Adagrad":
-        h.pop("initial_accumulator_value")
-        adagrad.adagrad([theta], [grad], [state["sum"]], [state["step"]], foreach=False,
-                        lr=lr, maximize=False, **h)  # fmt: skip
-    else:
-        raise ValueError(f"no torch.optim step for {kind}")
+    def __init__(self, rule: OptimizerRule) -> None:
+        self.kind = rule.optimizer.torch_class
+        if self.kind not in ("SGD", "Adam", "AdamW", "RMSprop", "Adagrad"):
+            raise ValueError(f"no torch.optim step for {self.kind}")
+        self.settings = {key: _plain(value) for key, value in rule.settings.items()}
+        self.settings["lr"] = float(rule.learning_rate)
+
+    def step(self, theta: torch.Tensor, grad: torch.Tensor, state: Tensors) -> None:
+        """One step, in place on θ and the state."""
+        h, kind = dict(self.settings), self.kind
+        if kind == "SGD":
+            buffers = [state.get("momentum_buffer") if state["step"] > 0 else None]
+            sgd.sgd([theta], [grad], buffers, foreach=False, maximize=False, **h)
+            if h["momentum"]:
+                state["momentum_buffer"] = buffers[0]
+            state["step"] += 1
+        elif kind in ("Adam", "AdamW"):
+            step = adam.adam if kind == "Adam" else adamw.adamw
+            beta1, beta2 = h.pop("betas")
+            maxima = [state["max_exp_avg_sq"]] if h["amsgrad"] else []
+            moments = [state["exp_avg"]], [state["exp_avg_sq"]], maxima, [state["step"]]
+            step([theta], [grad], *moments, foreach=False, beta1=beta1, beta2=beta2,
+                 maximize=False, **h)  # fmt: skip
+        elif kind == "RMSprop":
+            averages = [state["grad_avg"]] if h["centered"] else []
+            buffers = [state["momentum_buffer"]] if h["momentum"] else []
+            rmsprop.rmsprop([theta], [grad], [state["square_avg"]], averages, buffers,
+                            [state["step"]], foreach=False, **h)  # fmt: skip
+        else:
+            h.pop("initial_accumulator_value")
+            adagrad.adagrad([theta], [grad], [state["sum"]], [state["step"]], foreach=False,
+                            maximize=False, **h)  # fmt: skip
 
 
 def _plain(value: object) -> object:
@@ -126,6 +130,7 @@ def torch_run(model: BatchModel, rule: OptimizerRule, steps: int) -> list[TorchS
     """`steps` steps of torch.optim from the spec's parameters, each with PyTorch's gradient."""
     theta = model.theta.clone()
     state = initial_state(rule, theta)
+    optimizer = TorchOptimizer(rule)
     out = []
     with single_thread():
         for _ in range(steps):
@@ -133,7 +138,7 @@ def torch_run(model: BatchModel, rule: OptimizerRule, steps: int) -> list[TorchS
             loss = model.loss(leaf)
             loss.backward()
             with torch.no_grad():
-                optim_step(rule, theta, leaf.grad.clone(), state)
+                optimizer.step(theta, leaf.grad.clone(), state)
             kept = {k: v.clone() for k, v in state.items() if k != "step"}
             out.append(TorchStep(float(loss.detach()), theta.clone(), kept))
     return out
@@ -221,9 +226,8 @@ def _check_step_by_step(
             state.update({k: vector(v) for k, v in run.steps[t - 2].update.state.items()})
         state["step"] = torch.tensor(float(t - 1))
         with torch.no_grad():
-            optim_step(
-                run.rule, theta, vector({n: s.gradient for n, s in update.params.items()}), state
-            )
+            gradient = vector({n: s.gradient for n, s in update.params.items()})
+            TorchOptimizer(run.rule).step(theta, gradient, state)
         lost = _cancelled(run, t, names)
         kept = [k for k, n in enumerate(names) if n not in lost]
         fed = TorchStep(0.0, theta[kept], {k: v[kept] for k, v in state.items() if k != "step"})
