@@ -272,3 +272,43 @@ def test_batches_train_as_torch_optim_does(spec, case, numbers):
     run = train(build_network(spec), OptimizerRule.named(case[0], Decimal("0.1"), case[1]), 2)
     assert len(run.steps[0].batch.samples) == len(spec.samples)
     check_run(run)
+
+
+def test_every_optimizer_is_one_whole_entry():
+    """What the check, the sheets and the charts need of an optimizer comes from its entry or
+    is written for its torch.optim class: no optimizer falls into another's branch."""
+    from derive.engine.operations import ACTIVATIONS
+    from derive.sheets.locale import strings
+    from derive.sheets.training_lines import WRITERS, writer
+
+    styles = [entry.style for entry in OPTIMIZERS.values()]
+    assert len({s[0] for s in styles}) == len({s[2] for s in styles}) == len(OPTIMIZERS)
+    for name, entry in OPTIMIZERS.items():
+        assert writer(entry.torch_class) is WRITERS[entry.torch_class]
+        for lang in ("en", "ko"):
+            assert strings(lang)["guide"][name]["name"]
+            state_names = entry.state(entry.hyperparameters({}))
+            assert all(s in strings(lang)["train_state"] for s in state_names), (name, lang)
+    with pytest.raises(ValueError, match=r"no worked rows for torch\.optim\.LBFGS"):
+        writer("LBFGS")
+    assert {a.name for a in ACTIVATIONS.values() if a.kink} == {"relu", "leaky_relu"}
+    assert {a.name for a in ACTIVATIONS.values() if a.saturates} == {
+        "sigmoid",
+        "tanh",
+        "softmax",
+    }
+
+
+def test_every_locale_has_the_same_keys():
+    from derive.sheets.locale import strings
+
+    def keys(table: dict, prefix: str = "") -> set[str]:
+        found = set()
+        for key, value in table.items():
+            found.add(prefix + key)
+            if isinstance(value, dict):
+                found |= keys(value, f"{prefix}{key}.")
+        return found
+
+    english, korean = keys(strings("en")), keys(strings("ko"))
+    assert english - korean == set() and korean - english == set()

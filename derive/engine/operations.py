@@ -165,6 +165,12 @@ class Activation:
     # derivative does not give the printed form (softmax)
     output_form: Callable[[Sequence[sp.Symbol], int, int], sp.Expr] | None = None
 
+    @property
+    def saturates(self) -> bool:
+        """Whether its output flattens against a bound (sigmoid, tanh, softmax: those that
+        say where an output sits near it), so that a unit far out learns nothing."""
+        return self.near is not None
+
     def define(self, settings: Settings) -> str:
         """The printed definition with this spec's settings (a slope) put in."""
         tex = self.definition

@@ -17,19 +17,28 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from derive.engine import torch_steps
+from derive.engine.torch_steps import TorchStep
+
 Value = Decimal | bool | tuple[Decimal, Decimal]
 Hyper = Mapping[str, Value]
 # (hyperparameters, learning rate, step t ≥ 1, θ, g, state before) → (θ after, state after,
 # the step's intermediate terms by name, for the sheets: g with weight decay, m̂, v̂, …)
 Result = tuple[Decimal, dict[str, Decimal], dict[str, Decimal]]
 Step = Callable[[Hyper, Decimal, int, Decimal, Decimal, Mapping[str, Decimal]], Result]
+# a chart's line: colour, dash (matplotlib's name or (offset, on-off)), marker; far apart in
+# hue and lightness, so that lines that coincide, or a page printed in black and white, still
+# tell the optimizers apart
+Style = tuple[str, str | tuple[int, tuple[int, ...]], str]
 
 ZERO, ONE = Decimal(0), Decimal(1)
 
 
 @dataclass(frozen=True)
 class Optimizer:
-    """One optimizer of torch.optim."""
+    """One optimizer of torch.optim: everything derive says or does with it but the worked
+    rows of a step (derive/sheets/training_lines.py writes them per torch_class) and its
+    names (derive/locales)."""
 
     name: str  # derive's name: sgd, momentum, nesterov, adagrad, rmsprop, adam, adamw
     torch_class: str  # torch.optim.<torch_class>
@@ -38,6 +47,8 @@ class Optimizer:
     initial: Callable[[Hyper], dict[str, Decimal]]  # the state before the first step
     step: Step
     formula: Callable[[Hyper], tuple[str, ...]]  # LaTeX lines, the rule as PyTorch writes it
+    torch_step: TorchStep  # torch.optim's functional step, for the check
+    style: Style  # its line in the comparison's charts
 
     def hyperparameters(self, given: Mapping[str, Value]) -> dict[str, Value]:
         """Every hyperparameter: the given ones, torch's defaults for the rest."""
@@ -235,7 +246,7 @@ def _zeros(names: Callable[[Hyper], tuple[str, ...]]) -> Callable[[Hyper], dict[
     return lambda h: {name: ZERO for name in names(h)}
 
 
-def _sgd(name: str, momentum: str, nesterov: bool) -> Optimizer:
+def _sgd(name: str, momentum: str, nesterov: bool, style: Style) -> Optimizer:
     return Optimizer(
         name,
         "SGD",
@@ -249,10 +260,12 @@ def _sgd(name: str, momentum: str, nesterov: bool) -> Optimizer:
         _zeros(_sgd_state),
         _sgd_step,
         _sgd_formula,
+        torch_steps.sgd,
+        style,
     )
 
 
-def _adam(name: str, torch_class: str, decay: str, step: Step) -> Optimizer:
+def _adam(name: str, torch_class: str, decay: str, step: Step, style: Style) -> Optimizer:
     return Optimizer(
         name,
         torch_class,
@@ -266,15 +279,17 @@ def _adam(name: str, torch_class: str, decay: str, step: Step) -> Optimizer:
         _zeros(_adam_state),
         step,
         _adam_formula(decoupled=name == "adamw"),
+        torch_steps.adam(decoupled=name == "adamw"),
+        style,
     )
 
 
 OPTIMIZERS: dict[str, Optimizer] = {
     entry.name: entry
     for entry in (
-        _sgd("sgd", "0", nesterov=False),
-        _sgd("momentum", "0.9", nesterov=False),
-        _sgd("nesterov", "0.9", nesterov=True),
+        _sgd("sgd", "0", nesterov=False, style=("#1f77b4", "-", "o")),
+        _sgd("momentum", "0.9", nesterov=False, style=("#2ca02c", "--", "s")),
+        _sgd("nesterov", "0.9", nesterov=True, style=("#17becf", ":", "^")),
         Optimizer(
             "adagrad",
             "Adagrad",
@@ -288,6 +303,8 @@ OPTIMIZERS: dict[str, Optimizer] = {
             lambda h: {"sum": _number(h, "initial_accumulator_value")},
             _adagrad_step,
             _adagrad_formula,
+            torch_steps.adagrad,
+            ("#ff7f0e", "-.", "D"),
         ),
         Optimizer(
             "rmsprop",
@@ -303,9 +320,11 @@ OPTIMIZERS: dict[str, Optimizer] = {
             _zeros(_rmsprop_state),
             _rmsprop_step,
             _rmsprop_formula,
+            torch_steps.rmsprop,
+            ("#8c564b", (0, (5, 1, 1, 1, 1, 1)), "v"),
         ),
-        _adam("adam", "Adam", "0", _adam_step),
-        _adam("adamw", "AdamW", "0.01", _adamw_step),
+        _adam("adam", "Adam", "0", _adam_step, ("#d62728", "-", "P")),
+        _adam("adamw", "AdamW", "0.01", _adamw_step, ("#9467bd", (0, (3, 1)), "X")),
     )
 }
 FLAGS = ("nesterov", "centered", "amsgrad")  # the hyperparameters that are true or false

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from derive.engine.derivation import Derivation, derive
 from derive.engine.network import Network, build_network
+from derive.engine.operations import ACTIVATIONS
 from derive.engine.spec import Spec, bias_count, weight_count
 from derive.exercises.levels import Level, Shape
 from derive.exercises.questions import Question, questions
@@ -100,15 +101,16 @@ def _draw(level: Level, shape: Shape, rng: random.Random, ident: str) -> Spec:
 
 def degenerate(derivation: Derivation, shape: Shape, precision: int) -> bool:
     """A unit a student cannot learn from: a sigmoid, tanh or softmax input beyond ±3 (flat),
-    a ReLU unit dead or within rounding distance of its kink."""
+    a ReLU unit dead or within rounding distance of its kink (each activation's entry says
+    whether it saturates or has a kink)."""
     net, values = derivation.network, derivation.values
     kink = Decimal(10) ** -precision
     for n in net.neurons:
         z = values[n.z]
-        act = shape.activations[n.layer - 1]
-        if act in ("relu", "leaky_relu") and z <= kink:
+        activation = ACTIVATIONS[shape.activations[n.layer - 1]]
+        if activation.kink and z <= kink:
             return True
-        if act in ("sigmoid", "tanh", "softmax") and abs(z) > SATURATION:
+        if activation.saturates and abs(z) > SATURATION:
             return True
     return False
 

@@ -240,20 +240,12 @@ def worked_lines(
         )
         theta = r"\theta'"
     start = begin if theta != r"\theta'" else lambda w: w.n(terms["decayed"])
-    kind = rule.optimizer.torch_class
     rate_form: str = r"\eta"
     rate: Callable[[_Writer], Shown] = lambda w: w.given(rule.learning_rate)  # noqa: E731
-    if kind == "SGD":
-        move = _sgd(h, t, g, prev, now, rows)
-    elif kind == "Adagrad":
-        move = _adagrad(h, t, terms, prev, now, rows, rule.learning_rate)
-        if h["lr_decay"]:
-            rate_form = rf"\tilde\eta_{{{t}}}"
-            rate = lambda w: w.n(terms["rate"])  # noqa: E731
-    elif kind == "RMSprop":
-        move = _rmsprop(h, t, terms, prev, now, rows)
-    else:
-        move = _adam(h, t, terms, prev, now, rows)
+    move = writer(rule.optimizer.torch_class)(h, t, terms, prev, now, rows, rule.learning_rate)
+    if rule.optimizer.torch_class == "Adagrad" and h["lr_decay"]:  # the decayed rate, worked
+        rate_form = rf"\tilde\eta_{{{t}}}"
+        rate = lambda w: w.n(terms["rate"])  # noqa: E731
     rows.append(
         _Step(
             rf"\theta_{{{t}}}",
@@ -272,7 +264,8 @@ Rows = list[_Step]
 Move = tuple[str, Callable[[_Writer], Shown]]
 
 
-def _sgd(h, t: int, g: Decimal, prev, now, rows: Rows) -> Move:
+def _sgd(h, t: int, terms, prev, now, rows: Rows, lr: Decimal) -> Move:
+    g = terms["g"]
     if not h["momentum"]:
         return f"g_{{{t}}}", lambda w: w.n(g)
     buffer = now["momentum_buffer"]
@@ -325,7 +318,7 @@ def _adagrad(h, t: int, terms, prev, now, rows: Rows, lr: Decimal) -> Move:
     )
 
 
-def _rmsprop(h, t: int, terms, prev, now, rows: Rows) -> Move:
+def _rmsprop(h, t: int, terms, prev, now, rows: Rows, lr: Decimal) -> Move:
     g = terms["g"]
     alpha, rest = h["alpha"], 1 - h["alpha"]
 
@@ -383,7 +376,7 @@ def _rmsprop(h, t: int, terms, prev, now, rows: Rows) -> Move:
     return rf"\frac{{g_{{{t}}}}}{{{root}}}", scaled
 
 
-def _adam(h, t: int, terms, prev, now, rows: Rows) -> Move:
+def _adam(h, t: int, terms, prev, now, rows: Rows, lr: Decimal) -> Move:
     g = terms["g"]
     beta1, beta2 = h["betas"]
     rows.append(
@@ -443,3 +436,21 @@ def _adam(h, t: int, terms, prev, now, rows: Rows) -> Move:
         rf"\frac{{\hat m_{{{t}}}}}{{\sqrt{{\hat v_{{{t}}}}} + \epsilon}}",
         lambda w: w.frac(w.n(terms["m_hat"]), w.root(w.n(terms["v_hat"]), h["eps"])),
     )
+
+
+# each torch.optim class's worked rows (what η multiplies, and the rows before the update)
+WRITERS: dict[str, Callable[..., Move]] = {
+    "SGD": _sgd,
+    "Adagrad": _adagrad,
+    "RMSprop": _rmsprop,
+    "Adam": _adam,
+    "AdamW": _adam,  # the decoupled decay is its own row, written before these
+}
+
+
+def writer(torch_class: str) -> Callable[..., Move]:
+    """The rows of an optimizer's step; an optimizer without any is an error, never another
+    optimizer's rows."""
+    if torch_class not in WRITERS:
+        raise ValueError(f"no worked rows for torch.optim.{torch_class}")
+    return WRITERS[torch_class]

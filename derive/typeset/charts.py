@@ -18,22 +18,12 @@ from importlib import resources
 from typing import Any
 
 from derive.background import Service
+from derive.engine.optimizers import OPTIMIZERS
 from derive.sheets.document import Chart
 from derive.sheets.numbers import MINUS, SUPERSCRIPT
 from derive.typeset.flat_svg import flattened
 
 WIDTH_IN = 6.3  # inches: the text column's width
-# each optimizer's colour (far apart in hue and lightness), dash and marker: lines that
-# coincide, or a page printed in black and white, still tell them apart
-STYLES = {
-    "sgd": ("#1f77b4", "-", "o"),
-    "momentum": ("#2ca02c", "--", "s"),
-    "nesterov": ("#17becf", ":", "^"),
-    "adagrad": ("#ff7f0e", "-.", "D"),
-    "rmsprop": ("#8c564b", (0, (5, 1, 1, 1, 1, 1)), "v"),
-    "adam": ("#d62728", "-", "P"),
-    "adamw": ("#9467bd", (0, (3, 1)), "X"),
-}
 MARK_EVERY = 10  # steps between a path's markers
 TARGET_COLORS = ("#1f3a93", "#d62828")  # target 0, target 1
 CONTOUR_LEVELS = 10
@@ -80,7 +70,7 @@ def _labelled(figure: Any, axes: Any, chart: Chart) -> Any:
 
 
 def _line(axes: Any, name: str, xs: list, ys: list, label: str) -> None:
-    color, dash, marker = STYLES[name]
+    color, dash, marker = OPTIMIZERS[name].style
     axes.plot(xs, ys, label=label, color=color, linestyle=dash, linewidth=1.4, marker=marker,
               markevery=MARK_EVERY, markersize=4.5, markerfacecolor="white",
               markeredgecolor=color, markeredgewidth=1.0)  # fmt: skip

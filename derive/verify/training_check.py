@@ -18,8 +18,9 @@ it, and torch.optim's square root of the noise is NaN where it is negative, 10â
 meant. Such a parameter's step is reported as cancelled (torch's values shown as computed),
 not compared; every other parameter still is.
 
-torch.optim's functional steps are what its classes' step() runs; constructing a class would
-import TorchDynamo (a second). tests/test_optimizers.py holds the two against each other.
+Each optimizer's entry says how torch.optim takes its step (engine/torch_steps.py: the
+functional steps its classes' step() runs). tests/test_optimizers.py holds the two against
+each other.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from types import SimpleNamespace
 
 import torch
 from torch.optim import adagrad, adam, adamw, rmsprop, sgd
@@ -66,42 +68,23 @@ def initial_state(rule: OptimizerRule, theta: torch.Tensor) -> Tensors:
     return state
 
 
+# torch.optim's functional modules, as the entries' steps reach them (torch.optim keeps them
+# out of its own namespace)
+FUNCTIONAL = SimpleNamespace(sgd=sgd, adam=adam, adamw=adamw, rmsprop=rmsprop, adagrad=adagrad)
+
+
 class TorchOptimizer:
-    """One rule's step as torch.optim's functional implementation takes it, its settings
-    converted once (the comparison takes thousands of steps)."""
+    """One rule's step as torch.optim's functional implementation takes it (the entry's
+    torch_step), its settings converted once (the comparison takes thousands of steps)."""
 
     def __init__(self, rule: OptimizerRule) -> None:
-        self.kind = rule.optimizer.torch_class
-        if self.kind not in ("SGD", "Adam", "AdamW", "RMSprop", "Adagrad"):
-            raise ValueError(f"no torch.optim step for {self.kind}")
+        self._step = rule.optimizer.torch_step
         self.settings = {key: _plain(value) for key, value in rule.settings.items()}
         self.settings["lr"] = float(rule.learning_rate)
 
     def step(self, theta: torch.Tensor, grad: torch.Tensor, state: Tensors) -> None:
         """One step, in place on Î¸ and the state."""
-        h, kind = dict(self.settings), self.kind
-        if kind == "SGD":
-            buffers = [state.get("momentum_buffer") if state["step"] > 0 else None]
-            sgd.sgd([theta], [grad], buffers, foreach=False, maximize=False, **h)
-            if h["momentum"]:
-                state["momentum_buffer"] = buffers[0]
-            state["step"] += 1
-        elif kind in ("Adam", "AdamW"):
-            step = adam.adam if kind == "Adam" else adamw.adamw
-            beta1, beta2 = h.pop("betas")
-            maxima = [state["max_exp_avg_sq"]] if h["amsgrad"] else []
-            moments = [state["exp_avg"]], [state["exp_avg_sq"]], maxima, [state["step"]]
-            step([theta], [grad], *moments, foreach=False, beta1=beta1, beta2=beta2,
-                 maximize=False, **h)  # fmt: skip
-        elif kind == "RMSprop":
-            averages = [state["grad_avg"]] if h["centered"] else []
-            buffers = [state["momentum_buffer"]] if h["momentum"] else []
-            rmsprop.rmsprop([theta], [grad], [state["square_avg"]], averages, buffers,
-                            [state["step"]], foreach=False, **h)  # fmt: skip
-        else:
-            h.pop("initial_accumulator_value")
-            adagrad.adagrad([theta], [grad], [state["sum"]], [state["step"]], foreach=False,
-                            maximize=False, **h)  # fmt: skip
+        self._step(FUNCTIONAL, theta, grad, state, dict(self.settings))
 
 
 def _plain(value: object) -> object:
