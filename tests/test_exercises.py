@@ -35,34 +35,34 @@ def test_variant_ids_are_padded_to_the_set():
     assert variant_ids(120)[:2] == ["V001", "V002"] and variant_ids(120)[-1] == "V120"
 
 
+@pytest.mark.parametrize("seed", range(4))
 @pytest.mark.parametrize("level", [1, 2, 3])
-def test_thousands_of_variants_are_distinct_and_never_degenerate(level):
-    # 4 seeds × 175 variants per level: 2,100 variants in all
-    for seed in range(4):
-        exercises = build_set(None, 175, seed=seed, level=level)
-        shapes = {v.spec.layers + v.spec.activations for v in exercises.variants}
-        assert len(shapes) == 1  # one shape per set: every student answers the same names
-        forms = [canonical_form(v.derivation.network) for v in exercises.variants]
-        assert len(set(forms)) == len(forms)
-        names = {tuple(str(q.name) for q in v.questions) for v in exercises.variants}
-        assert len(names) == 1 and len(next(iter(names))) == 6
-        for v in exercises.variants:
-            net, values = v.derivation.network, v.derivation.values
-            for n in net.neurons:
-                z, act = values[n.z], v.spec.activations[n.layer - 1]
-                if act == "relu":
-                    assert z > Decimal("0.001")  # alive, and off its kink
-                else:
-                    assert abs(z) <= SATURATION
-            for q in v.questions:
-                assert abs(q.answer) >= Decimal("0.01")
-                # the same decimals for every question of every variant: the number of
-                # decimals asked gives nothing of the answer's size away
-                assert q.decimals == 4
-                assert q.shown != 0
-                # numbers a student can work by hand
-            assert all(len(str(w).split(".")[-1]) <= 2 for w in v.spec.weights + v.spec.inputs)
-            assert v.spec.learning_rate in (Decimal("0.1"), Decimal("0.5"))
+def test_thousands_of_variants_are_distinct_and_never_degenerate(level, seed):
+    # 4 seeds × 175 variants per level: 2,100 variants in all, a seed and level a test
+    exercises = build_set(None, 175, seed=seed, level=level)
+    shapes = {v.spec.layers + v.spec.activations for v in exercises.variants}
+    assert len(shapes) == 1  # one shape per set: every student answers the same names
+    forms = [canonical_form(v.derivation.network) for v in exercises.variants]
+    assert len(set(forms)) == len(forms)
+    names = {tuple(str(q.name) for q in v.questions) for v in exercises.variants}
+    assert len(names) == 1 and len(next(iter(names))) == 6
+    for v in exercises.variants:
+        net, values = v.derivation.network, v.derivation.values
+        for n in net.neurons:
+            z, act = values[n.z], v.spec.activations[n.layer - 1]
+            if act == "relu":
+                assert z > Decimal("0.001")  # alive, and off its kink
+            else:
+                assert abs(z) <= SATURATION
+        for q in v.questions:
+            assert abs(q.answer) >= Decimal("0.01")
+            # the same decimals for every question of every variant: the number of
+            # decimals asked gives nothing of the answer's size away
+            assert q.decimals == 4
+            assert q.shown != 0
+            # numbers a student can work by hand
+        assert all(len(str(w).split(".")[-1]) <= 2 for w in v.spec.weights + v.spec.inputs)
+        assert v.spec.learning_rate in (Decimal("0.1"), Decimal("0.5"))
 
 
 @pytest.mark.parametrize("level", [1, 2, 3])

@@ -24,6 +24,7 @@ from derive.typeset.html import HtmlRenderer
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZE = re.compile(r'viewBox="[^"]*"|style="[^"]*"')
+SHARDS = 4  # the formulas typeset unpatched in parts, none a long test
 
 
 @pytest.fixture(scope="module")
@@ -34,11 +35,10 @@ def formulas() -> list[tuple[str, bool]]:
     # cases (ReLU), softmax sums, shared biases, several samples' superscripts
     for spec in ("classifier_3-4-3.toml", "layer_bias_2-2-2.toml", "xor.toml"):
         found |= set(document_formulas(Sheet(ROOT / "examples" / spec).document))
-    # the training sheets' aligned steps: rows of brackets nested in tables
-    for spec, lang in (("seed.toml", "en"), ("xor.toml", "ko")):
-        loaded = load_spec(ROOT / "examples" / spec)
-        training = Training(loaded, rules(loaded), 2)
-        found |= set(document_formulas(TrainingSheet(training, lang, HtmlRenderer()).worked))
+    # a training sheet's aligned steps (every optimizer): rows of brackets nested in tables
+    seed = load_spec(ROOT / "examples" / "seed.toml")
+    training = Training(seed, rules(seed), 2)
+    found |= set(document_formulas(TrainingSheet(training, "en", HtmlRenderer()).worked))
     return sorted(found)
 
 
@@ -85,14 +85,16 @@ def test_constraints_pin_the_versions_the_patches_were_written_for():
         assert pins[name] == version
 
 
-def test_speed_patches_change_no_byte(formulas, patched):
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_speed_patches_change_no_byte(formulas, patched, shard):
     if not ziamath_patches.install():
         pytest.skip("ziamath/ziafont are not the pinned versions: the patches are off")
     assert len(formulas) > 50
+    mine = formulas[shard::SHARDS]
     with _rechecked():
-        unpatched = _typeset(formulas)
+        unpatched = _typeset(mine)
         assert ziamath_patches.text_glyphs_fit()  # both runs set glyphs as text
-    differing = [tex for (tex, _), a, b in zip(formulas, patched, unpatched) if a != b]
+    differing = [tex for (tex, _), a, b in zip(mine, patched[shard::SHARDS], unpatched) if a != b]
     assert not differing
 
 
@@ -114,11 +116,13 @@ def test_a_reworked_function_turns_the_speed_patches_off():
         assert not ziamath_patches.install()
 
 
-def test_unpatched_ziafont_draws_outlines_of_the_same_size(formulas, patched):
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_unpatched_ziafont_draws_outlines_of_the_same_size(formulas, patched, shard):
     with _installed_as("ziafont", "0.12"):
-        outlines = _typeset(formulas)
+        outlines = _typeset(formulas[shard::SHARDS])
     assert not any("<text" in svg for svg in outlines)
-    assert [SIZE.findall(svg) for svg in outlines] == [SIZE.findall(svg) for svg in patched]
+    sizes = [SIZE.findall(svg) for svg in patched[shard::SHARDS]]
+    assert [SIZE.findall(svg) for svg in outlines] == sizes
 
 
 def test_many_formulas_typeset_on_two_cores_give_the_same_bytes():

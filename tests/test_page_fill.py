@@ -59,16 +59,16 @@ def blank_below(pdf: bytes, top: float = TOP, bottom: float = BOTTOM) -> list[fl
     ]
 
 
-@pytest.fixture(scope="module")
-def pdfs() -> dict[tuple[str, str], bytes]:
-    specs = [load_spec(EXAMPLES / f"{kind}.toml") for kind in KINDS]
-    return {(sheet.spec.name, sheet.lang): sheet.pdf for sheet in sheets(specs, ("en", "ko"))}
+@pytest.fixture(scope="module", params=KINDS)
+def pdfs(request) -> dict[str, bytes]:
+    """One example's sheets, by language (a fixture per example: no test waits for all)."""
+    made = sheets([load_spec(EXAMPLES / f"{request.param}.toml")], ("en", "ko"))
+    return {sheet.lang: sheet.pdf for sheet in made}
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
-@pytest.mark.parametrize("kind", KINDS)
-def test_no_page_before_the_last_is_a_quarter_blank(pdfs, kind, lang):
-    shares = blank_below(pdfs[(kind, lang)])
+def test_no_page_before_the_last_is_a_quarter_blank(pdfs, lang):
+    shares = blank_below(pdfs[lang])
     assert len(shares) >= 2
     assert max(shares[:-1]) <= 0.25, [round(s, 2) for s in shares]
 
@@ -123,27 +123,24 @@ def parts(pdf: bytes, starts: Callable[[str], bool]) -> list[list[float]]:
     return grouped
 
 
-@pytest.fixture(scope="module")
-def exercise_pdfs(tmp_path_factory) -> dict[str, dict[str, bytes]]:
+@pytest.fixture(scope="module", params=list(SETS))
+def exercise_pdfs(request, tmp_path_factory) -> tuple[str, dict[str, bytes]]:
+    """One set's booklets and keys (a fixture per set), with the set's name."""
     from derive.cli import main
 
-    out = {}
-    for name, args in SETS.items():
-        folder = tmp_path_factory.mktemp("set")
-        assert (
-            main(["exercises", *args, "--lang", "en,ko", "--format", "pdf", "-o", str(folder)]) == 0
-        )
-        out[name] = {p.name: p.read_bytes() for p in folder.glob("*.pdf")}
-    return out
+    name, folder = request.param, tmp_path_factory.mktemp("set")
+    arguments = [*SETS[name], "--lang", "en,ko", "--format", "pdf", "-o", str(folder)]
+    assert main(["exercises", *arguments]) == 0
+    return name, {p.name: p.read_bytes() for p in folder.glob("*.pdf")}
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
-@pytest.mark.parametrize("name", list(SETS))
-def test_no_key_page_is_wasted(exercise_pdfs, name, lang):
+def test_no_key_page_is_wasted(exercise_pdfs, lang):
     """Each part of the key (the grid, each variant) is numbered on its own: within a part no
     page before its last is a quarter blank, and no variant ends on a near-empty page."""
+    name, made = exercise_pdfs
     grid, *variants = parts(
-        exercise_pdfs[name][f"answers.{lang}.pdf"],
+        made[f"answers.{lang}.pdf"],
         lambda text: re.search(r"\b1\s/\s\d+\s*$", text) is not None,
     )
     assert len(grid) == 1 and len(variants) == int(SETS[name][-1])
@@ -155,12 +152,12 @@ def test_no_key_page_is_wasted(exercise_pdfs, name, lang):
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
-@pytest.mark.parametrize("name", list(SETS))
-def test_no_booklet_page_is_wasted(exercise_pdfs, name, lang):
+def test_no_booklet_page_is_wasted(exercise_pdfs, lang):
     """Per variant: no page before its last is a quarter blank (the page to work on is
     filled by its spaces), and none ends near-empty. A variant starts with its givens."""
+    name, made = exercise_pdfs
     given = strings(lang)["givens"]["heading"]
-    variants = parts(exercise_pdfs[name][f"questions.{lang}.pdf"], lambda t: given in t)
+    variants = parts(made[f"questions.{lang}.pdf"], lambda t: given in t)
     assert len(variants) == int(SETS[name][-1])
     for shares in variants:
         assert max(shares[:-1]) <= 0.25, [round(s, 2) for s in shares]
@@ -177,22 +174,20 @@ TRAINING = {  # (spec, optimizers): all seven, XOR's four samples, one optimizer
 HEADINGS = ("Step ", ", 파라미터 ", "Every parameter", "스텝별 파라미터", "The loss after")
 
 
-@pytest.fixture(scope="module")
-def training_pdfs() -> dict[tuple[str, str], bytes]:
+@pytest.fixture(scope="module", params=list(TRAINING))
+def training_pdfs(request) -> dict[str, bytes]:
+    """One kind's training sheets, by language (a fixture per kind)."""
     from derive.engine.optimizers import OPTIMIZERS
     from derive.sheets.training import TrainingSheet
     from derive.trainer import Training, rules, step_count
     from derive.typeset.html import HtmlRenderer
 
+    path, names = TRAINING[request.param]
+    spec = load_spec(path)
+    chosen = rules(spec, list(OPTIMIZERS) if names == "all" else None)
+    training = Training(spec, chosen, step_count(spec))
     renderer = HtmlRenderer(pdf_workers=2)
-    out = {}
-    for kind, (path, names) in TRAINING.items():
-        spec = load_spec(path)
-        chosen = rules(spec, list(OPTIMIZERS) if names == "all" else None)
-        training = Training(spec, chosen, step_count(spec))
-        sheets = [TrainingSheet(training, lang, renderer) for lang in ("en", "ko")]
-        out.update({(kind, sheet.lang): sheet.pdf for sheet in sheets})
-    return out
+    return {lang: TrainingSheet(training, lang, renderer).pdf for lang in ("en", "ko")}
 
 
 def _last_lines(page: pypdf.PageObject) -> str:
@@ -210,9 +205,8 @@ def _last_lines(page: pypdf.PageObject) -> str:
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
-@pytest.mark.parametrize("kind", TRAINING)
-def test_training_sheets_fill_their_pages_and_number_them_n_of_n(training_pdfs, kind, lang):
-    pdf = training_pdfs[(kind, lang)]
+def test_training_sheets_fill_their_pages_and_number_them_n_of_n(training_pdfs, lang):
+    pdf = training_pdfs[lang]
     shares = blank_below(pdf)
     assert len(shares) >= 2
     assert max(shares[:-1]) <= 0.25, [round(s, 2) for s in shares]
