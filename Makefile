@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench fuzz clean
+.PHONY: install demo test test-fast lint bench fuzz clean
 
 install: $(STAMP)
 
@@ -20,8 +20,13 @@ demo: install
 	$(BIN)/derive solve
 	$(BIN)/derive sheet --lang en,ko
 
+# every core (pytest-xdist): about 4 minutes on two
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
+
+# the edit loop: everything but the modules marked slow, under a minute on two cores
+test-fast: install
+	$(BIN)/python -m pytest -n auto -m "not slow"
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -16,6 +16,9 @@ from derive.exercises.questions import KINDS
 from derive.grading.quantities import solution_values
 from derive.solution import solve
 
+# slow (builds thousands of variants and whole sets): make test-fast leaves it out
+pytestmark = pytest.mark.slow
+
 
 def test_same_arguments_give_the_same_set():
     first = json.dumps(to_json(build_set(None, 8, seed=11, level=3)))

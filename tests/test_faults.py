@@ -23,6 +23,9 @@ from derive.cli import main
 from derive.errors import InputError
 from derive.files import write_all
 
+# slow (starts, interrupts and kills real processes): make test-fast leaves it out
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 

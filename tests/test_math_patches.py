@@ -22,6 +22,9 @@ from derive.trainer import Training, rules
 from derive.typeset import mathsvg, ziamath_patches
 from derive.typeset.html import HtmlRenderer
 
+# slow (typesets every example formula unpatched): make test-fast leaves it out
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 SIZE = re.compile(r'viewBox="[^"]*"|style="[^"]*"')
 SHARDS = 4  # the formulas typeset unpatched in parts, none a long test

@@ -20,6 +20,9 @@ from derive.sheet import Sheet, sheets
 from derive.sheets.document import blocks
 from derive.sheets.locale import strings
 
+# slow (renders every example's PDFs): make test-fast leaves it out
+pytestmark = pytest.mark.slow
+
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 KINDS = (
     "seed",

@@ -13,6 +13,7 @@ import dataclasses
 import json
 from decimal import Decimal
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,6 +23,9 @@ from derive.grading.quantities import batch_quantities, batch_values, compute_al
 from derive.report import batch_to_json, to_json, to_text
 from derive.sheet import Sheet
 from derive.solution import solve, solve_batch
+
+# slow (hundreds of drawn networks): make test-fast leaves it out
+pytestmark = pytest.mark.slow
 
 HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu", "softplus", "linear"]
 KINKED = ["relu", "leaky_relu"]

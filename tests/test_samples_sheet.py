@@ -164,6 +164,7 @@ def test_a_sample_at_a_kink_explains_torch_optims_own_step(tmp_path):
     assert r"\cdots" not in w2 and "0.1457" in w2 and w2.endswith("0.0182 \\end{aligned}")
 
 
+@pytest.mark.slow  # whole PDFs, several times
 def test_rounded_carry_and_korean_render(tmp_path):
     solving = Solving(load_spec(EXAMPLES / "xor.toml"))
     sheet = Sheet(solving, lang="ko", carry="rounded")

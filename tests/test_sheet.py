@@ -158,6 +158,7 @@ def test_rounded_mode_every_line_checks_with_a_calculator():
     assert "rounded to 3 decimals" in sheet.html
 
 
+@pytest.mark.slow  # whole PDFs, several times
 def test_same_inputs_same_bytes(tmp_path):
     runs = []
     for name in ("a", "b"):
@@ -239,6 +240,7 @@ def test_inline_math_in_the_locales_uses_only_what_the_math_font_has():
                 assert not missing, (lang, math)
 
 
+@pytest.mark.slow  # whole PDFs, several times
 def test_a_run_of_sheets_renders_each_as_if_alone(tmp_path):
     # one process: sheets rendered alone first, then again in a run that shares one renderer
     # (its formula cache) and one derivation and verification per spec, in another order

@@ -34,6 +34,9 @@ from tests.conftest import make_spec
 from tests.test_optimizers import CASES
 from tests.test_property import DETERMINISTIC, specs
 
+# slow (trains, checks and renders training sheets): make test-fast leaves it out
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 XOR = ROOT / "examples" / "xor.toml"
 

@@ -20,6 +20,9 @@ from derive.typeset.fonts import linked_css
 from derive.typeset.html import HtmlRenderer
 from derive.typeset.pdf import PdfWriter
 
+# slow (renders sheets both ways): make test-fast leaves it out
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 Glyph = tuple[int, float, float]  # glyph id, x, y on the page (points)
 

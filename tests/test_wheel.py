@@ -14,8 +14,13 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
 import derive
 from derive.typeset.html import templates_dir
+
+# slow (builds and installs a wheel): make test-fast leaves it out
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGED = (
