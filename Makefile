@@ -22,11 +22,11 @@ demo: install
 
 # every core (pytest-xdist): about 4 minutes on two
 test: install
-	$(BIN)/python -m pytest -n auto
+	$(BIN)/python -m pytest -n auto --dist worksteal
 
 # the edit loop: everything but the modules marked slow, under a minute on two cores
 test-fast: install
-	$(BIN)/python -m pytest -n auto -m "not slow"
+	$(BIN)/python -m pytest -n auto --dist worksteal -m "not slow"
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
