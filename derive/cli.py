@@ -23,12 +23,12 @@ FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
 try:  # importing SymPy takes a moment: Ctrl-C then still ends in one line
     from derive import arguments, class_commands, train_command
+    from derive.engine.quantities import batch_quantities
     from derive.engine.spec import load_spec
     from derive.grading import feedback
     from derive.grading.answers import check_names, load_answers
     from derive.grading.checker import check
     from derive.grading.feedback_sheet import FeedbackSheet
-    from derive.grading.quantities import batch_quantities
     from derive.report import batch_to_json, batch_to_text, to_json, to_text
     from derive.sheet import CARRIES, sheets
     from derive.sheets.context import DETAILS

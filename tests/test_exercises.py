@@ -9,11 +9,11 @@ from decimal import Decimal
 import pytest
 
 from derive.engine.names import Name
+from derive.engine.quantities import solution_values
 from derive.engine.spec import load_spec
 from derive.exercises.exercise_set import build_set, to_json
 from derive.exercises.generator import SATURATION, canonical_form, variant_ids
 from derive.exercises.questions import KINDS
-from derive.grading.quantities import solution_values
 from derive.solution import solve
 
 # slow (builds thousands of variants and whole sets): make test-fast leaves it out

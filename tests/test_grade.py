@@ -18,6 +18,7 @@ from fontTools.ttLib import TTFont
 from derive.cli import main
 from derive.engine.exact import round_fixed
 from derive.engine.names import Name
+from derive.engine.quantities import compute_all, quantities
 from derive.engine.spec import load_spec
 from derive.engine.update import descend
 from derive.exercises.exercise_set import ExerciseSet, build_set, fingerprint, to_json
@@ -34,7 +35,6 @@ from derive.grading.grades import (
     number,
     parse_marks,
 )
-from derive.grading.quantities import compute_all, quantities
 from derive.grading.responses import read_responses
 from derive.sheets.locale import LANGUAGES, strings
 

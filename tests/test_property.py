@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from derive.engine.exact import exact_context
+from derive.engine.quantities import batch_quantities, batch_values, compute_all
 from derive.engine.spec import Spec, bias_count, parse_spec, weight_count
-from derive.grading.quantities import batch_quantities, batch_values, compute_all
 from derive.report import batch_to_json, to_json, to_text
 from derive.sheet import Sheet
 from derive.solution import solve, solve_batch

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from derive.engine.names import Name
+from derive.engine.quantities import batch_quantities, batch_values, compute_all
 from derive.engine.spec import load_spec
 from derive.grading.checker import Claim, check
-from derive.grading.quantities import batch_quantities, batch_values, compute_all
 from derive.sheet import Sheet
 from derive.sheets.document import Formula, Group, Table, blocks
 from derive.solution import Solving, solve_batch

@@ -11,8 +11,8 @@ from derive.engine.derivation import Derivation, derive
 from derive.engine.exact import MAX_UPDATE_DECIMALS, round_fixed
 from derive.engine.names import LOSS, Name
 from derive.engine.network import Network
+from derive.engine.quantities import as_written, quantities, solution_values
 from derive.engine.update import descend
-from derive.grading.quantities import as_written, quantities, solution_values
 
 # forward: a hidden activation and an output; loss; the gradient of an output-layer weight
 # and of a first-layer weight; that output-layer weight after the step

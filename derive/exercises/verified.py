@@ -8,11 +8,11 @@ from collections.abc import Callable, Sequence
 from derive.background import Service
 from derive.engine.derivation import derive
 from derive.engine.network import build_network
+from derive.engine.quantities import solution_values
 from derive.engine.spec import Spec
 from derive.engine.update import descend
 from derive.errors import VerificationError
 from derive.exercises.generator import Variant
-from derive.grading.quantities import solution_values
 from derive.verify.verification import Verification, verify
 
 

@@ -17,8 +17,7 @@ from derive.engine.derivation import Derivation
 from derive.engine.exact import round_fixed, round_places
 from derive.engine.names import LOSS, Name
 from derive.engine.network import build_network
-from derive.engine.update import Update
-from derive.grading.quantities import (
+from derive.engine.quantities import (
     Quantity,
     Values,
     as_written,
@@ -29,6 +28,7 @@ from derive.grading.quantities import (
     samples_of,
     with_compute,
 )
+from derive.engine.update import Update
 
 ZERO_FLOOR = Decimal("1e-12")  # below this a true value counts as 0
 VERDICTS = ("correct", "accepted", "carried", "wrong")

@@ -16,8 +16,8 @@ from derive.engine.batch import Batch
 from derive.engine.derivation import Derivation
 from derive.engine.exact import exact_context
 from derive.engine.names import LOSS, Name
+from derive.engine.quantities import batch_quantities, compute_all, samples_of
 from derive.engine.update import ParameterStep, Update
-from derive.grading.quantities import batch_quantities, compute_all, samples_of
 from derive.sheets.builder import DocumentBuilder
 from derive.sheets.document import Formula
 from derive.sheets.samples import SamplesBuilder, builder_for
