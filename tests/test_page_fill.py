@@ -35,7 +35,7 @@ KINDS = (
     "xor",
 )
 MM = 72 / 25.4
-TOP, BOTTOM = 18 * MM, 20 * MM  # the page margins of templates/sheet.css
+TOP, BOTTOM = 18 * MM, 20 * MM  # the page margins of derive/templates/sheet.css
 
 
 def lowest_text(page: pypdf.PageObject, bottom: float = BOTTOM) -> float:
@@ -102,7 +102,7 @@ def test_a_dense_network_keeps_each_weight_matrix_on_one_page_and_fills_its_page
     assert max(shares[:-1]) <= 0.25, [round(s, 2) for s in shares]
 
 
-# Exercise sets: the booklet and the key print with narrower margins (templates/sheet.css's
+# Exercise sets: the booklet and the key print with narrower margins (derive/templates/sheet.css's
 # @page exercise), the set's title in the top one
 EXERCISE_TOP, EXERCISE_BOTTOM = 16 * MM, 14 * MM
 SETS = {  # a level-1 set, and level 3 with the diagram carrying every weight and without

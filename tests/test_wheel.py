@@ -45,8 +45,8 @@ def _run(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> str
     return result.stdout
 
 
-def test_a_checkout_reads_the_templates_beside_the_package():
-    assert templates_dir() == Path(derive.__file__).resolve().parent.parent / "templates"
+def test_a_checkout_reads_the_templates_in_the_package():
+    assert templates_dir() == Path(derive.__file__).resolve().parent / "templates"
 
 
 def test_installed_wheel_renders_a_sheet(tmp_path):

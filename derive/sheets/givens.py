@@ -13,7 +13,7 @@ from derive.sheets.document import Figure, Group, Paragraph, Section, Table
 from derive.sheets.labels import text_width
 from derive.sheets.locale import fill, paragraph
 
-MATRIX_FONT = 12.0  # px: table.matrix's font size in templates/sheet.css
+MATRIX_FONT = 12.0  # px: table.matrix's font size in derive/templates/sheet.css
 MATRIX_CELL = 14.0  # px: a matrix cell's padding and rule
 MATRIX_WIDTH = 630.0  # px: the sheet's column; a wider matrix is split into blocks of columns
 SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
+from importlib import resources
 from pathlib import Path
 
 import jinja2
@@ -21,13 +22,8 @@ Formulas = dict[tuple[str, bool], Typeset]
 
 
 def templates_dir() -> Path:
-    """templates/ inside the package when installed from a wheel (pyproject's force-include
-    packs the repository's templates/ there), or beside it in a checkout."""
-    package = Path(__file__).resolve().parent.parent
-    for candidate in (package / "templates", package.parent / "templates"):
-        if (candidate / "sheet.html.j2").is_file():
-            return candidate
-    raise FileNotFoundError("derive's templates are missing from this installation")
+    """derive/templates, beside the fonts and the locales (in a checkout and installed)."""
+    return Path(str(resources.files("derive").joinpath("templates")))
 
 
 KEEP_WORDS = ("ko",)  # languages whose lines break only between words, as a reader expects

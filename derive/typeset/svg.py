@@ -1,7 +1,7 @@
 """A network diagram as an SVG file of its own: the image an LMS question shows (Moodle's HTML
 cleaning drops inline SVG, so the sheet's inline diagram cannot go there as it is).
 
-Drawn by the sheet's own macro (templates/diagram.svg.j2), so a file and a sheet show the
+Drawn by the sheet's own macro (derive/templates/diagram.svg.j2), so a file and a sheet show the
 same diagram; the file adds the SVG namespace and a generic font after the sheet's fonts.
 """
 
