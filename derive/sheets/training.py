@@ -34,7 +34,8 @@ from derive.sheets.givens import activations_text, network_text
 from derive.sheets.locale import fill, optimizer_name, paragraph, strings
 from derive.sheets.summary import shown_spec, spec_digest
 from derive.sheets.training_compare import Compared
-from derive.sheets.training_lines import aligned_rows, given_text, worked_lines
+from derive.sheets.training_lines import worked_lines
+from derive.sheets.training_rows import aligned_rows, given_text
 from derive.trainer import Training
 from derive.typeset.html import HtmlRenderer
 from derive.verify.training_result import RunCheck
