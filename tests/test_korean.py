@@ -9,8 +9,9 @@ from decimal import Decimal
 
 import pytest
 
+from derive.engine.losses import LOSSES
 from derive.engine.names import Name, node_label
-from derive.engine.operations import ACTIVATIONS, LOSSES
+from derive.engine.operations import ACTIVATIONS
 from derive.engine.optimizers import OPTIMIZERS
 from derive.engine.spec import load_spec
 from derive.grading.answers import Claim

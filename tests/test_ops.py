@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 import sympy as sp
 
-from derive.engine.operations import ACTIVATIONS, LOSSES, relu, sigmoid, step
+from derive.engine.losses import LOSSES
+from derive.engine.operations import ACTIVATIONS, relu, sigmoid, step
 from tests.conftest import run
 
 

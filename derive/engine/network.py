@@ -16,8 +16,9 @@ from decimal import Decimal
 
 import sympy as sp
 
+from derive.engine.losses import LOSSES
 from derive.engine.names import LOSS
-from derive.engine.operations import ACTIVATIONS, LOSSES
+from derive.engine.operations import ACTIVATIONS
 from derive.engine.spec import Spec
 
 

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from derive import LANGUAGES
-from derive.engine.operations import ACTIVATIONS, LOSSES
+from derive.engine.losses import LOSSES
+from derive.engine.operations import ACTIVATIONS
 from derive.engine.reader import Reader
 from derive.engine.source import parse_toml, read_document
 from derive.engine.training_spec import Training, parse_training

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from derive.engine.operations import LOSSES
+from derive.engine.losses import LOSSES
 from derive.engine.spec import Spec, bias_count, weight_count
 from derive.errors import InputError
 

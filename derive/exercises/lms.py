@@ -18,8 +18,8 @@ from decimal import Decimal
 from markupsafe import Markup
 
 from derive.engine.exact import round_fixed
+from derive.engine.losses import LOSSES
 from derive.engine.names import LOSS, Name, node_label
-from derive.engine.operations import LOSSES
 from derive.engine.update import descend
 from derive.exercises.exercise_set import ExerciseSet
 from derive.exercises.generator import Variant

@@ -10,6 +10,7 @@ import sympy as sp
 
 from derive.engine.derivation import Local
 from derive.engine.exact import exact_context
+from derive.engine.losses import LOSSES
 from derive.engine.names import (
     LOSS,
     Name,
@@ -17,7 +18,7 @@ from derive.engine.names import (
     split,
 )
 from derive.engine.network import Neuron
-from derive.engine.operations import ACTIVATIONS, LOSSES
+from derive.engine.operations import ACTIVATIONS
 from derive.sheets import latex, numbers
 from derive.sheets.context import LONG_TABLE, Context
 from derive.sheets.document import Formula, Group, Section, Table

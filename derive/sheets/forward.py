@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
+from derive.engine.losses import LOSSES
 from derive.engine.names import LOSS, split
 from derive.engine.network import Neuron
-from derive.engine.operations import ACTIVATIONS, LOSSES
+from derive.engine.operations import ACTIVATIONS
 from derive.sheets.context import Context
 from derive.sheets.document import Formula, Group, Section, Table
 from derive.sheets.lines import TERM_LIMIT, Numbers, Shown, abbreviated, equation, times, total

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from derive.engine.losses import LOSSES
 from derive.engine.names import node_label
-from derive.engine.operations import ACTIVATIONS, LOSSES
+from derive.engine.operations import ACTIVATIONS
 from derive.sheets import numbers
 from derive.sheets.context import Context
 from derive.sheets.diagram import Diagram, layout

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from derive import __version__
+from derive.engine.losses import LOSSES
 from derive.engine.names import node_label, node_latex
-from derive.engine.operations import LOSSES
 from derive.engine.optimizers import SYMBOLS
 from derive.engine.training import Run
 from derive.engine.update import ParameterStep, State

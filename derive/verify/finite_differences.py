@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import torch
 
 from derive.engine.derivation import Derivation
-from derive.engine.operations import LOSSES
+from derive.engine.losses import LOSSES
 from derive.verify.torch_model import DTYPE, TorchNetwork
 
 LADDER = (1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8)  # × max(1, |θ|)

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 
 import torch
 
+from derive.engine.losses import LOSSES
 from derive.engine.network import Network
-from derive.engine.operations import ACTIVATIONS, LOSSES
+from derive.engine.operations import ACTIVATIONS
 
 DTYPE = torch.float64
 ROWS_AT_ONCE = 16384  # moved rows through the layers at once: a few MB each
