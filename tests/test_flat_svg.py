@@ -18,6 +18,7 @@ from derive.trainer import Training, rules
 from derive.typeset.charts import drawn_svg
 from derive.typeset.flat_svg import flattened
 from derive.typeset.pdf import PdfWriter
+from tests.test_weasyprint_patch import multiply
 
 PATH_OPERATORS = {b"m": 1, b"l": 1, b"c": 3, b"v": 2, b"y": 2}
 PAINT = {b"f", b"f*", b"S", b"B", b"B*", b"b", b"b*", b"s", b"n"}
@@ -32,18 +33,6 @@ def comparison():
 def _pdf(svg: bytes) -> bytes:
     source = "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
     return PdfWriter().write((f'<img src="{source}" style="width:16cm">', ""))
-
-
-def _multiply(a: list[float], b: list[float]) -> list[float]:
-    """a then b, as PDF matrices [a b c d e f] compose."""
-    return [
-        a[0] * b[0] + a[1] * b[2],
-        a[0] * b[1] + a[1] * b[3],
-        a[2] * b[0] + a[3] * b[2],
-        a[2] * b[1] + a[3] * b[3],
-        a[4] * b[0] + a[5] * b[2] + b[4],
-        a[4] * b[1] + a[5] * b[3] + b[5],
-    ]
 
 
 def _drawn(pdf: bytes) -> tuple[Counter, Counter]:
@@ -66,7 +55,7 @@ def _drawn(pdf: bytes) -> tuple[Counter, Counter]:
             elif operator == b"Q":
                 matrix, colour = stack.pop()
             elif operator == b"cm":
-                matrix = _multiply([float(v) for v in operands], matrix)
+                matrix = multiply([float(v) for v in operands], matrix)
             elif operator in (b"rg", b"RG", b"g", b"G", b"sc", b"scn", b"SC", b"SCN"):
                 colour = (operator, *(round(float(v), 4) for v in operands))
             elif operator in PATH_OPERATORS:
@@ -83,7 +72,7 @@ def _drawn(pdf: bytes) -> tuple[Counter, Counter]:
             elif operator == b"Do":
                 form = resources["/XObject"][operands[0]].get_object()
                 inner = [float(v) for v in form.get("/Matrix", [1, 0, 0, 1, 0, 0])]
-                walk(form, form.get("/Resources", resources), _multiply(inner, matrix))
+                walk(form, form.get("/Resources", resources), multiply(inner, matrix))
 
     page = reader.pages[0]
     walk(page.get_contents(), page["/Resources"], [1, 0, 0, 1, 0, 0])

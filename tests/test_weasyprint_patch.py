@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 Glyph = tuple[int, float, float]  # glyph id, x, y on the page (points)
 
 
-def _multiply(a: list[float], b: list[float]) -> list[float]:
+def multiply(a: list[float], b: list[float]) -> list[float]:
     """PDF matrices [a b c d e f]: a then b."""
     return [
         a[0] * b[0] + a[1] * b[2],
@@ -73,7 +73,7 @@ def glyphs(pdf: bytes) -> list[Glyph]:
             elif op == "Q":
                 ctm = stack.pop()
             elif op == "cm":
-                ctm = _multiply([float(v) for v in operands], ctm)
+                ctm = multiply([float(v) for v in operands], ctm)
             elif op == "BT":
                 tm = [1.0, 0, 0, 1, 0, 0]
             elif op == "Tm":
@@ -86,15 +86,15 @@ def glyphs(pdf: bytes) -> list[Glyph]:
                 items = operands[0] if op == "TJ" else [operands[0]]
                 for item in items:
                     if isinstance(item, int | float) or hasattr(item, "as_numeric"):
-                        tm = _multiply([1, 0, 0, 1, -float(item) / 1000 * size, 0], tm)
+                        tm = multiply([1, 0, 0, 1, -float(item) / 1000 * size, 0], tm)
                         continue
                     data = bytes(item.original_bytes if hasattr(item, "original_bytes") else item)
                     for k in range(0, len(data), 2):
                         gid = int.from_bytes(data[k : k + 2], "big")
-                        x, y = _multiply([1, 0, 0, 1, 0, rise], _multiply(tm, ctm))[4:]
+                        x, y = multiply([1, 0, 0, 1, 0, rise], multiply(tm, ctm))[4:]
                         out.append((gid, round(x, 3), round(y, 3)))
                         advance = widths[0].get(gid, widths[1]) / 1000 * size
-                        tm = _multiply([1, 0, 0, 1, advance, 0], tm)
+                        tm = multiply([1, 0, 0, 1, advance, 0], tm)
     return out
 
 
