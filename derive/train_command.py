@@ -19,6 +19,7 @@ from derive.trainer import DEFAULT_PARAM, MAX_GRADIENTS, Training, rules, step_c
 from derive.training_report import to_json
 from derive.typeset.html import HtmlRenderer
 
+CHART_HELPERS = 2  # the loss and the paths charts, drawn side by side
 SPEC_HELP = "spec file (TOML, or JSON by its .json suffix); default: the built-in seed example"
 
 
@@ -103,7 +104,8 @@ def train(args: argparse.Namespace) -> None:
     check_writable([p for sheet in sheets for p in sheet.paths(directory, args.format)])
     if "pdf" in args.format:
         renderer.pdf_renderer.prepare()  # WeasyPrint's import, meanwhile
-    renderer.charts.prepare(os.cpu_count() or 1)  # matplotlib's import, meanwhile
+    # matplotlib's import, meanwhile; a helper per chart a sheet waits for at once (two)
+    renderer.charts.prepare(min(CHART_HELPERS, os.cpu_count() or 1))
     for sheet in sheets:  # while the helper checks: the worked steps, typeset
         sheet.start()
     outputs: dict[Path, bytes] = {}

@@ -5,7 +5,8 @@ functions take torch): the engine never imports torch, and an optimizer's entry
 
 A step works in place on θ (a float64 tensor), the state (derive's state names, torch's
 tensors; "step" the step count as a tensor) and takes the settings converted to floats, the
-learning rate as "lr". torch.optim's functional steps are what its classes' step() runs;
+learning rate as "lr" (read, never changed: the comparison passes the same dict to thousands
+of steps). torch.optim's functional steps are what its classes' step() runs;
 constructing a class would import TorchDynamo (a second)."""
 
 from __future__ import annotations

@@ -84,7 +84,7 @@ class TorchOptimizer:
 
     def step(self, theta: torch.Tensor, grad: torch.Tensor, state: Tensors) -> None:
         """One step, in place on θ and the state."""
-        self._step(FUNCTIONAL, theta, grad, state, dict(self.settings))
+        self._step(FUNCTIONAL, theta, grad, state, self.settings)
 
 
 def _plain(value: object) -> object:
