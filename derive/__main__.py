@@ -1,5 +1,5 @@
 """`python -m derive` runs the command line."""
 
-from derive.cli import run
+from derive.commands.cli import run
 
 run()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from derive.cli import main
+from derive.commands.cli import main
 from derive.errors import one_line
 
 SEED = """

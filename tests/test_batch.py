@@ -96,7 +96,7 @@ def test_several_samples_parse():
 
 
 def test_exercises_refuse_several_samples_in_one_line(tmp_path, capsys):
-    from derive.cli import main
+    from derive.commands.cli import main
 
     argv = ["exercises", str(EXAMPLES / "xor.toml"), "-o", str(tmp_path / "out")]
     assert main(argv) == 2
@@ -106,7 +106,7 @@ def test_exercises_refuse_several_samples_in_one_line(tmp_path, capsys):
 
 
 def test_solve_several_samples_json_and_text(capsys):
-    from derive.cli import main
+    from derive.commands.cli import main
 
     assert main(["solve", str(EXAMPLES / "xor.toml"), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from fontTools.ttLib import TTFont
 
-from derive.cli import main
+from derive.commands.cli import main
 from derive.engine.names import Name
 from derive.engine.spec import load_spec
 from derive.grading.checker import Claim, check

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from derive.cli import main
+from derive.commands.cli import main
 
 
 def test_json_has_full_precision_values(capsys):

@@ -107,7 +107,7 @@ def test_json_holds_every_answer_and_tolerance():
 
 
 def _run(tmp_path, name: str, *args: str) -> dict[str, bytes]:
-    from derive.cli import main
+    from derive.commands.cli import main
 
     out = tmp_path / name
     assert main(["exercises", *args, "-o", str(out)]) == 0
@@ -181,7 +181,7 @@ def test_one_variant_of_a_set_alone(tmp_path):
     ],
 )
 def test_bad_arguments_are_one_line(tmp_path, capsys, args, message):
-    from derive.cli import main
+    from derive.commands.cli import main
 
     with pytest.raises(SystemExit) if "--variant" not in args else _nothing():
         code = main(["exercises", *args, "-o", str(tmp_path)])

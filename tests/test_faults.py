@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 import derive.files
-from derive.cli import main
+from derive.commands.cli import main
 from derive.errors import InputError
 from derive.files import write_all
 

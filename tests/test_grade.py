@@ -15,7 +15,7 @@ from types import SimpleNamespace
 import pytest
 from fontTools.ttLib import TTFont
 
-from derive.cli import main
+from derive.commands.cli import main
 from derive.engine.exact import round_fixed
 from derive.engine.names import Name
 from derive.engine.quantities import compute_all, quantities

@@ -14,7 +14,7 @@ import math
 
 import pytest
 
-from derive.cli import main
+from derive.commands.cli import main
 
 
 def _solve(tmp_path, capsys, text: str) -> dict:

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import pytest
 
-from derive.cli import main
+from derive.commands.cli import main
 from derive.engine.network import build_network
 from derive.exercises.exercise_set import build_set, to_json
 from derive.exercises.moodle import FRACTIONS, category_path, feedback_text, moodle_xml

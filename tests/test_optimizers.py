@@ -205,7 +205,7 @@ def test_centered_rmsprop_at_alpha_0_is_not_called_wrong():
 
 
 def test_train_json_holds_every_step(capsys):
-    from derive.cli import main
+    from derive.commands.cli import main
 
     assert main(["train", "--optimizer", "adam,momentum", "--steps", "2", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
@@ -238,7 +238,7 @@ def test_train_json_holds_every_step(capsys):
     ],
 )
 def test_bad_training_tables_are_one_line(tmp_path, capsys, table, message):
-    from derive.cli import main
+    from derive.commands.cli import main
 
     spec = tmp_path / "net.toml"
     seed = (Path(__file__).parent.parent / "derive/examples/seed.toml").read_text()
@@ -254,7 +254,7 @@ def test_bad_training_tables_are_one_line(tmp_path, capsys, table, message):
      ["--param", "w9"]],
 )  # fmt: skip
 def test_bad_train_options_exit_2(capsys, argv):
-    from derive.cli import main
+    from derive.commands.cli import main
 
     try:
         code = main(["train", *argv])

@@ -129,7 +129,7 @@ def parts(pdf: bytes, starts: Callable[[str], bool]) -> list[list[float]]:
 @pytest.fixture(scope="module", params=list(SETS))
 def exercise_pdfs(request, tmp_path_factory) -> tuple[str, dict[str, bytes]]:
     """One set's booklets and keys (a fixture per set), with the set's name."""
-    from derive.cli import main
+    from derive.commands.cli import main
 
     name, folder = request.param, tmp_path_factory.mktemp("set")
     arguments = [*SETS[name], "--lang", "en,ko", "--format", "pdf", "-o", str(folder)]

@@ -222,7 +222,7 @@ def test_checker_sum_slip_from_true_samples():
 
 
 def test_check_command_with_samples(tmp_path, capsys):
-    from derive.cli import main
+    from derive.commands.cli import main
 
     answers = tmp_path / "a.toml"
     spec = EXAMPLES / "xor.toml"

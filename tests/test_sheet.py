@@ -12,7 +12,7 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from derive.cli import main
+from derive.commands.cli import main
 from derive.engine.derivation import derive
 from derive.engine.exact import round_places, update_places
 from derive.engine.names import Name

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from derive.cli import main
+from derive.commands.cli import main
 from derive.engine.network import build_network
 from derive.engine.optimizers import OPTIMIZERS
 from derive.engine.spec import load_spec

@@ -9,7 +9,7 @@ import os
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from derive import arguments
+from derive.commands import arguments
 from derive.engine.optimizers import OPTIMIZERS
 from derive.engine.spec import load_spec
 from derive.engine.training_spec import MAX_STEPS

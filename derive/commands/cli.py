@@ -1,5 +1,5 @@
-"""Command line: `derive solve`, `sheet`, `check`, (derive/class_commands.py) `exercises` and
-`grade`, and (derive/train_command.py) `train`; every error one line."""
+"""Command line: `derive solve`, `sheet`, `check`, (class_commands.py) `exercises` and `grade`,
+and (train.py) `train`; every error one line."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ BROKEN_PIPE = 141  # 128 + SIGPIPE: what `yes | head -1` gives for yes
 FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
 try:  # importing SymPy takes a moment: Ctrl-C then still ends in one line
-    from derive import arguments, class_commands, train_command
+    from derive.commands import arguments, class_commands, train
     from derive.engine.quantities import batch_quantities
     from derive.engine.spec import load_spec
     from derive.grading import feedback
@@ -143,7 +143,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("-o", "--output", metavar="DIR", help="output directory (default: output)")
     class_commands.add_commands(commands)
-    train_command.add_command(commands)
+    train.add_command(commands)
     return parser
 
 
@@ -217,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
             "check": _check,
             "exercises": class_commands.exercises,
             "grade": class_commands.grade,
-            "train": train_command.train,
+            "train": train.train,
         }
         code = commands[args.command](args) or 0
         sys.stdout.flush()  # here, where a closed pipe or a full disk can still be caught

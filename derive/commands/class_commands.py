@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from derive import arguments
+from derive.commands import arguments
 from derive.engine.spec import load_spec
 from derive.errors import InputError, one_line
 from derive.exercises import exercise_set
