@@ -57,11 +57,13 @@ def phases() -> dict[str, float]:
     from derive.exercises.output import parts_pdf
     from derive.exercises.verified import verifying
     from derive.typeset.html import HtmlRenderer
+    from derive.workers import PDF, Workers
 
     exercises = build_set(None, COUNT, seed=2026, level=2)
-    wait = verifying(exercises.variants)
-    renderer = HtmlRenderer(pdf_workers=os.cpu_count() or 1)  # as derive exercises does
-    renderer.pdf_renderer.prepare()
+    workers = Workers()
+    wait = verifying(workers, exercises.variants)
+    renderer = HtmlRenderer(workers)
+    workers.start(PDF, os.cpu_count() or 1)  # as derive exercises does
     out: dict[str, float] = {}
 
     def timed(name: str, work):

@@ -25,6 +25,7 @@ from derive.sheets.locale import LANGUAGES
 from derive.sheets.samples import SamplesBuilder, builder_for
 from derive.solution import BatchSolution, Solving
 from derive.typeset.html import Formulas, HtmlRenderer
+from derive.workers import FONTS, PDF, VERIFY, Answer, Workers
 
 FORMATS = ("html", "pdf")
 CARRIES = ("exact", "rounded")
@@ -51,11 +52,12 @@ class Sheet:
             raise ValueError(f"detail must be one of {DETAILS}")
         if not 1 <= precision <= MAX_PRECISION:
             raise ValueError(f"precision must be between 1 and {MAX_PRECISION} decimals")
+        self.renderer = renderer or HtmlRenderer()
         if not isinstance(spec, Solving):
-            spec = Solving(spec if isinstance(spec, Spec) else load_spec(spec))
+            spec = spec if isinstance(spec, Spec) else load_spec(spec)
+            spec = Solving(spec, self.renderer.workers)
         self.solving, self.spec = spec, spec.spec
         self.lang, self.precision, self.carry, self.detail = lang, precision, carry, detail
-        self.renderer = renderer or HtmlRenderer()
 
     @property
     def derivation(self) -> Derivation:
@@ -71,17 +73,15 @@ class Sheet:
         return builder_for(batch, update, self.lang, self.precision, self.carry, self.detail)
 
     @functools.cached_property
-    def _fonts(self) -> Callable[[], str]:
-        """The HTML file's fonts, cut down to its words in a helper (only HTML needs them)."""
+    def _fonts(self) -> Answer[str]:
+        """The HTML file's fonts, cut down to its words on a worker (only HTML needs them)."""
         return self.renderer.word_fonts(self._builder.words())
 
     @functools.cached_property
     def _built(self) -> tuple[Document, Formulas]:
         solving, renderer, builder = self.solving, self.renderer, self._builder
-        # the verification, the fonts and WeasyPrint's import run in other processes while
-        # the formulas are typeset here
+        # the verification and the fonts run on workers while the formulas are typeset here
         solving.start()
-        renderer.pdf_renderer.prepare()
         renderer.formulas(builder.document(None))
         solution = solving.solution  # raises if a check failed
         checked = solution if isinstance(solution, BatchSolution) else solution.verification
@@ -100,7 +100,7 @@ class Sheet:
         return self.renderer.html(document, typeset, fonts())
 
     @functools.cached_property
-    def _pdf(self) -> Callable[[], bytes]:
+    def _pdf(self) -> Answer[bytes]:
         document, typeset = self._built
         return self.renderer.pdf(document, typeset)
 
@@ -118,10 +118,12 @@ class Sheet:
     ) -> Callable[[], dict[Path, bytes]]:
         """Build the sheet and start its PDF; the returned function finishes the files:
         {path: contents} of each format. A run renders the next sheet in between."""
-        if "html" in formats:
-            self._fonts  # noqa: B018 - starts the helper on them
         if "pdf" in formats:
-            self._pdf  # noqa: B018 - starts the helper on it
+            self.renderer.workers.start(PDF)  # WeasyPrint's import, while the sheet is built
+        if "html" in formats:
+            self._fonts  # noqa: B018 - starts the worker on them
+        if "pdf" in formats:
+            self._pdf  # noqa: B018 - starts the worker on it
         else:
             self._built  # noqa: B018
 
@@ -156,22 +158,32 @@ def sheets(
     precision: int = 3,
     carry: str = "exact",
     detail: str = "some",
+    workers: Workers | None = None,
 ) -> Iterator[Sheet]:
     """Every spec in every language, in that order: one Solving per spec shared by its
     languages, one renderer for all. The next spec's verification starts while this spec's
-    sheets are typeset, so the background work stays one spec ahead (not hundreds at once)."""
+    sheets are typeset, so the workers stay one spec ahead (not hundreds of specs at once)."""
     names = [spec.name for spec in specs]
     for name in names:
         if names.count(name) > 1:
             sources = " and ".join(s.source for s in specs if s.name == name)
             raise InputError(sources, "", f"two specs named {name!r} would write the same files")
-    # a PDF helper per core, up to one per sheet: pages render side by side
-    workers = min(len(specs) * len(langs), os.cpu_count() or 1)
-    renderer = HtmlRenderer(pdf_workers=workers)
-    solvings = [Solving(spec) for spec in specs]
+    renderer = HtmlRenderer(workers)
+    solvings = [Solving(spec, renderer.workers) for spec in specs]
     for k, solving in enumerate(solvings):
         solving.start()
         if k + 1 < len(solvings):
             solvings[k + 1].start()
         for lang in langs:
             yield Sheet(solving, lang, precision, carry, renderer, detail)
+
+
+def start_workers(workers: Workers, sheet_count: int, formats: tuple[str, ...]) -> None:
+    """The workers a run of sheets uses, started now: their imports (PyTorch, WeasyPrint)
+    overlap this process's. A PDF worker per core, up to one per sheet: pages render side
+    by side."""
+    workers.start(VERIFY)
+    if "pdf" in formats:
+        workers.start(PDF, min(sheet_count, os.cpu_count() or 1))
+    if "html" in formats:
+        workers.start(FONTS)

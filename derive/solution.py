@@ -6,7 +6,6 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from derive.background import in_background
 from derive.engine.batch import Batch, derive_batch, descend_batch
 from derive.engine.derivation import Derivation, derive
 from derive.engine.network import build_network
@@ -14,6 +13,7 @@ from derive.engine.spec import Spec
 from derive.engine.update import Update, descend
 from derive.errors import InputError
 from derive.verify.verification import Verification, verify
+from derive.workers import VERIFY, Workers
 
 
 @dataclass(frozen=True)
@@ -108,14 +108,20 @@ def solve_batch(spec: Spec) -> BatchSolution:
     return verify_batch(batch, descend_batch(batch))
 
 
+def _verified(derivation: Derivation, update: Update) -> Solution:
+    """The verification worker's task for one sample."""
+    return Solution(derivation, update, verify(derivation, update))
+
+
 class Solving:
     """A spec's derivation (one per sample, with several) and update at once, its
-    verification in a background process (importing PyTorch and checking take a second or
+    verification on the verification worker (importing PyTorch and checking take a second or
     two): every sheet of the spec, in every language, is built while it runs, and reads the
     one verification."""
 
-    def __init__(self, spec: Spec) -> None:
+    def __init__(self, spec: Spec, workers: Workers | None = None) -> None:
         self.spec = spec
+        self.workers = workers or Workers()
         self.batch = derive_batch(build_network(spec))
         self.several = bool(spec.samples)
         self.update = descend_batch(self.batch)
@@ -127,16 +133,16 @@ class Solving:
         return self.batch.samples[0]
 
     def start(self) -> None:
-        """Begin verifying in the background (at most once)."""
+        """Begin verifying on the worker (at most once)."""
         if self._wait is None:
             if self.several:
-                self._wait = in_background(lambda: verify_batch(self.batch, self.update))
+                self._wait = self.workers.submit(VERIFY, verify_batch, self.batch, self.update)
             else:
-                d, u = self.derivation, self.update
-                self._wait = in_background(lambda: Solution(d, u, verify(d, u)))
+                self._wait = self.workers.submit(VERIFY, _verified, self.derivation, self.update)
 
     @functools.cached_property
     def solution(self) -> Solution | BatchSolution:
         """The verified solution: waits for the check, raises VerificationError if one failed."""
         self.start()
+        assert self._wait is not None
         return self._wait()

@@ -1,5 +1,5 @@
 """Training's front door: spec (and the command line's choices) → optimizer rules → exact runs
-→ every step checked against torch.optim (in a helper process while sheets are built)."""
+→ every step checked against torch.optim (on the verification worker while sheets are built)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from derive.background import in_background
 from derive.engine.network import Network, build_network
 from derive.engine.optimizers import OPTIMIZERS
 from derive.engine.spec import Spec
@@ -16,6 +15,7 @@ from derive.engine.training import OptimizerRule, Run, train
 from derive.engine.training_spec import DEFAULT_STEPS
 from derive.errors import InputError
 from derive.verify.training_result import Boundary, Comparison, RunCheck
+from derive.workers import VERIFY, Workers
 
 DEFAULT_PARAM = "w5"  # the seed's: the parameter whose steps are worked in full
 # exact gradients a run may take, one per parameter, sample, step and optimizer (about 40 µs
@@ -67,7 +67,7 @@ RATE_GRID = tuple(Decimal(r) for r in ("0.01", "0.03", "0.1", "0.3", "1"))
 
 @dataclass(frozen=True)
 class Checked:
-    """What the helper process with PyTorch computed: each run's check, the optimizers
+    """What the verification worker (PyTorch) computed: each run's check, the optimizers
     compared over a longer run, and (two inputs, one output, several samples) the decision
     boundary before and after training."""
 
@@ -99,19 +99,19 @@ def _check_all(runs: list[Run], compared: bool, boundary_rule: OptimizerRule | N
     return Checked(checks, comparison, drawn)
 
 
-# the check's helper at full priority: the sheet's one PDF waits for it (the worked formulas
-# are typeset here meanwhile; the PDF and chart helpers' imports are the ones niced)
-CHECK_NICE = 0
-
-
 class Training:
-    """The runs of every chosen optimizer, worked exactly here, checked in a helper process
+    """The runs of every chosen optimizer, worked exactly here, checked on the verification worker
     (PyTorch's import and the runs take a second or two)."""
 
     def __init__(
-        self, spec: Spec, rules: list[OptimizerRule], steps: int, param: str = DEFAULT_PARAM
+        self,
+        spec: Spec,
+        rules: list[OptimizerRule],
+        steps: int,
+        param: str = DEFAULT_PARAM,
+        workers: Workers | None = None,
     ) -> None:
-        self.spec = spec
+        self.spec, self.workers = spec, workers or Workers()
         self.network: Network = build_network(spec)
         if param not in self.network.params:
             known = ", ".join(self.network.params)
@@ -131,17 +131,15 @@ class Training:
         return rules.get("adam", self.runs[0].rule)
 
     def start(self, compared: bool = True) -> None:
-        """Start the helper: the checks, and (`compared`, for the sheets) the comparison and
+        """Start the worker on the checks, and (`compared`, for the sheets) the comparison and
         the boundary."""
         if self._wait is None:
-            runs = self.runs
             rule = self.boundary_rule if compared else None
-            # niced: the sheet's worked part is typeset meanwhile
-            self._wait = in_background(lambda: _check_all(runs, compared, rule), nice=CHECK_NICE)
+            self._wait = self.workers.submit(VERIFY, _check_all, self.runs, compared, rule)
 
     @functools.cached_property
     def checked(self) -> Checked:
-        """What the helper computed; raises VerificationError if torch.optim disagrees."""
+        """What the worker computed; raises VerificationError if torch.optim disagrees."""
         self.start()
         assert self._wait is not None
         return self._wait()

@@ -6,9 +6,11 @@ the failed run left behind and no helper process left running.
 
 from __future__ import annotations
 
+import base64
 import errno
-import json
+import io
 import os
+import random
 import shutil
 import signal
 import subprocess
@@ -17,11 +19,17 @@ import time
 from pathlib import Path
 
 import pytest
+from PIL import Image
+from pypdf import PdfReader
 
 import derive.files
 from derive.commands.cli import main
-from derive.errors import InputError
+from derive.errors import BackgroundError, InputError
 from derive.files import write_all
+from derive.typeset.fonts import linked_css
+from derive.typeset.html import HtmlRenderer
+from derive.typeset.pdf import render, render_parts
+from derive.workers import MATH, PDF, Lane, Workers
 
 # slow (starts, interrupts and kills real processes): make test-fast leaves it out
 pytestmark = pytest.mark.slow
@@ -65,8 +73,7 @@ def _wait_for_children(process: subprocess.Popen, timeout: float = 60) -> list[i
 
 
 def _python(script: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    """A script run in a fresh process: there helpers are forked (in this test process, with
-    torch loaded, they run inline)."""
+    """A script run in a fresh process, as a user's."""
     return subprocess.run(
         [sys.executable, "-c", script], env=ENV, capture_output=True, text=True, timeout=timeout
     )
@@ -134,34 +141,48 @@ def _assert_gone(children: list[int]) -> None:
     assert not [child for child in children if _alive(child)]
 
 
-def test_a_helper_that_dies_is_one_error():
-    # in a fresh process: with torch loaded (as in this test run) the work would run in it
-    script = (
-        "import os\n"
-        "from derive.background import in_background\n"
-        "from derive.errors import BackgroundError\n"
-        "try:\n"
-        "    in_background(lambda: os._exit(3))()\n"
-        "except BackgroundError as exc:\n"
-        "    print(exc.exit_code, exc)\n"
-    )
-    result = _python(script)
-    assert result.stdout.startswith("1 a helper process ended without an answer (exit code 3)")
+def test_a_worker_that_dies_is_one_error():
+    # in this process: the worker path, forked from a process with torch loaded
+    with Workers() as workers, pytest.raises(BackgroundError) as error:
+        workers.submit(MATH, os._exit, 3)()
+    assert error.value.exit_code == 1
+    assert str(error.value).startswith("a helper process ended without an answer")
 
 
-def test_a_helper_whose_answer_is_no_longer_wanted_ends_quietly():
-    # the parent hangs up before the answer comes (it is ending): no traceback, exit code 0
+def test_a_worker_whose_answer_is_no_longer_wanted_ends_quietly():
+    # the owner ends its workers before the answer comes (it is ending): no traceback, exit 0
     script = (
         "import time\n"
-        "from derive.background import Service\n"
-        "service = Service(lambda: None, lambda request: time.sleep(0.3) or request * 100_000)\n"
-        "service.ask('x')\n"
-        "service.connection.close()\n"
-        "service.child.join(30)\n"
-        "print(service.child.exitcode)\n"
+        "from derive.workers import MATH, Workers\n"
+        "workers = Workers()\n"
+        "workers.submit(MATH, time.sleep, 30)\n"
+        "time.sleep(0.2)\n"
+        "workers.close()\n"
+        "print(workers.lanes)\n"
     )
+    start = time.perf_counter()
     result = _python(script)
-    assert (result.stdout, result.stderr) == ("0\n", "")
+    assert (result.stdout, result.stderr) == ("[]\n", "")
+    assert time.perf_counter() - start < 20  # the sleeping worker did not hold it up
+
+
+def test_a_lanes_workers_are_niced_children_that_prepare_and_serve_side_by_side():
+    lane = Lane("test", nice=3, prepare="os:getpid")
+    with Workers() as workers:
+        workers.start(lane, 2)
+        answers = [workers.submit(lane, _whoami, 0.5) for _ in range(2)]
+        start = time.perf_counter()
+        found = [answer() for answer in answers]
+        elapsed = time.perf_counter() - start
+    assert len({pid for pid, _, _ in found}) == 2  # two workers
+    assert all(parent == os.getpid() for _, parent, _ in found)  # this process's children
+    assert all(nice == os.nice(0) + 3 for _, _, nice in found)
+    assert elapsed < 0.95  # side by side, not one after the other
+
+
+def _whoami(seconds: float) -> tuple[int, int, int]:
+    time.sleep(seconds)
+    return os.getpid(), os.getppid(), os.nice(0)
 
 
 def test_directory_in_the_way_is_one_line_and_writes_nothing(tmp_path, capsys):
@@ -268,8 +289,7 @@ def test_real_full_disk(tmp_path):
 
 
 def test_an_answer_key_in_parts_on_every_helper_never_stalls(tmp_path):
-    # a fresh process, as a user runs it: the helpers are forked (in this test process, with
-    # torch loaded, they run inline); more parts than helpers, each bigger than a pipe's
+    # a fresh process, as a user runs it: more parts than workers, each bigger than a pipe's
     # buffer, must not leave both sides waiting on each other
     command = [sys.executable, "-m", "derive", "exercises", "--count", "12", "--format", "pdf"]
     result = subprocess.run(
@@ -279,76 +299,43 @@ def test_an_answer_key_in_parts_on_every_helper_never_stalls(tmp_path):
     assert (tmp_path / "answers.en.pdf").read_bytes().startswith(b"%PDF")
 
 
-def test_copies_of_a_helper_prepare_once_and_serve_apart(tmp_path):
-    # a fresh process (with torch loaded here, helpers would run inline)
-    script = (
-        "import json, os\n"
-        "from derive.background import Service\n"
-        f"log = {str(tmp_path / 'prepared')!r}\n"
-        "def prepare():\n"
-        "    with open(log, 'a') as f: f.write(f'{os.getpid()}\\n')\n"
-        "first = Service(prepare, lambda r: (os.getpid(), os.getppid(), r * 2), copies=2)\n"
-        "services = [first, *first.copies]\n"
-        "waits = [s.ask(n) for n, s in enumerate(services)]\n"
-        "print(json.dumps([w() for w in waits]))\n"
-        "print(os.getpid())\n"
-    )
-    result = _python(script)
-    assert result.stderr == ""
-    answers, parent = result.stdout.splitlines()
-    answers = json.loads(answers)
-    pids = [pid for pid, _, _ in answers]
-    assert [r for _, _, r in answers] == [0, 2, 4]
-    assert len(set(pids)) == 3
-    prepared = (tmp_path / "prepared").read_text().split()
-    assert prepared == [str(pids[0])]  # once, in the first helper
-    assert answers[0][1] == int(parent)  # the first is this process's child,
-    assert answers[1][1] == answers[2][1] == pids[0]  # the copies the first's
-
-
 @needs_proc
-def test_copies_end_with_a_killed_parent(tmp_path):
-    # derive exercises forks a PDF helper, which forks its copy; kill -9 derive: all end
+def test_every_worker_ends_with_a_killed_parent(tmp_path):
+    # derive exercises starts a verification worker, PDF workers and a fonts worker: kill -9
+    # derive, and every one ends
     out = tmp_path / "out"
     process = _derive(
         "exercises", "--count", "30", "-o", str(out),
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     deadline = time.monotonic() + 60
-    helpers: list[int] = []
-    while time.monotonic() < deadline and not any(_children(h) for h in helpers):
-        helpers = _children(process.pid)
+    workers: list[int] = []
+    while time.monotonic() < deadline and len(workers) < 3:
+        workers = _children(process.pid)
         time.sleep(0.01)
-    everyone = helpers + [c for h in helpers for c in _children(h)]
-    assert len(everyone) > len(helpers), "no helper forked a copy"
+    assert len(workers) >= 3, "derive exercises started fewer than three workers"
     process.kill()
     process.wait(timeout=10)
-    _assert_gone(everyone)
+    _assert_gone(workers)
     assert not out.exists()
 
 
-def test_parts_come_back_in_order_from_the_first_free_helper():
-    # a fresh process (forked helpers); parts of very unequal length, more than helpers
-    script = (
-        "import io, json\n"
-        "from pypdf import PdfReader\n"
-        "from derive.typeset.fonts import linked_css\n"
-        "from derive.typeset.pdf import PdfRenderer\n"
-        "renderer = PdfRenderer(2)\n"
-        "pages = [1, 12, 1, 1, 6, 1]\n"
-        "css = linked_css() + ' body { font-family: NanumGothic }'\n"  # no system font needed
-        "requests = (('<p>part %d</p>' % n + '<p style=\"break-before: page\">x</p>' * (k - 1),"
-        " css) for n, k in enumerate(pages))\n"
-        "got = []\n"
-        "rest = renderer.render_parts(requests, got.append)\n"
-        "rest()\n"
-        "print(json.dumps([[len(PdfReader(io.BytesIO(p)).pages),"
-        " PdfReader(io.BytesIO(p)).pages[0].extract_text()] for p in got]))\n"
+def test_parts_come_back_in_order_from_the_first_free_worker():
+    # parts of very unequal length, more than workers
+    pages = [1, 12, 1, 1, 6, 1]
+    css = linked_css() + " body { font-family: NanumGothic }"  # no system font needed
+    requests = (
+        (f"<p>part {n}</p>" + '<p style="break-before: page">x</p>' * (k - 1), css)
+        for n, k in enumerate(pages)
     )
-    result = _python(script, timeout=120)
-    assert result.stderr == ""
-    got = json.loads(result.stdout)
-    assert got == [[k, f"part {n}"] for n, k in enumerate([1, 12, 1, 1, 6, 1])]
+    got: list[bytes] = []
+    with Workers() as workers:
+        workers.start(PDF, 2)
+        render_parts(workers, requests, got.append)()
+    read = [PdfReader(io.BytesIO(pdf)) for pdf in got]
+    assert [[len(r.pages), r.pages[0].extract_text()] for r in read] == [
+        [k, f"part {n}"] for n, k in enumerate(pages)
+    ]
 
 
 def test_a_machine_without_fonts_gets_the_same_pdf_and_no_warning(tmp_path):
@@ -372,31 +359,22 @@ def test_a_machine_without_fonts_gets_the_same_pdf_and_no_warning(tmp_path):
 
 
 def test_pages_and_fonts_bigger_than_a_pipe_never_stall():
-    # a fresh process (forked helpers). Three pages of 0.5 MB, each a PDF of 0.4 MB, for one
-    # PDF helper; and fonts cut for 3 MB of text in 3,000 Korean syllables, asked three times
-    # before any answer is read: requests and answers bigger than a pipe, which would leave
-    # this process and a helper each waiting for the other
-    script = (
-        "import base64, io, random\n"
-        "from PIL import Image\n"
-        "from derive.typeset.html import HtmlRenderer\n"
-        "from derive.typeset.pdf import PdfRenderer\n"
-        "rng = random.Random(2026)\n"
-        "noise = Image.frombytes('L', (640, 640), rng.randbytes(640 * 640))\n"
-        "png = io.BytesIO()\n"
-        "noise.save(png, 'PNG')\n"
-        "data = base64.b64encode(png.getvalue()).decode()\n"
-        "page = '<img src=\"data:image/png;base64,%s\">' % data\n"
-        "pdfs = PdfRenderer(1)\n"
-        "waits = [pdfs.render(page + '<p>%d</p>' % n, '') for n in range(3)]\n"
-        "print([len(wait()) > 400_000 for wait in waits])\n"
-        "words = ''.join(chr(0xAC00 + k) for k in range(3000)) * 350\n"
-        "fonts = HtmlRenderer()\n"
-        "waits = [fonts.word_fonts(words + str(n)) for n in range(3)]\n"
-        "print([len(wait()) > 300_000 for wait in waits])\n"
-    )
-    result = _python(script, timeout=120)
-    assert result.stdout.split("\n")[:2] == ["[True, True, True]"] * 2, result.stderr
+    # Three pages of 0.5 MB, each a PDF of 0.4 MB, for one PDF worker; and fonts cut for 3 MB
+    # of text in 3,000 Korean syllables, asked three times before any answer is read:
+    # requests and answers bigger than a pipe
+    rng = random.Random(2026)
+    noise = Image.frombytes("L", (640, 640), rng.randbytes(640 * 640))
+    png = io.BytesIO()
+    noise.save(png, "PNG")
+    page = f'<img src="data:image/png;base64,{base64.b64encode(png.getvalue()).decode()}">'
+    words = "".join(chr(0xAC00 + k) for k in range(3000)) * 350
+    with Workers() as workers:
+        workers.start(PDF, 1)
+        pdfs = [render(workers, page + f"<p>{n}</p>", "") for n in range(3)]
+        renderer = HtmlRenderer(workers)
+        fonts = [renderer.word_fonts(words + str(n)) for n in range(3)]
+        assert [len(pdf()) > 400_000 for pdf in pdfs] == [True] * 3
+        assert [len(css()) > 300_000 for css in fonts] == [True] * 3
 
 
 @pytest.mark.parametrize("command", [["solve"], ["sheet", "-o", "out"]])

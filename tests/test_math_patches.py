@@ -128,24 +128,18 @@ def test_unpatched_ziafont_draws_outlines_of_the_same_size(formulas, patched, sh
     assert [SIZE.findall(svg) for svg in outlines] == sizes
 
 
-def test_many_formulas_typeset_on_two_cores_give_the_same_bytes():
-    # in a fresh process (this one has torch loaded, where helpers run inline): the helper
-    # takes the second half, and the result is what one process gives
-    import subprocess
-    import sys
+def test_many_formulas_typeset_on_two_cores_give_the_same_bytes(monkeypatch):
+    # a worker takes the second half, and the result is what one process gives
+    from derive.typeset import mathsvg
+    from derive.workers import MATH, Workers
 
-    script = (
-        "from derive.typeset import mathsvg\n"
-        "keys = [(f'x_{{{k}}} = \\\\frac{{{k}}}{{7}}', k % 2 == 0) for k in range(12)]\n"
-        "mathsvg.SHARED = 4\n"
-        "shared = mathsvg.MathTypesetter().document(keys)\n"
-        "alone = dict(zip(keys, mathsvg._typeset_all(keys)))\n"
-        "print(list(shared) == keys and shared == alone)\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
-    )
-    assert result.stdout == "True\n", result.stderr
+    keys = [(f"x_{{{k}}} = \\frac{{{k}}}{{7}}", k % 2 == 0) for k in range(12)]
+    monkeypatch.setattr(mathsvg, "SHARED", 4)
+    with Workers() as workers:
+        shared = mathsvg.MathTypesetter(workers).document(keys)
+        assert MATH in workers.lanes  # a worker took its half
+    assert list(shared) == keys
+    assert shared == dict(zip(keys, mathsvg._typeset_all(keys)))
 
 
 @pytest.mark.parametrize(

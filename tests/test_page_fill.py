@@ -184,12 +184,14 @@ def training_pdfs(request) -> dict[str, bytes]:
     from derive.sheets.training import TrainingSheet
     from derive.trainer import Training, rules, step_count
     from derive.typeset.html import HtmlRenderer
+    from derive.workers import PDF
 
     path, names = TRAINING[request.param]
     spec = load_spec(path)
     chosen = rules(spec, list(OPTIMIZERS) if names == "all" else None)
     training = Training(spec, chosen, step_count(spec))
-    renderer = HtmlRenderer(pdf_workers=2)
+    renderer = HtmlRenderer(training.workers)
+    renderer.workers.start(PDF, 2)
     return {lang: TrainingSheet(training, lang, renderer).pdf for lang in ("en", "ko")}
 
 

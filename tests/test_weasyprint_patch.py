@@ -165,3 +165,24 @@ def test_constraints_pin_the_version_the_patch_was_written_for() -> None:
         if "==" in line and not line.startswith("#")
     )
     assert pins["weasyprint"] == weasyprint_patches.WRITTEN_FOR
+
+
+def test_text_in_tspans_is_drawn_as_weasyprint_draws_it() -> None:
+    # WeasyPrint draws <text>, <tspan>, <a> and <textPath> with one function: the patch
+    # stands for it at every tag (else a <tspan> fails, and the rest of its SVG is lost)
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="60">'
+        '<text x="10" y="20" font-family="NanumGothic">ab<tspan>cd</tspan></text>'
+        '<text x="10" y="40" font-family="NanumGothic">ef<a>gh</a></text></svg>'
+    )
+    html = f"<p>{svg}</p>"
+    css = linked_css() + " body { font-family: NanumGothic }"
+    patched = PdfWriter().write((html, css))
+    weasyprint_patches.uninstall()
+    try:
+        own = PdfWriter().write((html, css))
+    finally:
+        weasyprint_patches.install()
+    text = PdfReader(io.BytesIO(patched)).pages[0].extract_text()
+    assert [w for w in "abcdefgh" if w not in text] == []
+    assert glyphs(patched) == glyphs(own)

@@ -12,6 +12,8 @@ from derive.grading import grades
 from derive.sheet import FORMATS, MAX_PRECISION
 from derive.sheets.locale import LANGUAGES
 
+SPEC_HELP = "spec file (TOML, or JSON by its .json suffix); default: the built-in seed example"
+
 
 def count(value: str) -> int:
     if not value.isdigit() or not 1 <= int(value) <= MAX_COUNT:

@@ -27,6 +27,7 @@ from derive.grading.responses import read_responses
 from derive.progress import Progress
 from derive.solution import one_sample
 from derive.typeset.html import HtmlRenderer
+from derive.workers import Workers
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:
@@ -107,14 +108,14 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     _grade_parser(commands)
 
 
-def exercises(args: argparse.Namespace) -> None:
+def exercises(args: argparse.Namespace, workers: Workers) -> None:
     spec = one_sample(load_spec(args.spec)) if args.spec else None
     if args.variant is not None:
         ids = variant_ids(args.count or 1)
         if args.variant not in ids:
             shown = f"{ids[0]}…{ids[-1]}" if len(ids) > 1 else ids[0]
             raise InputError("--variant", "", f"no variant {args.variant!r} in this set ({shown})")
-    helpers = exercise_files.Helpers(args.lang, args.format)  # imports, while the set is drawn
+    exercise_files.start_workers(workers, args.lang, args.format)  # imports, while it is drawn
     try:
         built = exercise_set.build_set(
             spec, args.count, args.seed, args.level, args.precision, args.ask, args.variant
@@ -127,7 +128,7 @@ def exercises(args: argparse.Namespace) -> None:
     check_writable([*exercise_files.paths(directory, args.lang, args.format), *extra])
     # the LMS files after the verification, which outputs() waits for
     progress = Progress(exercise_files.steps(built, args.lang), sys.stderr)
-    outputs = exercise_files.outputs(built, args.lang, args.format, directory, progress, helpers)
+    outputs = exercise_files.outputs(built, args.lang, args.format, directory, workers, progress)
     progress.finish()
     outputs |= _lms_files(built, directory, args)
     for path in write_all(outputs):
@@ -202,7 +203,7 @@ def _grade_parser(commands: argparse._SubParsersAction) -> None:
     )
 
 
-def grade(args: argparse.Namespace) -> int:
+def grade(args: argparse.Namespace, workers: Workers) -> int:
     exercises = ExerciseFile(args.set)
     responses = read_responses(args.responses, exercises)
     directory = Path(args.output) if args.output else None
@@ -214,7 +215,7 @@ def grade(args: argparse.Namespace) -> int:
         print(f"derive: {one_line(message)}", file=sys.stderr)
     if directory is not None:
         outputs = {directory / "grades.csv": grades.grades_csv(graded)}
-        renderer = HtmlRenderer()
+        renderer = HtmlRenderer(workers)
         for lang in args.lang:
             outputs.update(ClassReport(graded, lang, renderer).outputs(directory, args.format))
         for path in write_all(outputs):

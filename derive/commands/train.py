@@ -6,10 +6,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from derive.commands import arguments
+from derive.commands.arguments import SPEC_HELP
 from derive.engine.optimizers import OPTIMIZERS
 from derive.engine.spec import load_spec
 from derive.engine.training_spec import MAX_STEPS
@@ -18,9 +20,9 @@ from derive.sheets.training import TrainingSheet
 from derive.trainer import DEFAULT_PARAM, MAX_GRADIENTS, Training, rules, step_count
 from derive.training_report import to_json
 from derive.typeset.html import HtmlRenderer
+from derive.workers import CHARTS, PDF, VERIFY, Workers
 
-CHART_HELPERS = 2  # the loss and the paths charts, drawn side by side
-SPEC_HELP = "spec file (TOML, or JSON by its .json suffix); default: the built-in seed example"
+CHART_WORKERS = 2  # the loss and the paths charts, drawn side by side
 
 
 def optimizer_names(value: str) -> tuple[str, ...]:
@@ -89,24 +91,32 @@ def add_command(commands: argparse._SubParsersAction) -> None:
     arguments.add_file_options(train)
 
 
-def train(args: argparse.Namespace) -> None:
+def start_workers(workers: Workers, langs: Sequence[str], formats: Sequence[str]) -> None:
+    """The workers the sheets will use, started now: their imports (PyTorch, WeasyPrint,
+    matplotlib) overlap this process's work."""
+    cores = os.cpu_count() or 1
+    workers.start(VERIFY)
+    if "pdf" in formats:
+        workers.start(PDF, min(len(langs), cores))
+    # a worker per chart a sheet waits for at once (two)
+    workers.start(CHARTS, min(CHART_WORKERS, cores))
+
+
+def train(args: argparse.Namespace, workers: Workers) -> None:
     spec = load_spec(args.spec)
     chosen = rules(spec, args.optimizer, args.lr)
-    training = Training(spec, chosen, step_count(spec, args.steps), args.param)
+    training = Training(spec, chosen, step_count(spec, args.steps), args.param, workers)
     if args.json:
         training.start(compared=False)  # the checks alone
         print(json.dumps(to_json(training.runs, training.checked.checks), ensure_ascii=False))
         return
-    training.start()  # the check, the comparison and the boundary, in a helper
-    renderer = HtmlRenderer(pdf_workers=min(len(args.lang), os.cpu_count() or 1))
+    training.start()  # the check, the comparison and the boundary, on a worker
+    renderer = HtmlRenderer(workers)
     sheets = [TrainingSheet(training, lang, renderer) for lang in args.lang]
     directory = Path(args.output)
     check_writable([p for sheet in sheets for p in sheet.paths(directory, args.format)])
-    if "pdf" in args.format:
-        renderer.pdf_renderer.prepare()  # WeasyPrint's import, meanwhile
-    # matplotlib's import, meanwhile; a helper per chart a sheet waits for at once (two)
-    renderer.charts.prepare(min(CHART_HELPERS, os.cpu_count() or 1))
-    for sheet in sheets:  # while the helper checks: the worked steps, typeset
+    start_workers(workers, args.lang, args.format)
+    for sheet in sheets:  # while the worker checks: the worked steps, typeset
         sheet.start()
     outputs: dict[Path, bytes] = {}
     for sheet in sheets:

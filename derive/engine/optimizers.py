@@ -50,6 +50,10 @@ class Optimizer:
     torch_step: TorchStep  # torch.optim's functional step, for the check
     style: Style  # its line in the comparison's charts
 
+    def __reduce__(self) -> tuple[Callable[[str], Optimizer], tuple[str]]:
+        """Pickled by name (an entry of OPTIMIZERS): a worker process has the same table."""
+        return _entry, (self.name,)
+
     def hyperparameters(self, given: Mapping[str, Value]) -> dict[str, Value]:
         """Every hyperparameter: the given ones, torch's defaults for the rest."""
         return {key: given.get(key, default) for key, default in self.defaults.items()}
@@ -342,6 +346,10 @@ SYMBOLS = {
     "alpha": "α",
     "betas": "β₁, β₂",
 }
+
+
+def _entry(name: str) -> Optimizer:
+    return OPTIMIZERS[name]
 
 
 def problem(optimizer: Optimizer, hyper: Mapping[str, Value]) -> tuple[str, str] | None:

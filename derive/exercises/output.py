@@ -1,6 +1,6 @@
 """An exercise set's files: exercises.json, and per language the question booklet and the
 answer key as HTML and PDF. Nothing is returned (so nothing is written) until every variant
-has passed the verification; the PDFs render in helpers while the next part is typeset."""
+has passed the verification; the PDFs render on workers while the next part is typeset."""
 
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ from pathlib import Path
 
 from derive.exercises.documents import answer_keys, question_booklet
 from derive.exercises.exercise_set import ExerciseSet, to_json
-from derive.exercises.verified import Verifier
+from derive.exercises.verified import verifying
 from derive.progress import Progress
 from derive.sheets.document import Document, document_strings, formulas
 from derive.typeset.html import Formulas, HtmlRenderer
-from derive.typeset.pdf import PdfJoiner
+from derive.typeset.pdf import PdfJoiner, render_parts
+from derive.workers import PDF, VERIFY, Workers
 
 DIGITS = "0123456789.e+-−*±"  # what the verification and answers tables may add
 
@@ -32,15 +33,12 @@ def paths(directory: Path, langs: Sequence[str], formats: Sequence[str]) -> list
     return files
 
 
-class Helpers:
-    """The set's helper processes, started at once, while the set is drawn: the PDF helpers
-    (two per language, at most one per core) import WeasyPrint, the verifier PyTorch."""
-
-    def __init__(self, langs: Sequence[str], formats: Sequence[str]) -> None:
-        self.renderer = HtmlRenderer(pdf_workers=min(2 * len(langs), os.cpu_count() or 1))
-        if "pdf" in formats:
-            self.renderer.pdf_renderer.prepare()
-        self.verifier = Verifier()
+def start_workers(workers: Workers, langs: Sequence[str], formats: Sequence[str]) -> None:
+    """The set's workers, started while the set is drawn: the PDF workers (two per language,
+    at most one per core) import WeasyPrint, the verification worker PyTorch."""
+    workers.start(VERIFY)
+    if "pdf" in formats:
+        workers.start(PDF, min(2 * len(langs), os.cpu_count() or 1))
 
 
 def outputs(
@@ -48,17 +46,17 @@ def outputs(
     langs: Sequence[str],
     formats: Sequence[str],
     directory: Path,
+    workers: Workers,
     progress: Progress | None = None,
-    helpers: Helpers | None = None,
 ) -> dict[Path, bytes]:
-    """{path: contents} of every file of the set; `progress` counts the steps: the
-    verification, then each booklet and key typeset, then each file finished. `helpers`:
-    started before the set was drawn (else here)."""
+    """{path: contents} of every file of the set, made with the run's `workers`; `progress`
+    counts the steps: the verification, then each booklet and key typeset, then each file
+    finished."""
     n = len(exercises.variants)
     progress = progress or Progress(1, io.StringIO())
-    helpers = helpers or Helpers(langs, formats)
-    wait = helpers.verifier.verifying(exercises.variants)
-    renderer = helpers.renderer
+    start_workers(workers, langs, formats)
+    wait = verifying(workers, exercises.variants)
+    renderer = HtmlRenderer(workers)
     finishing: list[tuple[str, Callable[[], dict[Path, bytes]]]] = []
     for lang in langs:
         progress.step(f"questions ({lang})", 0)
@@ -93,8 +91,8 @@ def steps(exercises: ExerciseSet, langs: Sequence[str]) -> int:
 def parts_pdf(
     renderer: HtmlRenderer, parts: Sequence[Document], typeset: Formulas
 ) -> Callable[[], bytes]:
-    """Start the parts' PDFs, each typeset here (into `typeset`) while the helpers render
-    the ones before, and given to the first free helper; each is joined as it comes, and
+    """Start the parts' PDFs, each typeset here (into `typeset`) while the workers render
+    the ones before, and given to the first free worker; each is joined as it comes, and
     the returned function waits for the last."""
 
     def requests() -> Iterator[tuple[str, str]]:
@@ -104,7 +102,7 @@ def parts_pdf(
             yield renderer.pdf_request(part, formulas)
 
     joiner = PdfJoiner()
-    rest = renderer.pdf_renderer.render_parts(requests(), joiner.add)
+    rest = render_parts(renderer.workers, requests(), joiner.add)
 
     def joined() -> bytes:
         rest()
@@ -120,9 +118,9 @@ def _render(
     formats: Sequence[str],
     parts: Sequence[Document] = (),
 ) -> Callable[[], dict[Path, bytes]]:
-    """Typeset the document here, start its PDF (and the HTML's fonts) in helpers; the
+    """Typeset the document here, start its PDF (and the HTML's fonts) on workers; the
     returned function finishes its files. With `parts`, the PDF is theirs, joined (pages
-    numbered per part): each typeset here while the helpers render the ones before."""
+    numbered per part): each typeset here while the workers render the ones before."""
     fonts = (
         renderer.word_fonts("".join(document_strings(document)) + DIGITS)
         if "html" in formats

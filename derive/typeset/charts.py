@@ -13,15 +13,14 @@ import functools
 import io
 import math
 import warnings
-from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
-from derive.background import Service
 from derive.engine.optimizers import OPTIMIZERS
 from derive.sheets.document import Chart
 from derive.sheets.numbers import MINUS, SUPERSCRIPT
 from derive.typeset.flat_svg import flattened
+from derive.workers import CHARTS, Answer, Workers
 
 WIDTH_IN = 6.3  # inches: the text column's width
 MARK_EVERY = 10  # steps between a path's markers
@@ -184,39 +183,27 @@ def _key(chart: Chart) -> tuple:
     return (chart.plot, id(chart.data), tuple(sorted(chart.labels.items())))
 
 
-def _prepare() -> None:
+def import_pyplot() -> None:
+    """A chart worker's preparation: matplotlib's import, before its first chart."""
     _pyplot()
 
 
 class ChartDrawer:
-    """Draws each chart once per renderer (an HTML and a PDF page show the same SVG); the
-    cache holds the data it was drawn from, so a key's id is never reused while cached.
-    After prepare(), helper processes (one importing matplotlib, then forking the others)
-    draw the charts, each sent to the next helper in turn: a sheet's charts arrive together,
-    when the PDF is waiting for them."""
+    """Draws each chart once per renderer (an HTML and a PDF page show the same SVG), on the
+    chart lane's workers: a sheet's charts are drawn side by side, while the PDF waits for
+    them. The cache holds the data each was drawn from, so a key's id is never reused while
+    cached."""
 
-    def __init__(self) -> None:
-        self._drawn: dict[tuple, tuple[Any, Callable[[], str]]] = {}
-        self._services: list[Service[Chart, str]] = []
-        self._sent = 0
-
-    def prepare(self, helpers: int = 1) -> None:
-        if not self._services:
-            first = Service(_prepare, chart_svg, nice=5, copies=max(1, helpers) - 1)
-            self._services = [first, *first.copies]
+    def __init__(self, workers: Workers) -> None:
+        self.workers = workers
+        self._drawn: dict[tuple, tuple[Any, Answer[str]]] = {}
 
     def start(self, charts: list[Chart]) -> None:
-        """Begin drawing `charts` (in the helpers, when prepared)."""
+        """Begin drawing `charts`."""
         for chart in charts:
             key = _key(chart)
             if key not in self._drawn:
-                if self._services:
-                    service = self._services[self._sent % len(self._services)]
-                    drawn = service.ask(chart)
-                    self._sent += 1
-                else:
-                    drawn = functools.partial(chart_svg, chart)
-                self._drawn[key] = (chart.data, functools.cache(drawn))
+                self._drawn[key] = (chart.data, self.workers.submit(CHARTS, chart_svg, chart))
 
     def svg(self, chart: Chart) -> str:
         self.start([chart])

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
 import jinja2
 from markupsafe import Markup, escape
 
-from derive.background import Service
 from derive.sheets.document import Chart, Document, charts, document_strings, formulas
 from derive.typeset.charts import ChartDrawer
 from derive.typeset.fonts import linked_css, math_css, words_css
 from derive.typeset.mathsvg import MathTypesetter, Typeset, characters
-from derive.typeset.pdf import PdfRenderer
+from derive.typeset.pdf import render as render_pdf
+from derive.workers import FONTS, Answer, Workers
 
 Formulas = dict[tuple[str, bool], Typeset]
 
@@ -86,11 +85,10 @@ class HtmlRenderer:
     cache of pure functions: a page depends on its document alone, never on what this renderer
     rendered before, so one renderer can serve every sheet of a run."""
 
-    def __init__(self, math: MathTypesetter | None = None, pdf_workers: int = 1) -> None:
-        self.math = math or MathTypesetter()
-        self.pdf_renderer = PdfRenderer(pdf_workers)
-        self._fonts: Service[str, str] | None = None
-        self.charts = ChartDrawer()
+    def __init__(self, workers: Workers | None = None) -> None:
+        self.workers = workers or Workers()
+        self.math = MathTypesetter(self.workers)
+        self.charts = ChartDrawer(self.workers)
         self.environment = environment()
         self.environment.filters["words"] = keep_words
         self.css = Markup((templates_dir() / "sheet.css").read_text("utf-8"))
@@ -129,15 +127,11 @@ class HtmlRenderer:
             chart=chart,
         )
 
-    def word_fonts(self, text: str) -> Callable[[], str]:
-        """Start cutting the words' fonts down to `text` (words_css) in a helper process, at
-        low priority; the returned function waits for the @font-face CSS. The helper is sent
-        the characters alone (all the cut depends on): an exercise set's text is megabytes,
-        and a request bigger than the pipe, sent while the helper waits to hand over an
-        earlier answer nobody reads yet, would leave both waiting for ever."""
-        if self._fonts is None:
-            self._fonts = Service(lambda: None, words_css, nice=10)
-        return self._fonts.ask("".join(sorted(set(text))))
+    def word_fonts(self, text: str) -> Answer[str]:
+        """Start cutting the words' fonts down to `text` (words_css) on the fonts' worker, at
+        low priority; the Answer is the @font-face CSS. The worker is sent the characters
+        alone (all the cut depends on): an exercise set's text is megabytes."""
+        return self.workers.submit(FONTS, words_css, "".join(sorted(set(text))))
 
     def html(self, document: Document, typeset: Formulas, words_css: str) -> str:
         """The HTML file: fonts inlined and cut down to what the page uses (`words_css` for its
@@ -145,10 +139,9 @@ class HtmlRenderer:
         fonts = words_css + "\n" + math_css(characters(typeset))
         return self.render(document, fonts, typeset)
 
-    def pdf(self, document: Document, typeset: Formulas) -> Callable[[], bytes]:
-        """The PDF file, rendered in a helper process; the returned function waits for its
-        bytes."""
-        return self.pdf_renderer.render(*self.pdf_request(document, typeset))
+    def pdf(self, document: Document, typeset: Formulas) -> Answer[bytes]:
+        """The PDF file, rendered on a PDF worker; the Answer is its bytes."""
+        return render_pdf(self.workers, *self.pdf_request(document, typeset))
 
     def pdf_request(self, document: Document, typeset: Formulas) -> tuple[str, str]:
         """What a PDF helper renders: the same page for WeasyPrint, its stylesheet apart (each

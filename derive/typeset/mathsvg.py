@@ -24,8 +24,8 @@ from types import ModuleType
 
 from markupsafe import escape
 
-from derive.background import Service
 from derive.typeset import ziamath_patches
+from derive.workers import MATH, Workers
 
 EM = 16.0  # ziamath's size in SVG units per em; the SVG is rescaled to CSS em
 FAMILY = "STIXTwoMathFormulas"
@@ -142,7 +142,7 @@ def typeset(tex: str, display: bool = True) -> Typeset:
 
 
 Key = tuple[str, bool]  # LaTeX, display
-SHARED = 300  # new formulas beyond which a helper process typesets half (a big network's sheet)
+SHARED = 300  # new formulas beyond which a worker typesets half (a big network's sheet)
 
 
 def _typeset_all(keys: list[Key]) -> list[Typeset]:
@@ -151,12 +151,12 @@ def _typeset_all(keys: list[Key]) -> list[Typeset]:
 
 class MathTypesetter:
     """Typesets formulas, remembering the last `cache_size` (one course's sheets repeat many).
-    A document with many new formulas is typeset on two cores: a forked helper (ziamath
-    already loaded) takes the second half; typesetting is a pure function, so the bytes are
+    A document with many new formulas is typeset on two cores: a worker (forked with ziamath
+    loaded) takes the second half; typesetting is a pure function, so the bytes are
     the same either way."""
 
-    def __init__(self, cache_size: int = 4096) -> None:
-        self.cache_size = cache_size
+    def __init__(self, workers: Workers | None = None, cache_size: int = 4096) -> None:
+        self.workers, self.cache_size = workers, cache_size
         self._cache: OrderedDict[Key, Typeset] = OrderedDict()
 
     def document(self, formulas: list[Key]) -> dict[Key, Typeset]:
@@ -164,11 +164,9 @@ class MathTypesetter:
         keys = list(dict.fromkeys(formulas))
         found = {key: self._cache[key] for key in keys if key in self._cache}
         missing = [key for key in keys if key not in found]
-        if len(missing) >= SHARED:
+        if len(missing) >= SHARED and self.workers is not None:
             half = len(missing) // 2
-            service: Service[list[Key], list[Typeset]] = Service(lambda: None, _typeset_all)
-            theirs = service.ask(missing[half:])
-            service.close()
+            theirs = self.workers.submit(MATH, _typeset_all, missing[half:])
             made = _typeset_all(missing[:half]) + theirs()
         else:
             made = _typeset_all(missing)

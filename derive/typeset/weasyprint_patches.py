@@ -75,10 +75,13 @@ def install() -> bool:
         return False
     if not _ORIGINAL:
         svg = importlib.import_module("weasyprint.svg")
-        _ORIGINAL["text"] = svg.text
-        patched = _runs_drawer(svg.text, _Advances())
-        # draw_node recognises text elements by comparing with the module's `text`
-        svg.TAGS["text"] = svg.text = patched
+        original = _ORIGINAL["text"] = svg.text
+        patched = _runs_drawer(original, _Advances())
+        # draw_node recognises text elements (text, tspan, a, textPath: every tag drawn by
+        # `text`) by comparing their TAGS entry with the module's `text`
+        for tag in [tag for tag, draw in svg.TAGS.items() if draw is original]:
+            svg.TAGS[tag] = patched
+        svg.text = patched
     return True
 
 
@@ -86,7 +89,10 @@ def uninstall() -> None:
     """Put WeasyPrint's own text drawing back (the test draws both ways)."""
     if _ORIGINAL:
         svg = importlib.import_module("weasyprint.svg")
-        svg.TAGS["text"] = svg.text = _ORIGINAL.pop("text")
+        patched, original = svg.text, _ORIGINAL.pop("text")
+        for tag in [tag for tag, draw in svg.TAGS.items() if draw is patched]:
+            svg.TAGS[tag] = original
+        svg.text = original
 
 
 def _positions(svg: Any, node: Any, font_size: float) -> tuple[list[float], list[float]] | None:

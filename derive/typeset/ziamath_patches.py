@@ -1,6 +1,7 @@
 """derive's patches to ziamath and ziafont, applied only to the versions they were written for.
 
-All three reach into private code:
+Five patches, all reaching into private code (docs/ziamath-upstream.md: the upstream change
+each amounts to):
 
 - four speed patches (same SVG, typesetting 2–3× faster): ziamath's style parser no longer
   deep-copies the parent style per node, and reads the node's and its parent's attributes from
