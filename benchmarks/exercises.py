@@ -54,9 +54,9 @@ def phases() -> dict[str, float]:
     """Seconds of each phase of one set's files, after start-up (imports, the set drawn)."""
     from derive.exercises.documents import answer_keys, question_booklet
     from derive.exercises.exercise_set import build_set
-    from derive.exercises.output import parts_pdf
     from derive.exercises.verified import verifying
     from derive.typeset.html import HtmlRenderer
+    from derive.typeset.pdf import parts_pdf
     from derive.workers import PDF, Workers
 
     exercises = build_set(None, COUNT, seed=2026, level=2)

@@ -13,7 +13,7 @@ import contextlib
 import errno
 import os
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 from derive.errors import InputError
@@ -83,17 +83,6 @@ def write_all(outputs: Mapping[Path, bytes]) -> list[Path]:
             raise InputError(str(current), "", f"{doing}: {problem}") from None
         raise
     return paths
-
-
-def write_documents(
-    directory: Path, stem: str, formats: tuple[str, ...], render: dict[str, Callable[[], bytes]]
-) -> list[Path]:
-    """Render every format (in `render`'s order) before writing any, then write
-    DIR/<stem>.<format> for each with write_all; returns the paths in the order of `formats`."""
-    paths = {fmt: directory / f"{stem}.{fmt}" for fmt in formats}
-    check_writable(list(paths.values()))
-    rendered = {fmt: render[fmt]() for fmt in sorted(formats, key=list(render).index)}
-    return write_all({paths[fmt]: rendered[fmt] for fmt in formats})
 
 
 def _make_directory(directory: Path) -> list[Path]:

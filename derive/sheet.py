@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import html as html_escape
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 from derive.engine.batch import derive_batch, descend_batch
@@ -20,12 +20,13 @@ from derive.errors import InputError
 from derive.files import check_writable, write_all
 from derive.sheets.builder import DocumentBuilder
 from derive.sheets.context import DETAILS
-from derive.sheets.document import Document
+from derive.sheets.document import Document, Publication
 from derive.sheets.locale import LANGUAGES
 from derive.sheets.samples import SamplesBuilder, builder_for
 from derive.solution import BatchSolution, Solving
-from derive.typeset.html import Formulas, HtmlRenderer
-from derive.workers import FONTS, PDF, VERIFY, Answer, Workers
+from derive.typeset.html import HtmlRenderer
+from derive.typeset.publish import Rendered, paths, publish
+from derive.workers import FONTS, PDF, VERIFY, Workers
 
 FORMATS = ("html", "pdf")
 CARRIES = ("exact", "rounded")
@@ -72,77 +73,48 @@ class Sheet:
             update = descend_batch(batch)
         return builder_for(batch, update, self.lang, self.precision, self.carry, self.detail)
 
-    @functools.cached_property
-    def _fonts(self) -> Answer[str]:
-        """The HTML file's fonts, cut down to its words on a worker (only HTML needs them)."""
-        return self.renderer.word_fonts(self._builder.words())
+    def stem(self, directory: str | Path = ".") -> Path:
+        """DIR/<name>.<lang>: the sheet's files add .html and .pdf."""
+        return Path(directory) / f"{self.spec.name}.{self.lang}"
+
+    def publication(self, directory: str | Path = ".") -> Publication:
+        """The sheet for derive.typeset.publish, as DIR/<name>.<lang>.<format>: its
+        verification starts now, and its draft (the sheet before the check is in) is typeset
+        while it runs."""
+        self.solving.start()
+        builder = self._builder
+        return Publication(
+            self.stem(directory),
+            lambda: self.document,
+            draft=builder.document(None),
+            characters=builder.words(),
+        )
 
     @functools.cached_property
-    def _built(self) -> tuple[Document, Formulas]:
-        solving, renderer, builder = self.solving, self.renderer, self._builder
-        # the verification and the fonts run on workers while the formulas are typeset here
-        solving.start()
-        renderer.formulas(builder.document(None))
-        solution = solving.solution  # raises if a check failed
+    def document(self) -> Document:
+        """The sheet, once its verification is in (raises if a check failed)."""
+        solution = self.solving.solution
         checked = solution if isinstance(solution, BatchSolution) else solution.verification
-        document = builder.document(checked)
-        return document, renderer.formulas(document)
+        return self._builder.document(checked)
+
+    @functools.cached_property
+    def _rendered(self) -> Rendered:
+        return Rendered(self.publication(), self.renderer)
 
     @property
-    def document(self) -> Document:
-        return self._built[0]
-
-    @functools.cached_property
     def html(self) -> str:
         """One self-contained file: fonts inlined, cut down to what the sheet uses."""
-        fonts = self._fonts
-        document, typeset = self._built
-        return self.renderer.html(document, typeset, fonts())
+        return self._rendered.html
 
-    @functools.cached_property
-    def _pdf(self) -> Answer[bytes]:
-        document, typeset = self._built
-        return self.renderer.pdf(document, typeset)
-
-    @functools.cached_property
+    @property
     def pdf(self) -> bytes:
         """The same page for WeasyPrint, fonts linked by file."""
-        return self._pdf()
-
-    def paths(self, directory: str | Path, formats: tuple[str, ...] = FORMATS) -> list[Path]:
-        """DIR/<name>.<lang>.<format> for each format."""
-        return [Path(directory) / f"{self.spec.name}.{self.lang}.{fmt}" for fmt in formats]
-
-    def render(
-        self, directory: str | Path, formats: tuple[str, ...] = FORMATS
-    ) -> Callable[[], dict[Path, bytes]]:
-        """Build the sheet and start its PDF; the returned function finishes the files:
-        {path: contents} of each format. A run renders the next sheet in between."""
-        if "pdf" in formats:
-            self.renderer.workers.start(PDF)  # WeasyPrint's import, while the sheet is built
-        if "html" in formats:
-            self._fonts  # noqa: B018 - starts the worker on them
-        if "pdf" in formats:
-            self._pdf  # noqa: B018 - starts the worker on it
-        else:
-            self._built  # noqa: B018
-
-        def finish() -> dict[Path, bytes]:
-            contents = {"pdf": lambda: self.pdf, "html": lambda: self.html.encode("utf-8")}
-            return {p: contents[f]() for p, f in zip(self.paths(directory, formats), formats)}
-
-        return finish
-
-    def outputs(
-        self, directory: str | Path, formats: tuple[str, ...] = FORMATS
-    ) -> dict[Path, bytes]:
-        """{path: contents} of each format."""
-        return self.render(directory, formats)()
+        return self._rendered.pdf
 
     def write(self, directory: str | Path, formats: tuple[str, ...] = FORMATS) -> list[Path]:
         """Write DIR/<name>.<lang>.<format> for each format, all or none; returns the paths."""
-        check_writable(self.paths(directory, formats))
-        return write_all(self.outputs(directory, formats))
+        check_writable(paths([self.stem(directory)], formats))
+        return write_all(publish([self.publication(directory)], formats, self.renderer))
 
     def _repr_html_(self) -> str:
         # an iframe keeps the sheet's page styles out of the notebook's own

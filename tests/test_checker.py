@@ -22,6 +22,7 @@ from derive.sheets.summary import spec_digest
 from derive.solution import solve, solve_batch
 from derive.typeset.fonts import SYMBOL_RANGES
 from derive.typeset.mathsvg import font_path
+from derive.typeset.publish import Rendered
 
 
 @pytest.fixture(scope="module")
@@ -243,7 +244,9 @@ def feedback_pages(tmp_path_factory):
     results = check(solution.derivation, solution.update, claims)
     answers = folder / "kim.toml"
     return folder, {
-        lang: FeedbackSheet(solution, results, lang, "kim", answers=answers).html
+        lang: Rendered(
+            FeedbackSheet(solution, results, lang, "kim", answers=answers).publication()
+        ).html
         for lang in ("en", "ko")
     }
 

@@ -20,7 +20,6 @@ from derive.sheets.document import formulas as document_formulas
 from derive.sheets.training import TrainingSheet
 from derive.trainer import Training, rules
 from derive.typeset import mathsvg, ziamath_patches
-from derive.typeset.html import HtmlRenderer
 
 # slow (typesets every example formula unpatched): make test-fast leaves it out
 pytestmark = pytest.mark.slow
@@ -41,7 +40,7 @@ def formulas() -> list[tuple[str, bool]]:
     # a training sheet's aligned steps (every optimizer): rows of brackets nested in tables
     seed = load_spec(ROOT / "examples" / "seed.toml")
     training = Training(seed, rules(seed), 2)
-    found |= set(document_formulas(TrainingSheet(training, "en", HtmlRenderer()).worked))
+    found |= set(document_formulas(TrainingSheet(training, "en").worked))
     return sorted(found)
 
 

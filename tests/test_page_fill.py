@@ -184,6 +184,7 @@ def training_pdfs(request) -> dict[str, bytes]:
     from derive.sheets.training import TrainingSheet
     from derive.trainer import Training, rules, step_count
     from derive.typeset.html import HtmlRenderer
+    from derive.typeset.publish import publish
     from derive.workers import PDF
 
     path, names = TRAINING[request.param]
@@ -192,7 +193,11 @@ def training_pdfs(request) -> dict[str, bytes]:
     training = Training(spec, chosen, step_count(spec))
     renderer = HtmlRenderer(training.workers)
     renderer.workers.start(PDF, 2)
-    return {lang: TrainingSheet(training, lang, renderer).pdf for lang in ("en", "ko")}
+    sheets = [TrainingSheet(training, lang).publication() for lang in ("en", "ko")]
+    return {
+        s.stem.name[-2:]: pdf
+        for s, pdf in zip(sheets, publish(sheets, ("pdf",), renderer).values())
+    }
 
 
 def _last_lines(page: pypdf.PageObject) -> str:

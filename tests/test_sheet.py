@@ -24,6 +24,7 @@ from derive.sheets import numbers
 from derive.sheets.builder import DocumentBuilder
 from derive.sheets.document import Formula, document_strings
 from derive.typeset.html import keep_words
+from derive.typeset.publish import publish
 from tests.conftest import make_spec
 
 
@@ -247,10 +248,10 @@ def test_a_run_of_sheets_renders_each_as_if_alone(tmp_path):
     seed, section3 = load_spec(None), load_spec("examples/seed_section3.toml")
     alone = {}
     for spec, lang in ((seed, "ko"), (section3, "en"), (seed, "en")):
-        alone.update(Sheet(spec, lang).outputs(tmp_path))
-    together = {}
-    for sheet in sheets([section3, seed], ("en", "ko")):
-        together.update(sheet.outputs(tmp_path))
+        sheet = Sheet(spec, lang)
+        alone.update(publish([sheet.publication(tmp_path)], ("html", "pdf"), sheet.renderer))
+    run = list(sheets([section3, seed], ("en", "ko")))
+    together = publish([s.publication(tmp_path) for s in run], ("html", "pdf"), run[0].renderer)
     assert len(together) == 8
     assert {path: together[path] for path in alone} == alone
 

@@ -18,7 +18,6 @@ from derive.sheets.document import Table, blocks
 from derive.sheets.locale import optimizer_name
 from derive.sheets.training import TrainingSheet
 from derive.trainer import COMPARISON_STEPS, RATE_GRID, Training, rules
-from derive.typeset.html import HtmlRenderer
 from derive.verify.torch_model import DTYPE
 from derive.verify.training_check import BatchModel
 
@@ -128,7 +127,7 @@ def test_the_surface_under_each_path_is_the_paths_loss_within_the_stated_gap(cas
 
 
 def test_the_sheet_states_the_grid_the_plane_and_ranks_in_a_table(seed):
-    sheet = TrainingSheet(seed, "en", HtmlRenderer())
+    sheet = TrainingSheet(seed, "en")
     section = next(s for s in sheet.document.sections if s.key == "comparison")
     assert section.heading == "The optimizers compared"
     text = " ".join(str(b) for b in blocks(section))
@@ -146,9 +145,7 @@ def test_one_optimizer_is_not_compared(xor):
     training = Training(xor.spec, rules(xor.spec, ["adam"]), 1)
     for lang, heading in (("en", "Adam over 100 steps"), ("ko", "Adam: 100스텝")):
         section = next(
-            s
-            for s in TrainingSheet(training, lang, HtmlRenderer()).document.sections
-            if s.key == "comparison"
+            s for s in TrainingSheet(training, lang).document.sections if s.key == "comparison"
         )
         assert section.heading == heading
         text = " ".join(str(b) for b in blocks(section))

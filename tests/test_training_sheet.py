@@ -28,8 +28,8 @@ from derive.sheets.training_lines import worked_lines
 from derive.sheets.training_rows import aligned_rows, given_latex
 from derive.trainer import Training, rules, within_budget
 from derive.typeset.charts import chart_svg
-from derive.typeset.html import HtmlRenderer
 from derive.typeset.mathsvg import typeset
+from derive.typeset.publish import Rendered
 from tests.calculator import check
 from tests.conftest import make_spec
 from tests.test_optimizers import CASES
@@ -49,7 +49,7 @@ def seed_training() -> Training:
 
 
 def test_the_sheet_holds_the_runs_numbers(seed_training):
-    sheet = TrainingSheet(seed_training, "en", HtmlRenderer())
+    sheet = TrainingSheet(seed_training, "en")
     sections = {s.key: s for s in sheet.document.sections}
     assert list(sections) == [
         "given", "optimizer-sgd", "optimizer-momentum", "optimizer-adam", "verification",
@@ -94,7 +94,7 @@ def test_xor_boundary_separates_and_says_so():
     boundary = training.checked.boundary
     assert boundary is not None and boundary.separated and boundary.optimizer == "adam"
     assert 0 < boundary.steps < 200
-    sheet = TrainingSheet(training, "ko", HtmlRenderer())
+    sheet = TrainingSheet(training, "ko")
     keys = [s.key for s in sheet.document.sections]
     assert "boundary" in keys
     text = " ".join(str(b) for s in sheet.document.sections for b in blocks(s))
@@ -165,17 +165,15 @@ def test_large_steps_and_diverging_comparisons_still_make_a_sheet(tmp_path):
     the 100-step comparison a run at the worked rate diverges (said in the table)."""
     spec = load_spec(ROOT / "examples" / "linear_by_target.toml")
     training = Training(spec, rules(spec, ["adam", "rmsprop", "adagrad"], Decimal(100)), 3)
-    sheet = TrainingSheet(training, "en", HtmlRenderer())
-    assert sheet.pdf.startswith(b"%PDF")
+    sheet = TrainingSheet(training, "en")
+    assert Rendered(sheet.publication()).pdf.startswith(b"%PDF")
     spec_sgd = Training(spec, rules(spec, ["adam", "sgd"], Decimal("0.5")), 3)
     comparison = spec_sgd.checked.comparison
     assert not comparison.trial("sgd", Decimal("0.5")).finished(100)  # the worked rate
     assert comparison.trial("adam", Decimal("0.5")).finished(100)
     assert len(comparison.losses["sgd"]) == 101  # shown at a rate of the grid that suits it
     text = " ".join(
-        str(b)
-        for s in TrainingSheet(spec_sgd, "en", HtmlRenderer()).document.sections
-        for b in blocks(s)
+        str(b) for s in TrainingSheet(spec_sgd, "en").document.sections for b in blocks(s)
     )
     assert "diverged at step" in text
 
@@ -201,7 +199,7 @@ def test_random_networks_make_a_training_sheet_or_one_clear_refusal(spec, names,
 def _sheet_or_refusal(spec, names, lr) -> None:
     try:
         training = Training(spec, rules(spec, names, Decimal(lr)), 3, "w1")
-        html = TrainingSheet(training, "en", HtmlRenderer()).html
+        html = Rendered(TrainingSheet(training, "en").publication()).html
     except InputError as error:
         assert error.key == "lr" and "diverges" in error.problem
     else:

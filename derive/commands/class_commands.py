@@ -27,6 +27,7 @@ from derive.grading.responses import read_responses
 from derive.progress import Progress
 from derive.solution import one_sample
 from derive.typeset.html import HtmlRenderer
+from derive.typeset.publish import publish
 from derive.workers import Workers
 
 
@@ -215,9 +216,8 @@ def grade(args: argparse.Namespace, workers: Workers) -> int:
         print(f"derive: {one_line(message)}", file=sys.stderr)
     if directory is not None:
         outputs = {directory / "grades.csv": grades.grades_csv(graded)}
-        renderer = HtmlRenderer(workers)
-        for lang in args.lang:
-            outputs.update(ClassReport(graded, lang, renderer).outputs(directory, args.format))
+        reports = [ClassReport(graded, lang).publication(directory) for lang in args.lang]
+        outputs |= publish(reports, args.format, HtmlRenderer(workers))
         for path in write_all(outputs):
             print(path, file=sys.stderr if args.json else sys.stdout)
     if args.json:

@@ -20,6 +20,7 @@ from derive.sheets.training import TrainingSheet
 from derive.trainer import DEFAULT_PARAM, MAX_GRADIENTS, Training, rules, step_count
 from derive.training_report import to_json
 from derive.typeset.html import HtmlRenderer
+from derive.typeset.publish import paths, publish
 from derive.workers import CHARTS, PDF, VERIFY, Workers
 
 CHART_WORKERS = 2  # the loss and the paths charts, drawn side by side
@@ -111,15 +112,9 @@ def train(args: argparse.Namespace, workers: Workers) -> None:
         print(json.dumps(to_json(training.runs, training.checked.checks), ensure_ascii=False))
         return
     training.start()  # the check, the comparison and the boundary, on a worker
-    renderer = HtmlRenderer(workers)
-    sheets = [TrainingSheet(training, lang, renderer) for lang in args.lang]
     directory = Path(args.output)
-    check_writable([p for sheet in sheets for p in sheet.paths(directory, args.format)])
+    sheets = [TrainingSheet(training, lang).publication(directory) for lang in args.lang]
+    check_writable(paths([sheet.stem for sheet in sheets], args.format))
     start_workers(workers, args.lang, args.format)
-    for sheet in sheets:  # while the worker checks: the worked steps, typeset
-        sheet.start()
-    outputs: dict[Path, bytes] = {}
-    for sheet in sheets:
-        outputs.update(sheet.outputs(directory, args.format))
-    for path in write_all(outputs):
+    for path in write_all(publish(sheets, args.format, HtmlRenderer(workers))):
         print(path)

@@ -23,6 +23,7 @@ from derive.sheets.context import DETAILS
 from derive.sheets.locale import LANGUAGES
 from derive.solution import solve, solve_batch
 from derive.typeset.html import HtmlRenderer
+from derive.typeset.publish import paths, publish
 from derive.workers import Workers
 
 
@@ -117,17 +118,10 @@ def sheet_command(args: argparse.Namespace, workers: Workers) -> None:
     start_workers(workers, len(specs) * len(args.lang), args.format)
     run = list(sheets(specs, args.lang, args.precision, args.carry, args.detail, workers))
     directory = Path(args.output)
-    check_writable([path for sheet in run for path in sheet.paths(directory, args.format)])
-    outputs: dict[Path, bytes] = {}
-    finishing = None
-    for sheet in run:  # one sheet's PDF is rendered in the background while the next is built
-        started = sheet.render(directory, args.format)
-        if finishing is not None:
-            outputs.update(finishing())
-        finishing = started
-    if finishing is not None:
-        outputs.update(finishing())
-    for path in write_all(outputs):
+    check_writable(paths([sheet.stem(directory) for sheet in run], args.format))
+    # one sheet's files are finished on the workers while the next is built
+    publications = (sheet.publication(directory) for sheet in run)
+    for path in write_all(publish(publications, args.format, run[0].renderer)):
         print(path)
 
 
@@ -141,14 +135,12 @@ def check_command(args: argparse.Namespace, workers: Workers) -> int:
         args.format = ("html", "pdf")
     if args.format:
         report = FeedbackSheet(
-            solution,
-            results,
-            args.lang,
-            Path(args.answers).stem,
-            HtmlRenderer(workers),
-            answers=args.answers,
+            solution, results, args.lang, Path(args.answers).stem, answers=args.answers
         )
-        for path in report.write(Path(args.output or "output"), args.format):
+        publication = report.publication(Path(args.output or "output"))
+        check_writable(paths([publication.stem], args.format))
+        files = publish([publication], args.format, HtmlRenderer(workers))
+        for path in write_all(files):
             print(path, file=sys.stderr if args.json else sys.stdout)
     if args.json:
         print(json.dumps(feedback.to_json(results, args.lang), ensure_ascii=False))

@@ -4,7 +4,6 @@ has passed the verification; the PDFs render on workers while the next part is t
 
 from __future__ import annotations
 
-import io
 import json
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -14,9 +13,10 @@ from derive.exercises.documents import answer_keys, question_booklet
 from derive.exercises.exercise_set import ExerciseSet, to_json
 from derive.exercises.verified import verifying
 from derive.progress import Progress
-from derive.sheets.document import Document, document_strings, formulas
-from derive.typeset.html import Formulas, HtmlRenderer
-from derive.typeset.pdf import PdfJoiner, render_parts
+from derive.sheets.document import Document, Publication, document_strings
+from derive.typeset.html import HtmlRenderer
+from derive.typeset.publish import publish
+from derive.verify.verification import Verification
 from derive.workers import PDF, VERIFY, Workers
 
 DIGITS = "0123456789.e+-−*±"  # what the verification and answers tables may add
@@ -51,99 +51,46 @@ def outputs(
 ) -> dict[Path, bytes]:
     """{path: contents} of every file of the set, made with the run's `workers`; `progress`
     counts the steps: the verification, then each booklet and key typeset, then each file
-    finished."""
-    n = len(exercises.variants)
-    progress = progress or Progress(1, io.StringIO())
+    finished. Every document is started before any file is finished: the PDFs of the
+    booklets render while the keys are typeset."""
     start_workers(workers, langs, formats)
     wait = verifying(workers, exercises.variants)
-    renderer = HtmlRenderer(workers)
-    finishing: list[tuple[str, Callable[[], dict[Path, bytes]]]] = []
-    for lang in langs:
-        progress.step(f"questions ({lang})", 0)
-        booklet, pages = question_booklet(exercises, lang)
-        stem = directory / f"questions.{lang}"
-        finishing.append((f"questions.{lang}", _render(renderer, booklet, stem, formats, pages)))
-        progress.step(f"questions ({lang})", n)
-    progress.step("verifying", 0)
-    verifications = wait()  # raises before anything is written if a check failed
-    progress.step("verified", n)
-    for lang in langs:
-        progress.step(f"answer keys ({lang})", 0)
-        key, parts = answer_keys(exercises, lang, verifications)
-        stem = directory / f"answers.{lang}"
-        finishing.append((f"answers.{lang}", _render(renderer, key, stem, formats, parts)))
-        progress.step(f"answer keys ({lang})", n)
+    publications = _publications(exercises, langs, directory, wait, progress)
+    files = publish(publications, formats, HtmlRenderer(workers), progress, 2 * len(langs))
     data = json.dumps(to_json(exercises), ensure_ascii=False, indent=1) + "\n"
-    files = {directory / "exercises.json": data.encode("utf-8")}
-    for name, finish in finishing:
-        progress.step(f"{name} files", 0)
-        files.update(finish())
-        progress.step(f"{name} files", n)
-    return files
+    return {directory / "exercises.json": data.encode("utf-8")} | files
+
+
+def _publications(
+    exercises: ExerciseSet,
+    langs: Sequence[str],
+    directory: Path,
+    verified: Callable[[], list[Verification]],
+    progress: Progress | None,
+) -> Iterator[Publication]:
+    """The booklets, then (once every variant is verified) the answer keys: each one PDF of
+    a part per variant."""
+    n = len(exercises.variants)
+    for lang in langs:
+        booklet, pages = question_booklet(exercises, lang)
+        yield _publication(directory / f"questions.{lang}", booklet, pages, n)
+    if progress is not None:
+        progress.step("verifying", 0)
+    verifications = verified()  # raises before anything is written if a check failed
+    if progress is not None:
+        progress.step("verified", n)
+    for lang in langs:
+        key, parts = answer_keys(exercises, lang, verifications)
+        yield _publication(directory / f"answers.{lang}", key, parts, n)
+
+
+def _publication(stem: Path, document: Document, parts: Sequence[Document], n: int) -> Publication:
+    # the HTML's fonts cover what the verification and answers tables may add
+    characters = "".join(document_strings(document)) + DIGITS
+    return Publication(stem, lambda: document, characters=characters, parts=tuple(parts), units=n)
 
 
 def steps(exercises: ExerciseSet, langs: Sequence[str]) -> int:
     """The units outputs() counts: per variant, its verification, its question page and
     answer key in each language, and each of those finished."""
     return len(exercises.variants) * (1 + 4 * len(langs))
-
-
-def parts_pdf(
-    renderer: HtmlRenderer, parts: Sequence[Document], typeset: Formulas
-) -> Callable[[], bytes]:
-    """Start the parts' PDFs, each typeset here (into `typeset`) while the workers render
-    the ones before, and given to the first free worker; each is joined as it comes, and
-    the returned function waits for the last."""
-
-    def requests() -> Iterator[tuple[str, str]]:
-        for part in parts:
-            formulas = renderer.formulas(part)
-            typeset.update(formulas)
-            yield renderer.pdf_request(part, formulas)
-
-    joiner = PdfJoiner()
-    rest = render_parts(renderer.workers, requests(), joiner.add)
-
-    def joined() -> bytes:
-        rest()
-        return joiner.joined()
-
-    return joined
-
-
-def _render(
-    renderer: HtmlRenderer,
-    document: Document,
-    stem: Path,
-    formats: Sequence[str],
-    parts: Sequence[Document] = (),
-) -> Callable[[], dict[Path, bytes]]:
-    """Typeset the document here, start its PDF (and the HTML's fonts) on workers; the
-    returned function finishes its files. With `parts`, the PDF is theirs, joined (pages
-    numbered per part): each typeset here while the workers render the ones before."""
-    fonts = (
-        renderer.word_fonts("".join(document_strings(document)) + DIGITS)
-        if "html" in formats
-        else None
-    )
-    typeset: Formulas = {}
-    pdf: Callable[[], bytes] | None = None
-    if "pdf" in formats and parts:
-        pdf = parts_pdf(renderer, parts, typeset)
-    wanted = formulas(document)
-    typeset.update(renderer.math.document([f for f in wanted if f not in typeset]))
-    if "pdf" in formats and not parts:
-        pdf = renderer.pdf(document, typeset)
-
-    def finish() -> dict[Path, bytes]:
-        out = {}
-        for fmt in formats:
-            if fmt == "html" and fonts is not None:
-                out[stem.with_name(f"{stem.name}.html")] = renderer.html(
-                    document, typeset, fonts()
-                ).encode("utf-8")
-            if fmt == "pdf" and pdf is not None:
-                out[stem.with_name(f"{stem.name}.pdf")] = pdf()
-        return out
-
-    return finish

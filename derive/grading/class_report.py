@@ -27,20 +27,16 @@ from derive.grading.grades import (
     slip_counts,
     verdict_counts,
 )
-from derive.sheets.document import Document, Group, Section, Table
+from derive.sheets.document import Document, Group, Publication, Section, Table
 from derive.sheets.locale import fill, paragraph, strings
 from derive.sheets.summary import shown_source
-from derive.typeset.html import HtmlRenderer, RenderedDocument
 
 MAX_SLIPS = 12  # rows of the slips table
 
 
-class ClassReport(RenderedDocument):
-    def __init__(
-        self, grades: ClassGrades, lang: str, renderer: HtmlRenderer | None = None
-    ) -> None:
+class ClassReport:
+    def __init__(self, grades: ClassGrades, lang: str) -> None:
         self.grades, self.lang = grades, lang
-        self.renderer = renderer or HtmlRenderer()
 
     @functools.cached_property
     def document(self) -> Document:
@@ -200,7 +196,6 @@ class ClassReport(RenderedDocument):
             fill(words["footer_options"], lang=self.lang, marks=marks_text(grades.marks)),
         )
 
-    def outputs(self, directory: Path, formats: tuple[str, ...]) -> dict[Path, bytes]:
-        """DIR/report.<lang>.<format> → its bytes, every format rendered."""
-        render = {"html": lambda: self.html.encode("utf-8"), "pdf": lambda: self.pdf}
-        return {directory / f"report.{self.lang}.{fmt}": render[fmt]() for fmt in formats}
+    def publication(self, directory: Path = Path()) -> Publication:
+        """DIR/report.<lang>.<format> (derive.typeset.publish)."""
+        return Publication(directory / f"report.{self.lang}", lambda: self.document)

@@ -13,18 +13,16 @@ from pathlib import Path
 from derive import __version__
 from derive.engine.batch import Batch, derive_batch, descend_batch
 from derive.engine.derivation import Derivation
-from derive.files import write_documents
 from derive.grading.checker import Result
 from derive.grading.feedback import labels, note, summary
 from derive.grading.own_numbers import OwnNumbers
 from derive.sheets.builder import DocumentBuilder
-from derive.sheets.document import Document, Group, Section, Table
+from derive.sheets.document import Document, Group, Publication, Section, Table
 from derive.sheets.locale import fill, paragraph, strings
 from derive.sheets.numbers import MINUS
 from derive.sheets.samples import SamplesBuilder, builder_for
 from derive.sheets.summary import shown_source, shown_spec, spec_digest
 from derive.solution import BatchSolution, Solution
-from derive.typeset.html import HtmlRenderer, RenderedDocument
 
 # one symbol per verdict, each in the sheet's fonts (✓ ≈ ⇒ from STIX Two Math, ✖ NanumGothic):
 # ⇒ for carried, "follows from an earlier error", the boldest arrow STIX has
@@ -39,20 +37,18 @@ def _minus(number: str) -> str:
     return number.replace("-", MINUS)
 
 
-class FeedbackSheet(RenderedDocument):
+class FeedbackSheet:
     def __init__(
         self,
         solution: Solution | BatchSolution,
         results: list[Result],
         lang: str,
         name: str,
-        renderer: HtmlRenderer | None = None,
         answers: str | Path | None = None,
     ) -> None:
         """`name` names the files; `answers` is the answers file as given, for the footer
         (its name when absent)."""
         self.solution, self.results, self.lang, self.name = solution, results, lang, name
-        self.renderer = renderer or HtmlRenderer()
         self.answers = shown_source(str(answers)) if answers is not None else name
 
     @functools.cached_property
@@ -140,7 +136,6 @@ class FeedbackSheet(RenderedDocument):
             fill(words["footer_options"], lang=self.lang),
         )
 
-    def write(self, directory: Path, formats: tuple[str, ...]) -> list[Path]:
-        """Write DIR/<answers name>.feedback.<lang>.<format>; returns the paths."""
-        render = {"pdf": lambda: self.pdf, "html": lambda: self.html.encode("utf-8")}
-        return write_documents(directory, f"{self.name}.feedback.{self.lang}", formats, render)
+    def publication(self, directory: Path = Path()) -> Publication:
+        """DIR/<answers name>.feedback.<lang>.<format> (derive.typeset.publish)."""
+        return Publication(directory / f"{self.name}.feedback.{self.lang}", lambda: self.document)

@@ -7,8 +7,9 @@ that is not already formatted, and renderers (derive.typeset) only lay it out.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar
 
 from derive.sheets.diagram import Diagram
@@ -84,6 +85,24 @@ class Document:
     sections: tuple[Section, ...]
     footer: tuple[str, ...]
     kind: str = "sheet"  # sheet | questions (an exercise's one page per variant) | …
+
+
+@dataclass(frozen=True)
+class Publication:
+    """A document to be written as DIR/<stem>.<format> for each format asked: what a document's
+    owner (a sheet, a training sheet, a feedback sheet, a class report, an exercise set) hands
+    to derive.typeset.publish. `build` makes the document and may wait (for a verification):
+    meanwhile the `draft`, a part known before, is typeset, and the HTML file's fonts are cut
+    to `characters` (every character the document may print outside its formulas) when they
+    are known before. A PDF of `parts` is theirs, joined, its pages numbered per part; `units`
+    counts its work for a progress bar."""
+
+    stem: Path
+    build: Callable[[], Document]
+    draft: Document | None = None
+    characters: str | None = None
+    parts: tuple[Document, ...] = ()
+    units: int = 1
 
 
 def document_strings(value: object) -> list[str]:

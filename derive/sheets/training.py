@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -25,10 +24,9 @@ from derive.sheets.document import (
     Formula,
     Group,
     Paragraph,
+    Publication,
     Section,
     Table,
-    charts,
-    document_strings,
 )
 from derive.sheets.givens import activations_text, network_text
 from derive.sheets.locale import fill, optimizer_name, paragraph, strings
@@ -37,7 +35,6 @@ from derive.sheets.training_compare import Compared
 from derive.sheets.training_lines import worked_lines
 from derive.sheets.training_rows import aligned_rows, given_text
 from derive.trainer import Training
-from derive.typeset.html import HtmlRenderer
 from derive.verify.training_result import RunCheck
 
 WORKED = 2  # steps worked with numbers per optimizer (the second carries state); the table has all
@@ -56,61 +53,22 @@ class TrainingSheet:
     """The training sheet (derive.trainer.Training, checked) in one language: its document,
     HTML and PDF."""
 
-    def __init__(self, training: Training, lang: str, renderer: HtmlRenderer, places: int = 3):
-        self.training, self.renderer = training, renderer
+    def __init__(self, training: Training, lang: str, places: int = 3):
+        self.training = training
         self.lang, self.places = lang, places
         self.words = strings(lang)["train"]
         self.all = strings(lang)
 
-    def paths(self, directory: Path, formats: tuple[str, ...]) -> list[Path]:
-        """DIR/<spec name>.train.<lang>.<format>."""
-        stem = f"{self.training.spec.name}.train.{self.lang}"
-        return [directory / f"{stem}.{fmt}" for fmt in formats]
-
-    def outputs(self, directory: Path, formats: tuple[str, ...]) -> dict[Path, bytes]:
-        """Each format's bytes. Once the check is in, the charts, the fonts and the PDF start
-        in their helpers, and the HTML is built meanwhile."""
-        if "html" in formats:
-            self._fonts  # noqa: B018 - starts the helper on them
-        self.renderer.charts.start(charts(self.document))
-        if "pdf" in formats:
-            self._pdf  # noqa: B018
-        done = {}
-        if "html" in formats:
-            done["html"] = self.html.encode("utf-8")
-        if "pdf" in formats:
-            done["pdf"] = self.pdf
-        return {p: done[f] for p, f in zip(self.paths(directory, formats), formats, strict=True)}
-
-    @functools.cached_property
-    def _fonts(self) -> Callable[[], str]:
-        return self.renderer.word_fonts("".join(document_strings(self.document)))
-
-    @functools.cached_property
-    def html(self) -> str:
-        return self.renderer.html(
-            self.document, self.renderer.formulas(self.document), self._fonts()
-        )
+    def publication(self, directory: Path = Path()) -> Publication:
+        """DIR/<spec name>.train.<lang>.<format> (derive.typeset.publish): the worked part
+        (the most of the sheet's formulas) is typeset while the check runs."""
+        stem = directory / f"{self.training.spec.name}.train.{self.lang}"
+        return Publication(stem, lambda: self.document, draft=self.worked)
 
     @functools.cached_property
     def worked(self) -> Document:
-        """The part that needs only the exact runs (the given, each optimizer): typeset while
-        the helper checks the runs against torch.optim."""
+        """The part that needs only the exact runs (the given, each optimizer)."""
         return self._document(self._worked_sections())
-
-    def start(self) -> None:
-        """Typeset the worked part's formulas (the most of the sheet's), while the check runs."""
-        self.renderer.formulas(self.worked)
-
-    @functools.cached_property
-    def _pdf(self) -> Callable[[], bytes]:
-        """The whole sheet in one PDF: its pages flow on from one part to the next (none left
-        part blank where a part ends) and are numbered n / N."""
-        return self.renderer.pdf(self.document, self.renderer.formulas(self.document))
-
-    @functools.cached_property
-    def pdf(self) -> bytes:
-        return self._pdf()
 
     def _worked_sections(self) -> list[Section]:
         return [self._given(), *(self._optimizer(run) for run in self.training.runs)]

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-import functools
 import re
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
 import jinja2
 from markupsafe import Markup, escape
 
-from derive.sheets.document import Chart, Document, charts, document_strings, formulas
+from derive.sheets.document import (
+    Chart,
+    Document,
+    Publication,
+    charts,
+    document_strings,
+    formulas,
+)
 from derive.typeset.charts import ChartDrawer
 from derive.typeset.fonts import linked_css, math_css, words_css
 from derive.typeset.mathsvg import MathTypesetter, Typeset, characters
-from derive.typeset.pdf import render as render_pdf
 from derive.workers import FONTS, Answer, Workers
 
 Formulas = dict[tuple[str, bool], Typeset]
@@ -58,28 +64,6 @@ def environment() -> jinja2.Environment:
     )
 
 
-class RenderedDocument:
-    """A document's HTML (fonts inlined, cut to its words) and PDF, each made once: for
-    documents built whole (a feedback sheet, a class report), with `document` and
-    `renderer` set by the subclass."""
-
-    document: Document
-    renderer: HtmlRenderer
-
-    @functools.cached_property
-    def _typeset(self) -> Formulas:
-        return self.renderer.formulas(self.document)
-
-    @functools.cached_property
-    def html(self) -> str:
-        words = words_css("".join(document_strings(self.document)))
-        return self.renderer.html(self.document, self._typeset, words)
-
-    @functools.cached_property
-    def pdf(self) -> bytes:
-        return self.renderer.pdf(self.document, self._typeset)()
-
-
 class HtmlRenderer:
     """Renders documents to HTML. Its state (the Jinja2 environment, the formula cache) is a
     cache of pure functions: a page depends on its document alone, never on what this renderer
@@ -96,6 +80,11 @@ class HtmlRenderer:
     def formulas(self, document: Document) -> Formulas:
         """Every formula of the document, typeset: the slow part, done once per document."""
         return self.math.document(formulas(document))
+
+    def complete(self, typeset: Formulas, document: Document) -> Formulas:
+        """`typeset`, with the document's formulas it lacks typeset and added."""
+        typeset.update(self.math.document([f for f in formulas(document) if f not in typeset]))
+        return typeset
 
     def render(
         self,
@@ -139,12 +128,27 @@ class HtmlRenderer:
         fonts = words_css + "\n" + math_css(characters(typeset))
         return self.render(document, fonts, typeset)
 
-    def pdf(self, document: Document, typeset: Formulas) -> Answer[bytes]:
-        """The PDF file, rendered on a PDF worker; the Answer is its bytes."""
-        return render_pdf(self.workers, *self.pdf_request(document, typeset))
-
     def pdf_request(self, document: Document, typeset: Formulas) -> tuple[str, str]:
         """What a PDF helper renders: the same page for WeasyPrint, its stylesheet apart (each
         helper parses it once) with fonts linked by file (it embeds what is used)."""
         html = self.render(document, "", typeset, css="", images=True)
         return html, linked_css() + "\n" + str(self.css)
+
+
+class HtmlFile:
+    """The HTML format: one self-contained file, its fonts cut down to what it prints (on the
+    fonts' worker, started as soon as the characters are known)."""
+
+    starts = 1  # after the PDF, whose worker takes longer
+
+    def __init__(self, renderer: HtmlRenderer, publication: Publication) -> None:
+        self.renderer = renderer
+        known = publication.characters
+        self._fonts = None if known is None else renderer.word_fonts(known)
+
+    def start(self, document: Document, typeset: Formulas) -> Callable[[], bytes]:
+        fonts = self._fonts
+        if fonts is None:
+            fonts = self.renderer.word_fonts("".join(document_strings(document)))
+        self.renderer.complete(typeset, document)
+        return lambda: self.renderer.html(document, typeset, fonts()).encode("utf-8")

@@ -12,10 +12,12 @@ import io
 import os
 import warnings
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from derive.sheets.document import Document, Publication
 from derive.typeset import weasyprint_patches
+from derive.typeset.html import Formulas, HtmlRenderer
 from derive.workers import PDF, Answer, Workers
 
 STYLESHEETS = 8  # parsed stylesheets a PdfWriter keeps
@@ -121,3 +123,43 @@ class PdfJoiner:
         out = io.BytesIO()
         self._writer.write(out)
         return out.getvalue()
+
+
+class PdfFile:
+    """The PDF format: the page rendered by WeasyPrint on a PDF worker (its import started
+    while the document is built); a publication of parts is theirs, joined."""
+
+    starts = 0  # first: its worker takes longest
+
+    def __init__(self, renderer: HtmlRenderer, publication: Publication) -> None:
+        self.renderer, self.parts = renderer, publication.parts
+        renderer.workers.start(PDF)
+
+    def start(self, document: Document, typeset: Formulas) -> Callable[[], bytes]:
+        if self.parts:
+            return parts_pdf(self.renderer, self.parts, typeset)
+        self.renderer.complete(typeset, document)
+        return render(self.renderer.workers, *self.renderer.pdf_request(document, typeset))
+
+
+def parts_pdf(
+    renderer: HtmlRenderer, parts: Iterable[Document], typeset: Formulas
+) -> Callable[[], bytes]:
+    """Start the parts' PDFs, each typeset here (into `typeset`) while the workers render
+    the ones before, and given to the first free worker; each is joined as it comes, and
+    the returned function waits for the last."""
+
+    def requests() -> Iterator[tuple[str, str]]:
+        for part in parts:
+            formulas = renderer.formulas(part)
+            typeset.update(formulas)
+            yield renderer.pdf_request(part, formulas)
+
+    joiner = PdfJoiner()
+    rest = render_parts(renderer.workers, requests(), joiner.add)
+
+    def joined() -> bytes:
+        rest()
+        return joiner.joined()
+
+    return joined
