@@ -28,10 +28,11 @@ from pathlib import Path
 
 import sympy as sp
 
+from derive.engine.batch import Batch
 from derive.engine.derivation import derive
 from derive.engine.network import build_network
 from derive.engine.spec import Spec, bias_count, parse_spec, weight_count
-from derive.engine.update import descend
+from derive.engine.training import descend
 from derive.verify.sympy_check import whole_loss
 
 ARCHITECTURES = ([2, 2, 1], [4, 4, 2], [8, 8, 4], [16, 16, 8])
@@ -73,7 +74,7 @@ def _engine(layers: list[int], out: multiprocessing.Queue) -> None:
     spec = bench_spec(layers)
     start = time.perf_counter()
     derivation = derive(build_network(spec))
-    update = descend(derivation)
+    update = descend(Batch((derivation,)))
     middle = time.perf_counter()
     verify(derivation, update)
     out.put((middle - start, time.perf_counter() - middle))

@@ -44,9 +44,11 @@ def _update_json(u: Update) -> dict[str, Any]:
     return {
         "loss_after": json_number(u.loss_after),
         "updated": {p: json_number(step.after) for p, step in u.params.items()},
+        # the step is torch.optim's SGD with its defaults: gradient descent, as docs/json.md
+        # names it, with its one hyperparameter
         "update": {
-            "rule": u.rule.name,
-            "hyperparameters": {k: float(x) for k, x in u.rule.hyperparameters.items()},
+            "rule": "gradient_descent",
+            "hyperparameters": {"learning_rate": float(u.rule.learning_rate)},
             "step": u.step,
         },
     }

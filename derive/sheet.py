@@ -13,9 +13,10 @@ import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from derive.engine.batch import derive_batch, descend_batch
+from derive.engine.batch import derive_batch
 from derive.engine.derivation import Derivation
 from derive.engine.spec import Spec, load_spec
+from derive.engine.training import descend
 from derive.errors import InputError
 from derive.files import check_writable, write_all
 from derive.sheets.builder import DocumentBuilder
@@ -67,7 +68,7 @@ class Sheet:
         batch, update = self.solving.batch, self.solving.update
         if self.carry == "rounded":
             batch = derive_batch(batch.network, self.precision)
-            update = descend_batch(batch)
+            update = descend(batch)
         return builder_for(batch, update, self.lang, self.precision, self.carry, self.detail)
 
     @functools.cached_property

@@ -7,11 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from derive.background import in_background
-from derive.engine.batch import Batch, derive_batch, descend_batch
-from derive.engine.derivation import Derivation, derive
+from derive.engine.batch import Batch, derive_batch
+from derive.engine.derivation import Derivation
 from derive.engine.network import build_network
 from derive.engine.spec import Spec
-from derive.engine.update import Update, descend
+from derive.engine.training import descend
+from derive.engine.update import Update
 from derive.errors import InputError
 from derive.verify.verification import Verification, verify
 
@@ -50,9 +51,9 @@ def solve(spec: Spec) -> Solution:
     """One sample's step, every number verified (several samples: solve_batch)."""
     if spec.samples:
         raise ValueError("several samples: solve_batch works them")
-    derivation = derive(build_network(spec))
-    update = descend(derivation)
-    return Solution(derivation, update, verify(derivation, update))
+    batch = derive_batch(build_network(spec))
+    update = descend(batch)
+    return Solution(batch.samples[0], update, verify(batch.samples[0], update))
 
 
 @dataclass(frozen=True)
@@ -89,14 +90,12 @@ class BatchSolution:
 
 def verify_batch(batch: Batch, update: Update) -> BatchSolution:
     """Every sample verified four ways, and the step checked against torch.optim's SGD."""
-    from derive.engine.training import OptimizerRule, Run, TrainingStep
+    from derive.engine.training import Run, TrainingStep
     from derive.verify.training_check import check_run
 
-    verifications = tuple(verify(d, descend(d)) for d in batch.samples)
+    verifications = tuple(verify(d, descend(Batch((d,)))) for d in batch.samples)
     # torch.optim's SGD on the batch takes the same step (θ − η·g), checked as a run of one
-    sgd = OptimizerRule.named("sgd", batch.network.spec.learning_rate)
-    step = sgd.apply(batch.params, batch.gradients)
-    run = Run(sgd, (TrainingStep(batch, step),), update.loss_after)
+    run = Run(update.rule, (TrainingStep(batch, update),), update.loss_after)
     checked = check_run(run)
     explained = bool(checked.explained_steps)
     return BatchSolution(batch, update, verifications, checked.max_rel_diff, explained)
@@ -105,7 +104,7 @@ def verify_batch(batch: Batch, update: Update) -> BatchSolution:
 def solve_batch(spec: Spec) -> BatchSolution:
     """One gradient-descent step on a spec's samples, every number verified."""
     batch = derive_batch(build_network(spec))
-    return verify_batch(batch, descend_batch(batch))
+    return verify_batch(batch, descend(batch))
 
 
 class Solving:
@@ -118,7 +117,7 @@ class Solving:
         self.spec = spec
         self.batch = derive_batch(build_network(spec))
         self.several = bool(spec.samples)
-        self.update = descend_batch(self.batch)
+        self.update = descend(self.batch)
         self._wait: Callable[[], Solution | BatchSolution] | None = None
 
     @property

@@ -244,6 +244,6 @@ def test_a_one_sample_spec_keeps_its_names():
 
 
 def _rule(spec):
-    from derive.engine.update import GradientDescent
+    from derive.engine.training import OptimizerRule
 
-    return GradientDescent(spec.learning_rate)
+    return OptimizerRule.named("sgd", spec.learning_rate)

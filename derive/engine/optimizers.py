@@ -54,6 +54,11 @@ class Optimizer:
         """Every hyperparameter: the given ones, torch's defaults for the rest."""
         return {key: given.get(key, default) for key, default in self.defaults.items()}
 
+    def __reduce__(self) -> tuple[Callable[[str], Optimizer], tuple[str]]:
+        """Pickled as its name (its functions are local): a helper process hands back an
+        update, which names its rule."""
+        return named, (self.name,)
+
 
 def _l2(h: Hyper, theta: Decimal, g: Decimal) -> Decimal:
     decay = h["weight_decay"]
@@ -327,6 +332,13 @@ OPTIMIZERS: dict[str, Optimizer] = {
         _adam("adamw", "AdamW", "0.01", _adamw_step, ("#9467bd", (0, (3, 1)), "X")),
     )
 }
+
+
+def named(name: str) -> Optimizer:
+    """The table's entry `name`."""
+    return OPTIMIZERS[name]
+
+
 FLAGS = ("nesterov", "centered", "amsgrad")  # the hyperparameters that are true or false
 # each hyperparameter's symbol in the rules, as text: PyTorch's documentation's, but for the
 # learning rate η (as on every derive sheet; PyTorch writes γ), Adagrad's lr_decay κ (PyTorch

@@ -13,7 +13,7 @@ from typing import Any
 
 from derive import __version__
 from derive.engine.exact import round_fixed
-from derive.engine.update import descend
+from derive.engine.training import descend
 from derive.exercises.exercise_set import ExerciseSet
 from derive.exercises.generator import Variant
 from derive.exercises.questions import Question
@@ -35,7 +35,7 @@ def question_booklet(exercises: ExerciseSet, lang: str) -> tuple[Document, tuple
     parts: list[list[Section]] = []
     header = (words["col_number"], words["col_question"], words["col_answer"])
     for v in exercises.variants:
-        ctx = Context(v.derivation, descend(v.derivation), exercises.precision, lang, "some")
+        ctx = Context(v.derivation, descend(v.batch), exercises.precision, lang, "some")
         who = _identity(words, v)
         # no heading: the variant's id is in the row a student fills in
         part = [Section(f"{v.id}-who", "", (who,))]
@@ -68,7 +68,7 @@ def answer_keys(
     parts = [[_grid(exercises, words)]]
     for v, verification in zip(exercises.variants, verifications, strict=True):
         builder = DocumentBuilder(
-            v.derivation, descend(v.derivation), lang, exercises.precision, "exact"
+            v.derivation, descend(v.batch), lang, exercises.precision, "exact"
         )
         tags = {  # a quantity's worked line(s), as the sheet shows them, and the asked answer
             # under its number: the line carries the sheet's digits, the question asks more

@@ -81,7 +81,7 @@ def _slips(
     """The worked solution with one typical slip built in, as (slip name, quantities); a slip
     may have several worlds, one per place it is made."""
     net = batch.network
-    rate = update.rule.hyperparameters["learning_rate"]
+    rate = update.rule.learning_rate
     samples = samples_of(net)
     updates = [n for n, q in table.items() if q.kind == "update"]
     activation_of = {Name(n.a, sample=s): Name(n.z, sample=s) for n in net.neurons for s in samples}

@@ -11,8 +11,9 @@ from decimal import Decimal
 from pathlib import Path
 
 from derive import __version__
-from derive.engine.batch import Batch, derive_batch, descend_batch
+from derive.engine.batch import Batch, derive_batch
 from derive.engine.derivation import Derivation
+from derive.engine.training import descend
 from derive.files import write_documents
 from derive.grading.checker import Result
 from derive.grading.feedback import labels, note, summary
@@ -124,7 +125,7 @@ class FeedbackSheet(RenderedDocument):
     def _by_hand(self, places: int) -> DocumentBuilder | SamplesBuilder:
         """The worked solution with every intermediate rounded to `places`, as by hand."""
         batch = derive_batch(_batch(self.solution.worked).network, places)
-        return builder_for(batch, descend_batch(batch), self.lang, places, "rounded")
+        return builder_for(batch, descend(batch), self.lang, places, "rounded")
 
     def _footer(self) -> tuple[str, ...]:
         """check's own footer: what was graded against what, and how to get this sheet again."""

@@ -239,7 +239,7 @@ def _check_update(
     """The updated parameters against torch.optim's step, and the loss after it: PyTorch's
     forward pass at derive's updated parameters (at a kink, torch.optim's own step may take
     the other one-sided slope, and so another step)."""
-    rate = float(update.rule.hyperparameters["learning_rate"])
+    rate = float(update.rule.learning_rate)
     theirs = model.sgd_step(rate)
     largest = 0.0
     for k, (param, step) in enumerate(update.params.items()):
