@@ -69,14 +69,14 @@ def bench_spec(layers: list[int]) -> Spec:
 
 def _engine(layers: list[int], out: multiprocessing.Queue) -> None:
     """(derive s, verify s), first run in this process."""
-    from derive.verify.verification import verify
+    from derive.verify.verification import verify_sample
 
     spec = bench_spec(layers)
     start = time.perf_counter()
     derivation = derive(build_network(spec))
     update = descend(Batch((derivation,)))
     middle = time.perf_counter()
-    verify(derivation, update)
+    verify_sample(derivation, update)
     out.put((middle - start, time.perf_counter() - middle))
 
 

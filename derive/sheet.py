@@ -23,8 +23,7 @@ from derive.sheets.builder import DocumentBuilder
 from derive.sheets.context import DETAILS
 from derive.sheets.document import Document
 from derive.sheets.locale import LANGUAGES
-from derive.sheets.samples import SamplesBuilder, builder_for
-from derive.solution import BatchSolution, Solving
+from derive.solution import Solving
 from derive.typeset.html import Formulas, HtmlRenderer
 
 FORMATS = ("html", "pdf")
@@ -64,12 +63,12 @@ class Sheet:
         return self.solving.derivation
 
     @functools.cached_property
-    def _builder(self) -> DocumentBuilder | SamplesBuilder:
+    def _builder(self) -> DocumentBuilder:
         batch, update = self.solving.batch, self.solving.update
         if self.carry == "rounded":
             batch = derive_batch(batch.network, self.precision)
             update = descend(batch)
-        return builder_for(batch, update, self.lang, self.precision, self.carry, self.detail)
+        return DocumentBuilder(batch, update, self.lang, self.precision, self.carry, self.detail)
 
     @functools.cached_property
     def _fonts(self) -> Callable[[], str]:
@@ -84,9 +83,7 @@ class Sheet:
         solving.start()
         renderer.pdf_renderer.prepare()
         renderer.formulas(builder.document(None))
-        solution = solving.solution  # raises if a check failed
-        checked = solution if isinstance(solution, BatchSolution) else solution.verification
-        document = builder.document(checked)
+        document = builder.document(solving.solution)  # raises if a check failed
         return document, renderer.formulas(document)
 
     @property

@@ -721,7 +721,7 @@ def test_sharing_the_checker_work_changes_no_verdict(klass, level1):
     for response, grade in zip(responses.rows, graded.grades):
         solution = exercises.solved(response.variant).solution
         claims = [c for c in response.claims if c is not None]
-        alone = {r.name: r for r in check(solution.derivation, solution.update, claims)}
+        alone = {r.name: r for r in check(solution.batch, solution.update, claims)}
         assert {v.name: v.result for v in grade.verdicts if v.result} == alone
 
 

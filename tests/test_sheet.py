@@ -301,12 +301,12 @@ def test_kinked_derivatives_print_as_cases():
             )
         )
     )
-    builder = DocumentBuilder(derivation, descend(Batch((derivation,))), "en", 3, "exact")
+    builder = DocumentBuilder(Batch((derivation,)), descend(Batch((derivation,))), "en", 3, "exact")
     local = builder.worked(Name("o1", "z1"))[0].latex
     assert r"\begin{cases} 1, & \quad z_{1} > 0 \\ 0.2, & \quad z_{1} \le 0 \end{cases}" in local
     assert local.endswith("= 0.2")  # the slope itself, exact: not 0.200
     relu = derive(build_network(make_spec(activation="relu")))
-    lines = DocumentBuilder(relu, descend(Batch((relu,))), "en", 3, "exact").worked(
+    lines = DocumentBuilder(Batch((relu,)), descend(Batch((relu,))), "en", 3, "exact").worked(
         Name("h1", "z1")
     )
     assert lines[0].latex.endswith("= 1")  # ReLU's derivative, exactly 1

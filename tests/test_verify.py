@@ -20,12 +20,12 @@ from derive.sheets.context import Context
 from derive.sheets.summary import verification
 from derive.solution import solve
 from derive.verify.sympy_check import BUDGET
-from derive.verify.verification import verify
+from derive.verify.verification import verify_sample
 from tests.conftest import make_spec, run
 
 
 def _verify(derivation):
-    return verify(derivation, descend(Batch((derivation,))))
+    return verify_sample(derivation, descend(Batch((derivation,))))
 
 
 def test_a_wrong_gradient_stops_the_run(seed):
@@ -48,7 +48,7 @@ def test_a_wrong_update_stops_the_run(seed):
     wrong = dataclasses.replace(step, after=step.before + step.change)  # the seed notes' "+"
     broken = dataclasses.replace(update, params={**update.params, "w5": wrong})
     with pytest.raises(VerificationError, match=r"w5': derive gives .* torch\.optim\.SGD"):
-        verify(seed, broken)
+        verify_sample(seed, broken)
 
 
 def test_relu_kink_inside_the_step_is_reported_not_failed():

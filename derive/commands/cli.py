@@ -29,11 +29,11 @@ try:  # importing SymPy takes a moment: Ctrl-C then still ends in one line
     from derive.grading.answers import check_names, load_answers
     from derive.grading.checker import check
     from derive.grading.feedback_sheet import FeedbackSheet
-    from derive.report import batch_to_json, batch_to_text, to_json, to_text
+    from derive.report import to_json, to_text
     from derive.sheet import CARRIES, sheets
     from derive.sheets.context import DETAILS
     from derive.sheets.locale import LANGUAGES
-    from derive.solution import solve, solve_batch
+    from derive.solution import solve
 except KeyboardInterrupt:
     sys.stderr.write("derive: interrupted\n")
     raise SystemExit(INTERRUPTED) from None
@@ -148,14 +148,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _solve(args: argparse.Namespace) -> None:
-    spec = load_spec(args.spec)
-    if spec.samples:
-        several = solve_batch(spec)
-        print(json.dumps(batch_to_json(several)) if args.json else batch_to_text(several))
-        return
-    solution = solve(spec)
+    solution = solve(load_spec(args.spec))
     if args.json:
-        print(json.dumps(to_json(solution), ensure_ascii=False))
+        # several samples' JSON has been ASCII (the title's Korean escaped): kept so
+        ascii_only = solution.batch.network.several
+        print(json.dumps(to_json(solution), ensure_ascii=ascii_only))
     else:
         print(to_text(solution))
 
@@ -180,10 +177,10 @@ def _sheet(args: argparse.Namespace) -> None:
 
 def _check(args: argparse.Namespace) -> int:
     spec, claims = load_answers(args.answers, args.spec)
-    solution = solve_batch(spec) if spec.samples else solve(spec)
-    table = batch_quantities(solution.worked.network, solution.update.rule)
+    solution = solve(spec)
+    table = batch_quantities(solution.batch.network, solution.update.rule)
     check_names(args.answers, claims, list(table))
-    results = check(solution.worked, solution.update, claims)
+    results = check(solution.batch, solution.update, claims)
     if args.output and not args.format:  # a directory asked for: the sheet it is for
         args.format = ("html", "pdf")
     if args.format:

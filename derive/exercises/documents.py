@@ -23,6 +23,7 @@ from derive.sheets.context import Context
 from derive.sheets.document import Document, Formula, Group, Section, Table
 from derive.sheets.givens import givens
 from derive.sheets.locale import fill, paragraph, strings
+from derive.solution import Solution
 from derive.verify.verification import Verification
 
 
@@ -67,9 +68,9 @@ def answer_keys(
     words = strings(lang)["booklet"]
     parts = [[_grid(exercises, words)]]
     for v, verification in zip(exercises.variants, verifications, strict=True):
-        builder = DocumentBuilder(
-            v.derivation, descend(v.batch), lang, exercises.precision, "exact"
-        )
+        batch = v.batch
+        update = descend(batch)
+        builder = DocumentBuilder(batch, update, lang, exercises.precision, "exact")
         tags = {  # a quantity's worked line(s), as the sheet shows them, and the asked answer
             # under its number: the line carries the sheet's digits, the question asks more
             line: fill(words["question_tag"], number=n) + "\n" + _fixed(q.shown, q.decimals)
@@ -77,7 +78,10 @@ def answer_keys(
             for line in builder.worked(q.name)
         }
         opening = Section(f"{v.id}-worked", fill(words["worked_heading"], id=v.id), ())
-        worked = [_keyed(_tagged(s, tags), v) for s in builder.document(verification).sections]
+        worked = [
+            _keyed(_tagged(s, tags), v)
+            for s in builder.document(Solution(batch, update, (verification,))).sections
+        ]
         parts.append([opening, *worked])
     return _in_parts(_document(lang, "key_title", exercises, [], "key"), parts)
 

@@ -97,7 +97,8 @@ def pages(exercises: ExerciseSet, lang: str) -> list[Page]:
 
 def _page(variant: Variant, precision: int, lang: str, diagrams: DiagramFiles) -> Page:
     d = variant.derivation
-    builder = DocumentBuilder(d, descend(Batch((d,))), lang, precision, "exact")
+    batch = Batch((d,))
+    builder = DocumentBuilder(batch, descend(batch), lang, precision, "exact")
     ctx, net, spec = builder.ctx, d.network, d.network.spec
     given, words = ctx.words["givens"], strings(lang)["lms"]
     shown = {name: given_text(value) for name, value in net.given.items()}

@@ -14,7 +14,7 @@ from derive.engine.spec import Spec
 from derive.engine.training import descend
 from derive.errors import VerificationError
 from derive.exercises.generator import Variant
-from derive.verify.verification import Verification, verify
+from derive.verify.verification import Verification, verify_sample
 
 
 def _import_torch() -> None:
@@ -29,7 +29,7 @@ def _verify(spec: Spec) -> tuple[Verification, tuple[tuple[str, str], ...]]:
     """The helper's work: the spec's derivation, verified, and what it computed."""
     derivation = derive(build_network(spec))
     update = descend(Batch((derivation,)))
-    return verify(derivation, update), _fingerprint(solution_values(derivation, update))
+    return verify_sample(derivation, update), _fingerprint(solution_values(derivation, update))
 
 
 class Verifier:
