@@ -50,14 +50,13 @@ class Optimizer:
     torch_step: TorchStep  # torch.optim's functional step, for the check
     style: Style  # its line in the comparison's charts
 
+    def __reduce__(self) -> tuple[Callable[[str], Optimizer], tuple[str]]:
+        """Pickled by name (an entry of OPTIMIZERS): a worker process has the same table."""
+        return _entry, (self.name,)
+
     def hyperparameters(self, given: Mapping[str, Value]) -> dict[str, Value]:
         """Every hyperparameter: the given ones, torch's defaults for the rest."""
         return {key: given.get(key, default) for key, default in self.defaults.items()}
-
-    def __reduce__(self) -> tuple[Callable[[str], Optimizer], tuple[str]]:
-        """Pickled as its name (its functions are local): a helper process hands back an
-        update, which names its rule."""
-        return named, (self.name,)
 
 
 def _l2(h: Hyper, theta: Decimal, g: Decimal) -> Decimal:
@@ -332,13 +331,6 @@ OPTIMIZERS: dict[str, Optimizer] = {
         _adam("adamw", "AdamW", "0.01", _adamw_step, ("#9467bd", (0, (3, 1)), "X")),
     )
 }
-
-
-def named(name: str) -> Optimizer:
-    """The table's entry `name`."""
-    return OPTIMIZERS[name]
-
-
 FLAGS = ("nesterov", "centered", "amsgrad")  # the hyperparameters that are true or false
 # each hyperparameter's symbol in the rules, as text: PyTorch's documentation's, but for the
 # learning rate η (as on every derive sheet; PyTorch writes γ), Adagrad's lr_decay κ (PyTorch
@@ -354,6 +346,10 @@ SYMBOLS = {
     "alpha": "α",
     "betas": "β₁, β₂",
 }
+
+
+def _entry(name: str) -> Optimizer:
+    return OPTIMIZERS[name]
 
 
 def problem(optimizer: Optimizer, hyper: Mapping[str, Value]) -> tuple[str, str] | None:
