@@ -28,10 +28,11 @@ from pathlib import Path
 
 import sympy as sp
 
+from derive.engine.batch import Batch
 from derive.engine.derivation import derive
 from derive.engine.network import build_network
 from derive.engine.spec import Spec, bias_count, parse_spec, weight_count
-from derive.engine.update import descend
+from derive.engine.training import descend
 from derive.verify.sympy_check import whole_loss
 
 ARCHITECTURES = ([2, 2, 1], [4, 4, 2], [8, 8, 4], [16, 16, 8])
@@ -68,14 +69,14 @@ def bench_spec(layers: list[int]) -> Spec:
 
 def _engine(layers: list[int], out: multiprocessing.Queue) -> None:
     """(derive s, verify s), first run in this process."""
-    from derive.verify.verification import verify
+    from derive.verify.verification import verify_sample
 
     spec = bench_spec(layers)
     start = time.perf_counter()
     derivation = derive(build_network(spec))
-    update = descend(derivation)
+    update = descend(Batch((derivation,)))
     middle = time.perf_counter()
-    verify(derivation, update)
+    verify_sample(derivation, update)
     out.put((middle - start, time.perf_counter() - middle))
 
 

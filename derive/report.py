@@ -7,12 +7,13 @@ import sys
 from decimal import Decimal
 from typing import Any
 
+from derive.engine.batch import Batch
 from derive.engine.derivation import Derivation
 from derive.engine.exact import exact_context
 from derive.engine.names import LOSS, Name
 from derive.engine.spec import Spec
 from derive.engine.update import Update
-from derive.solution import BatchSolution, Solution
+from derive.solution import Solution
 from derive.verify.verification import Verification
 
 
@@ -44,9 +45,11 @@ def _update_json(u: Update) -> dict[str, Any]:
     return {
         "loss_after": json_number(u.loss_after),
         "updated": {p: json_number(step.after) for p, step in u.params.items()},
+        # the step is torch.optim's SGD with its defaults: gradient descent, as docs/json.md
+        # names it, with its one hyperparameter
         "update": {
-            "rule": u.rule.name,
-            "hyperparameters": {k: float(x) for k, x in u.rule.hyperparameters.items()},
+            "rule": "gradient_descent",
+            "hyperparameters": {"learning_rate": float(u.rule.learning_rate)},
             "step": u.step,
         },
     }
@@ -80,40 +83,26 @@ def _verification_json(v: Verification) -> dict[str, Any]:
 
 
 def to_json(solution: Solution) -> dict[str, Any]:
-    """Full-precision floats keyed by node and parameter names (see docs/json.md)."""
-    d, u, v = solution.derivation, solution.update, solution.verification
-    spec = d.network.spec
-    derivation = _derivation_json(d)
-    return {
-        "title": spec.title,
-        "network": _network_json(spec),
-        "values": derivation["values"],
-        "loss": derivation["loss"],
-        "loss_after": json_number(u.loss_after),
-        "gradients": derivation["gradients"],
-        **{k: x for k, x in _update_json(u).items() if k != "loss_after"},
-        "node_gradients": derivation["node_gradients"],
-        "local_derivatives": derivation["local_derivatives"],
-        "checks": _checks_json(v),
-        "verification": _verification_json(v),
-    }
-
-
-def batch_to_json(solution: BatchSolution) -> dict[str, Any]:
-    """Several samples: each sample's derivation and checks, then the batch's mean loss and
-    gradients and the step taken with them (see docs/json.md)."""
+    """Full-precision floats keyed by node and parameter names (see docs/json.md): one
+    sample's derivation, step and checks at the top; several samples' each in `samples`, then
+    the batch's mean loss and gradients, the step taken with them and its check."""
     batch, u = solution.batch, solution.update
+    spec = batch.network.spec
+    head = {"title": spec.title, "network": _network_json(spec)}
     samples = [
         {**_derivation_json(d), "checks": _checks_json(v), "verification": _verification_json(v)}
         for d, v in zip(batch.samples, solution.verifications, strict=True)
     ]
-    return {
-        "title": batch.network.spec.title,
-        "network": _network_json(batch.network.spec),
+    step = _update_json(u)
+    if not batch.network.several:  # the sample's numbers, the step beside its loss and gradients
+        one = samples[0]
+        ahead = ("values", "loss", "loss_after", "gradients", "updated", "update")
+        return head | {k: {**one, **step}[k] for k in ahead} | one
+    return head | {
         "samples": samples,
         "loss": json_number(batch.loss),
         "gradients": {p: json_number(g) for p, g in batch.gradients.items()},
-        **_update_json(u),
+        **step,
         "update_disagreement": solution.update_disagreement,
         "update_disagreement_explained": solution.update_explained,
         "samples_at_kinks": list(solution.samples_at_kinks),
@@ -155,13 +144,37 @@ def text_table(header: list[str], rows: list[list[str]]) -> list[str]:
 
 
 def to_text(solution: Solution) -> str:
-    """A report readable in a terminal: forward pass, loss, gradients and updates, checks."""
-    d, u, v = solution.derivation, solution.update, solution.verification
+    """A report readable in a terminal: one sample's forward pass, loss and gradients, or
+    several samples' losses and gradients and their means; the step; the checks."""
+    batch, u = solution.batch, solution.update
+    spec, several = batch.network.spec, batch.network.several
+    out = [spec.title_for("en") or "Backpropagation, one step"]
+    if several:
+        out += _samples_text(batch)
+    else:
+        out += _sample_text(batch.samples[0])
+    rows = [[p, _num(s.before), _num(s.gradient), _num(s.after)] for p, s in u.params.items()]
+    header = ["param", "value", "dC/dparam", f"updated (p - {spec.learning_rate}·grad)"]
+    if several:
+        header[2:] = ["mean dC/dparam", "updated"]
+    out += text_table(header, rows)
+    out += [f"Loss after the step: C' = {_num(u.loss_after)} (before: {_num(batch.loss)})", ""]
+    if several:
+        out.append(
+            "Every sample's gradients agree four ways (chain rule, SymPy, autograd, finite "
+            "differences); " + _batch_step_check(solution)
+        )
+    else:
+        out += _checks_text(solution.verifications[0])
+    return "\n".join(out)
+
+
+def _sample_text(d: Derivation) -> list[str]:
+    """One sample: the network, its forward pass and loss."""
     net = d.network
     spec = net.spec
     acts = ", ".join(dict.fromkeys(spec.activations))
     out = [
-        spec.title_for("en") or "Backpropagation, one step",
         f"network {'-'.join(map(str, spec.layers))} ({acts}), loss {spec.loss}, "
         f"bias {spec.bias}, numbering {spec.numbering}, learning rate {spec.learning_rate}",
         "",
@@ -172,13 +185,32 @@ def to_text(solution: Solution) -> str:
         act = net.activation(n.layer)
         out.append(f"  {n.z} = {terms} = {_num(d.values[n.z])}")
         out.append(f"  {n.a} = {act}({n.z}) = {_num(d.values[n.a])}")
-    out += ["", f"Loss ({spec.loss})", f"  C = {_num(d.loss)}", "", "Gradients and one step"]
-    rows = [[p, _num(s.before), _num(s.gradient), _num(s.after)] for p, s in u.params.items()]
-    out += text_table(
-        ["param", "value", "dC/dparam", f"updated (p - {spec.learning_rate}·grad)"], rows
-    )
-    out += [f"Loss after the step: C' = {_num(u.loss_after)} (before: {_num(d.loss)})"]
-    out += ["", "Verification: chain rule, SymPy, PyTorch autograd (float64), finite differences"]
+    return [*out, "", f"Loss ({spec.loss})", f"  C = {_num(d.loss)}", "", "Gradients and one step"]
+
+
+def _samples_text(batch: Batch) -> list[str]:
+    """Several samples: the network, each sample's loss and gradients, and their means."""
+    spec = batch.network.spec
+    out = [
+        f"network {'-'.join(map(str, spec.layers))}, loss {spec.loss}, "
+        f"{len(batch.samples)} samples, learning rate {spec.learning_rate}",
+        "The batch's loss is the mean of the samples' losses (PyTorch's reduction='mean'), "
+        "each gradient the mean of theirs.",
+        "",
+    ]
+    header = ["", *(f"sample {n}" for n in range(1, len(batch.samples) + 1)), "mean"]
+    rows = [["C", *(_num(d.loss) for d in batch.samples), _num(batch.loss)]]
+    rows += [
+        [f"dC/d{p}", *(_num(d.gradients[p].value) for d in batch.samples), _num(g)]
+        for p, g in batch.gradients.items()
+    ]
+    out += [*text_table(header, rows), "", "One step of gradient descent on the mean gradient"]
+    return out
+
+
+def _checks_text(v: Verification) -> list[str]:
+    """One sample's four ways, parameter by parameter."""
+    out = ["Verification: chain rule, SymPy, PyTorch autograd (float64), finite differences"]
     rows = [
         [
             p,
@@ -198,41 +230,10 @@ def to_text(solution: Solution) -> str:
     if v.sympy_unevaluable:
         out.append(f"SymPy's form cannot be evaluated here for: {', '.join(v.sympy_unevaluable)}")
     out.append(f"All {len(v.checks)} gradients agree, and the update agrees with torch.optim.SGD.")
-    return "\n".join(out)
+    return out
 
 
-def batch_to_text(solution: BatchSolution) -> str:
-    """Several samples: each sample's loss and gradients, their means, and the step."""
-    batch, u = solution.batch, solution.update
-    spec = batch.network.spec
-    out = [
-        spec.title_for("en") or "Backpropagation, one step",
-        f"network {'-'.join(map(str, spec.layers))}, loss {spec.loss}, "
-        f"{len(batch.samples)} samples, learning rate {spec.learning_rate}",
-        "The batch's loss is the mean of the samples' losses (PyTorch's reduction='mean'), "
-        "each gradient the mean of theirs.",
-        "",
-    ]
-    header = ["", *(f"sample {n}" for n in range(1, len(batch.samples) + 1)), "mean"]
-    rows = [["C", *(_num(d.loss) for d in batch.samples), _num(batch.loss)]]
-    rows += [
-        [f"dC/d{p}", *(_num(d.gradients[p].value) for d in batch.samples), _num(g)]
-        for p, g in batch.gradients.items()
-    ]
-    out += text_table(header, rows)
-    out += ["", "One step of gradient descent on the mean gradient"]
-    rows = [[p, _num(s.before), _num(s.gradient), _num(s.after)] for p, s in u.params.items()]
-    out += text_table(["param", "value", "mean dC/dparam", "updated"], rows)
-    out += [
-        f"Loss after the step: C' = {_num(u.loss_after)} (before: {_num(batch.loss)})",
-        "",
-        "Every sample's gradients agree four ways (chain rule, SymPy, autograd, finite "
-        "differences); " + _batch_step_check(solution),
-    ]
-    return "\n".join(out)
-
-
-def _batch_step_check(solution: BatchSolution) -> str:
+def _batch_step_check(solution: Solution) -> str:
     gap = f"{solution.update_disagreement:.1e} relative"
     if not solution.update_explained:
         return f"the step agrees with torch.optim.SGD on the batch ({gap})."

@@ -13,17 +13,17 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from derive.engine.batch import derive_batch, descend_batch
+from derive.engine.batch import derive_batch
 from derive.engine.derivation import Derivation
 from derive.engine.spec import Spec, load_spec
+from derive.engine.training import descend
 from derive.errors import InputError
 from derive.files import check_writable, write_all
 from derive.sheets.builder import DocumentBuilder
 from derive.sheets.context import DETAILS
 from derive.sheets.document import Document, Publication
 from derive.sheets.locale import LANGUAGES
-from derive.sheets.samples import SamplesBuilder, builder_for
-from derive.solution import BatchSolution, Solving
+from derive.solution import Solving
 from derive.typeset.html import HtmlRenderer
 from derive.typeset.publish import Rendered, paths, publish
 from derive.workers import FONTS, PDF, VERIFY, Workers
@@ -66,12 +66,12 @@ class Sheet:
         return self.solving.derivation
 
     @functools.cached_property
-    def _builder(self) -> DocumentBuilder | SamplesBuilder:
+    def _builder(self) -> DocumentBuilder:
         batch, update = self.solving.batch, self.solving.update
         if self.carry == "rounded":
             batch = derive_batch(batch.network, self.precision)
-            update = descend_batch(batch)
-        return builder_for(batch, update, self.lang, self.precision, self.carry, self.detail)
+            update = descend(batch)
+        return DocumentBuilder(batch, update, self.lang, self.precision, self.carry, self.detail)
 
     def stem(self, directory: str | Path = ".") -> Path:
         """DIR/<name>.<lang>: the sheet's files add .html and .pdf."""
@@ -93,9 +93,7 @@ class Sheet:
     @functools.cached_property
     def document(self) -> Document:
         """The sheet, once its verification is in (raises if a check failed)."""
-        solution = self.solving.solution
-        checked = solution if isinstance(solution, BatchSolution) else solution.verification
-        return self._builder.document(checked)
+        return self._builder.document(self.solving.solution)
 
     @functools.cached_property
     def _rendered(self) -> Rendered:

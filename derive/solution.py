@@ -1,4 +1,5 @@
-"""The engine's front door: spec → network → derivation → update → verification."""
+"""The engine's front door: spec → network → a batch of derivations (one per sample) → update
+→ verification. One sample is a batch of one."""
 
 from __future__ import annotations
 
@@ -6,67 +7,37 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from derive.engine.batch import Batch, derive_batch, descend_batch
-from derive.engine.derivation import Derivation, derive
+from derive.engine.batch import Batch, derive_batch
+from derive.engine.derivation import Derivation
 from derive.engine.network import build_network
 from derive.engine.spec import Spec
-from derive.engine.update import Update, descend
+from derive.engine.training import Run, TrainingStep, descend
+from derive.engine.update import Update
 from derive.errors import InputError
-from derive.verify.verification import Verification, verify
+from derive.verify.verification import Verification, verify_sample
 from derive.workers import VERIFY, Workers
 
 
 @dataclass(frozen=True)
 class Solution:
-    """A derivation and its update whose every number passed the checks."""
-
-    derivation: Derivation
-    update: Update
-    verification: Verification
-
-    @property
-    def spec(self) -> Spec:
-        return self.derivation.network.spec
-
-    @property
-    def worked(self) -> Derivation:
-        """What the checker and the sheet's builder read."""
-        return self.derivation
-
-
-def one_sample(spec: Spec) -> Spec:
-    """The spec, if it gives one sample: an exercise set varies one sample's numbers."""
-    if spec.samples:
-        raise InputError(
-            spec.source,
-            "values.inputs",
-            f"{len(spec.samples)} samples: exercises vary one sample's numbers "
-            "(solve, sheet, check and train take several)",
-        )
-    return spec
-
-
-def solve(spec: Spec) -> Solution:
-    """One sample's step, every number verified (several samples: solve_batch)."""
-    if spec.samples:
-        raise ValueError("several samples: solve_batch works them")
-    derivation = derive(build_network(spec))
-    update = descend(derivation)
-    return Solution(derivation, update, verify(derivation, update))
-
-
-@dataclass(frozen=True)
-class BatchSolution:
-    """Several samples: each sample's derivation verified four ways, and one step of gradient
-    descent on their mean gradient, checked against torch.optim's SGD on the batch."""
+    """A batch of N ≥ 1 samples and its step of gradient descent, every number verified: each
+    sample's derivation four ways and its own step against torch.optim's SGD; with several, the
+    step on their mean gradient against torch.optim's SGD on the batch."""
 
     batch: Batch
     update: Update
     verifications: tuple[Verification, ...]  # per sample
-    update_disagreement: float  # largest relative difference from torch.optim's step
+    # several samples: the largest relative difference of the batch's step from torch.optim's
+    # (None for one sample, whose step its verification checks)
+    update_disagreement: float | None = None
     # beyond 1e-12, explained: torch.optim fed derive's gradients agrees, and PyTorch's own
     # gradients differ within their rounding, or at a kink (samples_at_kinks)
     update_explained: bool = False
+
+    @property
+    def derivation(self) -> Derivation:
+        """The (first) sample's derivation."""
+        return self.batch.samples[0]
 
     @property
     def samples_at_kinks(self) -> tuple[int, ...]:
@@ -81,36 +52,39 @@ class BatchSolution:
     def spec(self) -> Spec:
         return self.batch.network.spec
 
-    @property
-    def worked(self) -> Batch:
-        """What the checker and the sheet's builder read."""
-        return self.batch
+
+def one_sample(spec: Spec) -> Spec:
+    """The spec, if it gives one sample: an exercise set varies one sample's numbers."""
+    if spec.samples:
+        raise InputError(
+            spec.source,
+            "values.inputs",
+            f"{len(spec.samples)} samples: exercises vary one sample's numbers "
+            "(solve, sheet, check and train take several)",
+        )
+    return spec
 
 
-def verify_batch(batch: Batch, update: Update) -> BatchSolution:
-    """Every sample verified four ways, and the step checked against torch.optim's SGD."""
-    from derive.engine.training import OptimizerRule, Run, TrainingStep
+def verify(batch: Batch, update: Update) -> Solution:
+    """Every sample verified four ways, with its step (one sample: `update`; of several, its
+    own); several samples' `update` checked against torch.optim's SGD on the batch."""
+    if not batch.network.several:
+        return Solution(batch, update, (verify_sample(batch.samples[0], update),))
     from derive.verify.training_check import check_run
 
-    verifications = tuple(verify(d, descend(d)) for d in batch.samples)
+    verifications = tuple(verify_sample(d, descend(Batch((d,)))) for d in batch.samples)
     # torch.optim's SGD on the batch takes the same step (θ − η·g), checked as a run of one
-    sgd = OptimizerRule.named("sgd", batch.network.spec.learning_rate)
-    step = sgd.apply(batch.params, batch.gradients)
-    run = Run(sgd, (TrainingStep(batch, step),), update.loss_after)
+    run = Run(update.rule, (TrainingStep(batch, update),), update.loss_after)
     checked = check_run(run)
     explained = bool(checked.explained_steps)
-    return BatchSolution(batch, update, verifications, checked.max_rel_diff, explained)
+    return Solution(batch, update, verifications, checked.max_rel_diff, explained)
 
 
-def solve_batch(spec: Spec) -> BatchSolution:
-    """One gradient-descent step on a spec's samples, every number verified."""
+def solve(spec: Spec) -> Solution:
+    """A spec's step of gradient descent on its samples (one or several), every number
+    verified."""
     batch = derive_batch(build_network(spec))
-    return verify_batch(batch, descend_batch(batch))
-
-
-def _verified(derivation: Derivation, update: Update) -> Solution:
-    """The verification worker's task for one sample."""
-    return Solution(derivation, update, verify(derivation, update))
+    return verify(batch, descend(batch))
 
 
 class Solving:
@@ -123,9 +97,8 @@ class Solving:
         self.spec = spec
         self.workers = workers or Workers()
         self.batch = derive_batch(build_network(spec))
-        self.several = bool(spec.samples)
-        self.update = descend_batch(self.batch)
-        self._wait: Callable[[], Solution | BatchSolution] | None = None
+        self.update = descend(self.batch)
+        self._wait: Callable[[], Solution] | None = None
 
     @property
     def derivation(self) -> Derivation:
@@ -135,13 +108,10 @@ class Solving:
     def start(self) -> None:
         """Begin verifying on the worker (at most once)."""
         if self._wait is None:
-            if self.several:
-                self._wait = self.workers.submit(VERIFY, verify_batch, self.batch, self.update)
-            else:
-                self._wait = self.workers.submit(VERIFY, _verified, self.derivation, self.update)
+            self._wait = self.workers.submit(VERIFY, verify, self.batch, self.update)
 
     @functools.cached_property
-    def solution(self) -> Solution | BatchSolution:
+    def solution(self) -> Solution:
         """The verified solution: waits for the check, raises VerificationError if one failed."""
         self.start()
         assert self._wait is not None

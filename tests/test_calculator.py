@@ -18,22 +18,21 @@ from hypothesis import strategies as st
 from test_optimizers import CASES as OPTIMIZER_CASES
 from test_property import DETERMINISTIC, specs, with_samples
 
-from derive.engine.batch import derive_batch, descend_batch
+from derive.engine.batch import derive_batch
 from derive.engine.network import build_network
 from derive.engine.optimizers import OPTIMIZERS
 from derive.engine.spec import load_spec
-from derive.engine.training import OptimizerRule, train
-from derive.engine.update import descend
+from derive.engine.training import OptimizerRule, descend, train
 from derive.errors import InputError
 from derive.exercises.documents import answer_keys, question_booklet
 from derive.exercises.exercise_set import build_set
+from derive.sheets.builder import DocumentBuilder
 from derive.sheets.document import Document, formulas
-from derive.sheets.samples import builder_for
 from derive.sheets.training import TrainingSheet
 from derive.sheets.training_lines import worked_lines
 from derive.solution import Solving
 from derive.trainer import Training, rules
-from derive.verify.verification import verify
+from derive.verify.verification import verify_sample
 
 EXAMPLES = sorted(
     p for p in (Path(__file__).parents[1] / "examples").glob("*.toml") if p.stem != "answers_seed"
@@ -55,8 +54,8 @@ def sheet_document(solving: Solving, lang: str, places: int, carry: str, detail:
     batch, update = solving.batch, solving.update
     if carry == "rounded":
         batch = derive_batch(batch.network, places)
-        update = descend_batch(batch)
-    return builder_for(batch, update, lang, places, carry, detail).document(None)
+        update = descend(batch)
+    return DocumentBuilder(batch, update, lang, places, carry, detail).document(None)
 
 
 # the calculator itself: it reads what sheets print and catches what does not add up
@@ -208,7 +207,7 @@ def test_worked_steps_of_random_networks_check(spec, name, rate):
 @pytest.mark.parametrize("level", [1, 2, 3])
 def test_every_line_of_an_answer_key_and_booklet_checks(level):
     exercises = build_set(None, 3, seed=2026, level=level)
-    checks = [verify(v.derivation, descend(v.derivation)) for v in exercises.variants]
+    checks = [verify_sample(v.derivation, descend(v.batch)) for v in exercises.variants]
     checked = 0
     for lang in ("en", "ko"):
         whole, _ = answer_keys(exercises, lang, checks)

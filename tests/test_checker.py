@@ -19,7 +19,7 @@ from derive.grading.checker import Claim, check
 from derive.grading.feedback_sheet import MARKS, FeedbackSheet
 from derive.sheets.document import document_strings, formulas
 from derive.sheets.summary import spec_digest
-from derive.solution import solve, solve_batch
+from derive.solution import solve
 from derive.typeset.fonts import SYMBOL_RANGES
 from derive.typeset.mathsvg import font_path
 from derive.typeset.publish import Rendered
@@ -33,7 +33,7 @@ def seed():
 def verdicts(solution, **claims: str) -> dict[str, tuple[str, str, tuple[str, ...]]]:
     names = {k: Name.parse(k.replace("__", "/").replace("_p", "'")) for k in claims}
     written = [Claim(names[k], v, Decimal(v)) for k, v in claims.items()]
-    results = check(solution.derivation, solution.update, written)
+    results = check(solution.batch, solution.update, written)
     return {str(r.name): (r.verdict, r.note[0], tuple(map(str, r.because_of))) for r in results}
 
 
@@ -241,7 +241,7 @@ def feedback_pages(tmp_path_factory):
     (folder / "net.toml").write_text(Path("examples/seed.toml").read_text())
     solution = solve(load_spec(folder / "net.toml"))
     claims = [Claim(Name.parse(k), v, Decimal(v)) for k, v in MIXED.items()]
-    results = check(solution.derivation, solution.update, claims)
+    results = check(solution.batch, solution.update, claims)
     answers = folder / "kim.toml"
     return folder, {
         lang: Rendered(
@@ -335,7 +335,7 @@ def test_feedback_footer_names_check_and_no_absolute_path(feedback_pages):
 
 
 def test_feedback_footer_paths_relative_to_the_working_directory(seed):
-    results = check(seed.derivation, seed.update, [Claim(Name("z1"), "0.47", Decimal("0.47"))])
+    results = check(seed.batch, seed.update, [Claim(Name("z1"), "0.47", Decimal("0.47"))])
     answers = Path.cwd() / "examples" / "answers_seed.toml"
     sheet = FeedbackSheet(seed, results, "en", "answers_seed", answers=answers)
     assert sheet.document.footer[1:] == (
@@ -352,8 +352,7 @@ def _feedback(solution, lang: str = "en", **claims: str):
         Claim(Name.parse(k.replace("__", "/").replace("_p", "'")), v, Decimal(v))
         for k, v in claims.items()
     ]
-    worked = getattr(solution, "batch", None) or solution.derivation
-    results = check(worked, solution.update, written)
+    results = check(solution.batch, solution.update, written)
     return FeedbackSheet(solution, results, lang, "kim").document
 
 
@@ -398,9 +397,7 @@ def test_every_line_of_a_feedback_sheet_checks_on_a_calculator(seed, lang):
         ),
         _feedback(seed, lang, o1="0.646", C="0.125", dC__do1="-0.708", dC__dw5="-0.0996"),
         _feedback(seed, lang, h1="0.625", h2="0.582", z3="0.606", o1="0.647", C="0.1246"),
-        _feedback(
-            solve_batch(load_spec("examples/xor.toml")), lang, **{"C": "0.253", "h1^(1)": "0.45"}
-        ),
+        _feedback(solve(load_spec("examples/xor.toml")), lang, **{"C": "0.253", "h1^(1)": "0.45"}),
     ]
     checked = 0
     for document in sheets:

@@ -14,10 +14,11 @@ from typing import Any
 import pytest
 from fontTools.ttLib import TTFont
 
+from derive.engine.batch import Batch
 from derive.engine.derivation import derive
 from derive.engine.names import node_label
 from derive.engine.network import Network, build_network
-from derive.engine.update import descend
+from derive.engine.training import descend
 from derive.sheets import numbers
 from derive.sheets.context import Context
 from derive.sheets.diagram import MAX_WIDTH, Diagram, layout
@@ -191,7 +192,7 @@ def test_estimated_widths_are_never_narrower_than_the_fonts():
 
 def _givens(name: str, lang: str = "en") -> Section:
     derivation = derive(_network(name))
-    return givens(Context(derivation, descend(derivation), 3, lang, "some"))
+    return givens(Context(derivation, descend(Batch((derivation,))), 3, lang, "some"))
 
 
 def _matrices(section: Section) -> list[Group]:

@@ -16,11 +16,12 @@ import pytest
 from fontTools.ttLib import TTFont
 
 from derive.commands.cli import main
+from derive.engine.batch import Batch
 from derive.engine.exact import round_fixed
 from derive.engine.names import Name
 from derive.engine.quantities import compute_all, quantities
 from derive.engine.spec import load_spec
-from derive.engine.update import descend
+from derive.engine.training import descend
 from derive.exercises.exercise_set import ExerciseSet, build_set, fingerprint, to_json
 from derive.exercises.generator import Variant
 from derive.grading.checker import check
@@ -85,7 +86,7 @@ def sign_slip(variant: Variant) -> dict[Name, Decimal]:
 def carried(variant: Variant, wrong: Name, by: Decimal) -> dict[Name, Decimal]:
     """`wrong` off by `by`, and every later answer computed correctly from the student's own
     earlier (rounded) answers."""
-    table = quantities(variant.derivation.network, descend(variant.derivation).rule)
+    table = quantities(variant.derivation.network, descend(Batch((variant.derivation,))).rule)
     answers: dict[Name, Decimal] = {}
     for q in variant.questions:
         if q.name == wrong:
@@ -720,7 +721,7 @@ def test_sharing_the_checker_work_changes_no_verdict(klass, level1):
     for response, grade in zip(responses.rows, graded.grades):
         solution = exercises.solved(response.variant).solution
         claims = [c for c in response.claims if c is not None]
-        alone = {r.name: r for r in check(solution.derivation, solution.update, claims)}
+        alone = {r.name: r for r in check(solution.batch, solution.update, claims)}
         assert {v.name: v.result for v in grade.verdicts if v.result} == alone
 
 

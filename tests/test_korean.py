@@ -204,7 +204,7 @@ def test_feedback_names_the_students_own_numbers_with_their_particle():
         Claim(Name.parse("o1"), "0.65", Decimal("0.65")),
         Claim(Name.parse("C"), "0.1225", Decimal("0.1225")),  # (1 − 0.65)²: from their o₁
     ]
-    results = check(solution.derivation, solution.update, claims)
+    results = check(solution.batch, solution.update, claims)
     own = next(r for r in results if str(r.name) == "C")
     assert note(own, "ko", printed=True).startswith("본인이 반올림한 o₁로 계산하면")  # 오 일
     text = _text(FeedbackSheet(solution, results, "ko", "kim").document)

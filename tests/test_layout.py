@@ -68,7 +68,7 @@ def test_shared_layer_bias_sums_its_uses():
     assert d.gradients["b1"].value == pytest.approx(
         per_neuron.gradients["b1"].value + per_neuron.gradients["b2"].value, rel=Decimal("1e-40")
     )
-    assert solve(make_spec(bias="layer", biases=[0.25, -0.1])).verification.checks["b1"].sympy
+    assert solve(make_spec(bias="layer", biases=[0.25, -0.1])).verifications[0].checks["b1"].sympy
 
 
 def test_names_follow_the_seed_conventions():

@@ -20,9 +20,9 @@ from hypothesis import strategies as st
 from derive.engine.exact import exact_context
 from derive.engine.quantities import batch_quantities, batch_values, compute_all
 from derive.engine.spec import Spec, bias_count, parse_spec, weight_count
-from derive.report import batch_to_json, to_json, to_text
+from derive.report import to_json, to_text
 from derive.sheet import Sheet
-from derive.solution import solve, solve_batch
+from derive.solution import solve
 
 # slow (hundreds of drawn networks): make test-fast leaves it out
 pytestmark = pytest.mark.slow
@@ -127,7 +127,7 @@ def with_samples(spec: Spec, numbers: list[int]) -> Spec:
 def test_every_valid_batch_solves_and_its_quantities_recompute(spec, numbers):
     """Several samples: each verified, the step checked against torch.optim on the batch, and
     the checker's table of quantities recomputes every value the engine holds."""
-    solution = solve_batch(with_samples(spec, numbers))
+    solution = solve(with_samples(spec, numbers))
     batch, update = solution.batch, solution.update
     assert solution.update_disagreement <= 1e-12 or solution.update_explained
     table = batch_quantities(batch.network, update.rule)
@@ -135,7 +135,7 @@ def test_every_valid_batch_solves_and_its_quantities_recompute(spec, numbers):
     for name, value in batch_values(batch, update).items():
         if value.is_finite() and ours[name].is_finite():
             assert abs(ours[name] - value) <= Decimal("1e-20") * max(1, abs(value)), name
-    json.dumps(batch_to_json(solution), allow_nan=False)
+    json.dumps(to_json(solution), allow_nan=False)
 
 
 @settings(max_examples=4, **DETERMINISTIC)

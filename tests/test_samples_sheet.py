@@ -16,7 +16,7 @@ from derive.engine.spec import load_spec
 from derive.grading.checker import Claim, check
 from derive.sheet import Sheet
 from derive.sheets.document import Formula, Group, Table, blocks
-from derive.solution import Solving, solve_batch
+from derive.solution import Solving, solve
 from tests.conftest import make_spec
 from tests.test_batch import xor_in_pytorch
 
@@ -177,7 +177,7 @@ def test_rounded_carry_and_korean_render(tmp_path):
 
 def test_batch_quantities_recompute_the_engines_values(six_spec):
     for spec in (load_spec(EXAMPLES / "xor.toml"), six_spec):
-        solution = solve_batch(spec)
+        solution = solve(spec)
         table = batch_quantities(solution.batch.network, solution.update.rule)
         ours = compute_all(table)
         for name, value in batch_values(solution.batch, solution.update).items():
@@ -191,7 +191,7 @@ def _grade(solution, **claims: str) -> dict[str, tuple[str, str]]:
 
 
 def test_checker_grades_a_batch_calculation():
-    solution = solve_batch(load_spec(EXAMPLES / "xor.toml"))
+    solution = solve(load_spec(EXAMPLES / "xor.toml"))
     found = _grade(
         solution,
         **{
@@ -215,7 +215,7 @@ def test_checker_grades_a_batch_calculation():
 
 
 def test_checker_sum_slip_from_true_samples():
-    solution = solve_batch(load_spec(EXAMPLES / "xor.toml"))
+    solution = solve(load_spec(EXAMPLES / "xor.toml"))
     total = sum(d.gradients["w6"].value for d in solution.batch.samples)
     found = _grade(solution, **{"dC/dw6": f"{total:.4f}"})
     assert found["dC/dw6"] == ("wrong", "sum_not_mean")
@@ -244,6 +244,6 @@ def test_a_one_sample_spec_keeps_its_names():
 
 
 def _rule(spec):
-    from derive.engine.update import GradientDescent
+    from derive.engine.training import OptimizerRule
 
-    return GradientDescent(spec.learning_rate)
+    return OptimizerRule.named("sgd", spec.learning_rate)

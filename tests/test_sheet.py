@@ -13,12 +13,13 @@ import pypdf
 import pytest
 
 from derive.commands.cli import main
+from derive.engine.batch import Batch
 from derive.engine.derivation import derive
 from derive.engine.exact import round_places, update_places
 from derive.engine.names import Name
 from derive.engine.network import build_network
 from derive.engine.spec import load_spec
-from derive.engine.update import descend
+from derive.engine.training import descend
 from derive.sheet import Sheet, sheets
 from derive.sheets import numbers
 from derive.sheets.builder import DocumentBuilder
@@ -60,7 +61,7 @@ def test_sections_in_order(seed_en):
 
 def test_every_gradient_and_update_appears_at_the_chosen_precision(seed_en):
     html = seed_en.html
-    for p, step in descend(seed_en.derivation).params.items():
+    for p, step in descend(Batch((seed_en.derivation,))).params.items():
         assert numbers.text(step.gradient, 3) in html, p  # summary table
         update = numbers.updated_latex(step.after, step.change, 3)
         formula = f"{p[0]}_{{{p[1:]}}}' = {p[0]}_{{{p[1:]}}} - "
@@ -301,12 +302,14 @@ def test_kinked_derivatives_print_as_cases():
             )
         )
     )
-    builder = DocumentBuilder(derivation, descend(derivation), "en", 3, "exact")
+    builder = DocumentBuilder(Batch((derivation,)), descend(Batch((derivation,))), "en", 3, "exact")
     local = builder.worked(Name("o1", "z1"))[0].latex
     assert r"\begin{cases} 1, & \quad z_{1} > 0 \\ 0.2, & \quad z_{1} \le 0 \end{cases}" in local
     assert local.endswith("= 0.2")  # the slope itself, exact: not 0.200
     relu = derive(build_network(make_spec(activation="relu")))
-    lines = DocumentBuilder(relu, descend(relu), "en", 3, "exact").worked(Name("h1", "z1"))
+    lines = DocumentBuilder(Batch((relu,)), descend(Batch((relu,))), "en", 3, "exact").worked(
+        Name("h1", "z1")
+    )
     assert lines[0].latex.endswith("= 1")  # ReLU's derivative, exactly 1
 
 

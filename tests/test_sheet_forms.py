@@ -9,21 +9,22 @@ from decimal import Decimal
 
 import pytest
 
+from derive.engine.batch import Batch
 from derive.engine.derivation import derive
 from derive.engine.names import Name
 from derive.engine.network import build_network
-from derive.engine.update import descend
+from derive.engine.training import descend
 from derive.errors import VerificationError
 from derive.sheets import numbers
 from derive.sheets.builder import DocumentBuilder
 from derive.sheets.document import document_strings, formulas
-from derive.verify.verification import verify
+from derive.verify.verification import verify_sample
 from tests.conftest import make_spec
 
 
 def _builder(lang: str = "en", **overrides) -> DocumentBuilder:
     derivation = derive(build_network(make_spec(**overrides)))
-    return DocumentBuilder(derivation, descend(derivation), lang, 3, "exact")
+    return DocumentBuilder(Batch((derivation,)), descend(Batch((derivation,))), lang, 3, "exact")
 
 
 def _softmax() -> DocumentBuilder:
@@ -101,11 +102,11 @@ def test_the_loss_after_the_step_is_shown_and_verified():
     # C and C′ with the digits whose difference, on a calculator, is the change shown
     assert "C' = 0.1236" in text and "C - C' = 0.1255 - 0.1236 = 0.00190" in text
     derivation = derive(build_network(make_spec()))
-    update = descend(derivation)
+    update = descend(Batch((derivation,)))
     assert float(update.loss_after) == pytest.approx(0.1236183246243174, rel=1e-15)
     wrong = dataclasses.replace(update, loss_after=update.loss_after + Decimal("0.001"))
     with pytest.raises(VerificationError, match="loss after the step"):
-        verify(derivation, wrong)
+        verify_sample(derivation, wrong)
 
 
 def test_a_wide_layer_table_has_a_lead_in():
@@ -128,9 +129,9 @@ def test_the_first_bias_of_a_layer_is_worked_when_its_weights_fill_the_rows():
 def test_detail_all_works_every_parameter_in_full():
     wide = {"layers": [1, 8, 1], "inputs": [0.5], "weights": [0.1] * 16}
     derivation = derive(build_network(make_spec(**wide)))
-    update = descend(derivation)
-    some = DocumentBuilder(derivation, update, "en", 3, "exact")
-    every = DocumentBuilder(derivation, update, "en", 3, "exact", detail="all")
+    update = descend(Batch((derivation,)))
+    some = DocumentBuilder(Batch((derivation,)), update, "en", 3, "exact")
+    every = DocumentBuilder(Batch((derivation,)), update, "en", 3, "exact", detail="all")
     groups = [
         len([b for b in section.blocks if getattr(b, "title", "").startswith("Gradients")])
         for section in (some.document(None).sections[3], every.document(None).sections[3])

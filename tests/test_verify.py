@@ -11,20 +11,21 @@ from decimal import Decimal
 
 import pytest
 
+from derive.engine.batch import Batch
 from derive.engine.derivation import derive
 from derive.engine.network import build_network
-from derive.engine.update import descend
+from derive.engine.training import descend
 from derive.errors import VerificationError
 from derive.sheets.context import Context
 from derive.sheets.summary import verification
 from derive.solution import solve
 from derive.verify.sympy_check import BUDGET
-from derive.verify.verification import verify
+from derive.verify.verification import verify_sample
 from tests.conftest import make_spec, run
 
 
 def _verify(derivation):
-    return verify(derivation, descend(derivation))
+    return verify_sample(derivation, descend(Batch((derivation,))))
 
 
 def test_a_wrong_gradient_stops_the_run(seed):
@@ -42,12 +43,12 @@ def test_a_wrong_forward_value_stops_the_run(seed):
 
 
 def test_a_wrong_update_stops_the_run(seed):
-    update = descend(seed)
+    update = descend(Batch((seed,)))
     step = update.params["w5"]
     wrong = dataclasses.replace(step, after=step.before + step.change)  # the seed notes' "+"
     broken = dataclasses.replace(update, params={**update.params, "w5": wrong})
     with pytest.raises(VerificationError, match=r"w5': derive gives .* torch\.optim\.SGD"):
-        verify(seed, broken)
+        verify_sample(seed, broken)
 
 
 def test_relu_kink_inside_the_step_is_reported_not_failed():
@@ -81,7 +82,7 @@ def test_sympy_is_skipped_over_its_budget_and_says_why():
     assert all(c.sympy is None for c in v.checks.values())
     # the sheet says three ways, and why not the fourth, and has no column of "skipped"
     derivation = derive(build_network(spec))
-    section = verification(Context(derivation, descend(derivation), 3, "en", "some"), v)
+    section = verification(Context(derivation, descend(Batch((derivation,))), 3, "en", "some"), v)
     intro, table = section.blocks[:2]
     text = "".join(part for _, part in intro.parts)
     assert text.startswith("Every gradient was computed three independent ways")
@@ -113,7 +114,7 @@ def test_rounded_carry_recomputes_every_line_from_shown_digits():
     assert float(d.locals[("o1", "z3")].value) == 0.229  # 0.646·0.354 = 0.228684
     assert float(d.adjoints["z3"].value) == -0.162  # −0.708·0.229 = −0.162132
     assert float(d.gradients["w5"].value) == -0.0996  # −0.162·0.615 = −0.09963: 3 significant
-    assert float(descend(d).params["w5"].after) == 0.56  # 0.55 − 0.1·(−0.0996) = 0.55996
+    assert float(descend(Batch((d,))).params["w5"].after) == 0.56  # 0.55 − 0.1·(−0.0996) = 0.55996
     with pytest.raises(ValueError):
         _verify(d)
 

@@ -17,11 +17,11 @@ from derive.grading import feedback
 from derive.grading.answers import check_names, load_answers
 from derive.grading.checker import check
 from derive.grading.feedback_sheet import FeedbackSheet
-from derive.report import batch_to_json, batch_to_text, to_json, to_text
+from derive.report import to_json, to_text
 from derive.sheet import CARRIES, sheets, start_workers
 from derive.sheets.context import DETAILS
 from derive.sheets.locale import LANGUAGES
-from derive.solution import solve, solve_batch
+from derive.solution import solve
 from derive.typeset.html import HtmlRenderer
 from derive.typeset.publish import paths, publish
 from derive.workers import Workers
@@ -101,12 +101,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
 
 
 def solve_command(args: argparse.Namespace, workers: Workers) -> None:
-    spec = load_spec(args.spec)
-    if spec.samples:
-        several = solve_batch(spec)
-        print(json.dumps(batch_to_json(several)) if args.json else batch_to_text(several))
-        return
-    solution = solve(spec)
+    solution = solve(load_spec(args.spec))
     if args.json:
         print(json.dumps(to_json(solution), ensure_ascii=False))
     else:
@@ -127,10 +122,10 @@ def sheet_command(args: argparse.Namespace, workers: Workers) -> None:
 
 def check_command(args: argparse.Namespace, workers: Workers) -> int:
     spec, claims = load_answers(args.answers, args.spec)
-    solution = solve_batch(spec) if spec.samples else solve(spec)
-    table = batch_quantities(solution.worked.network, solution.update.rule)
+    solution = solve(spec)
+    table = batch_quantities(solution.batch.network, solution.update.rule)
     check_names(args.answers, claims, list(table))
-    results = check(solution.worked, solution.update, claims)
+    results = check(solution.batch, solution.update, claims)
     if args.output and not args.format:  # a directory asked for: the sheet it is for
         args.format = ("html", "pdf")
     if args.format:

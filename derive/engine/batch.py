@@ -12,7 +12,6 @@ from decimal import Decimal
 from derive.engine.derivation import Derivation, derive, forward_loss
 from derive.engine.exact import exact_context, round_places
 from derive.engine.network import Network
-from derive.engine.update import GradientDescent, Update, descend
 
 
 @dataclass(frozen=True)
@@ -50,6 +49,9 @@ class Batch:
         return self._mean([forward_loss(d, params) for d in self.samples])
 
     def _mean(self, values: list[Decimal]) -> Decimal:
+        """The mean, rounded like the samples; of one sample, its own number as it is."""
+        if len(values) == 1:
+            return values[0]
         with exact_context():
             mean = sum(values, Decimal(0)) / len(values)
         return mean if self.places is None else round_places(mean, self.places)
@@ -66,14 +68,3 @@ def derive_batch(network: Network, places: int | None = None) -> Batch:
     """A derivation per sample, at the network's given parameters (`places`: by hand)."""
     count = max(1, len(network.samples))
     return Batch(tuple(derive(sample_network(network, s), places) for s in range(count)))
-
-
-def descend_batch(batch: Batch) -> Update:
-    """The spec's step of gradient descent on the batch's mean gradient (rounded like the
-    batch, when it is the hand-rounded one), with the batch's loss it leads to; one sample's
-    is its derivation's own step."""
-    if not batch.network.several:
-        return descend(batch.samples[0])
-    rule = GradientDescent(batch.network.spec.learning_rate)
-    update = rule.apply(batch.params, batch.gradients, batch.places)
-    return dataclasses.replace(update, loss_after=batch.loss_at(update.after))

@@ -15,12 +15,13 @@ from decimal import Decimal
 
 import sympy as sp
 
-from derive.engine.batch import Batch, derive_batch, descend_batch, sample_network
+from derive.engine.batch import Batch, derive_batch, sample_network
 from derive.engine.derivation import Derivation
 from derive.engine.exact import evaluate, exact_context, round_places
 from derive.engine.names import LOSS, Name
 from derive.engine.network import Network
-from derive.engine.update import Update, UpdateRule
+from derive.engine.training import OptimizerRule, descend
+from derive.engine.update import Update
 
 Values = Mapping[Name, Decimal]
 
@@ -33,7 +34,7 @@ class Quantity:
     compute: Callable[[Values], Decimal]
 
 
-def quantities(network: Network, rule: UpdateRule) -> dict[Name, Quantity]:
+def quantities(network: Network, rule: OptimizerRule) -> dict[Name, Quantity]:
     """All quantities of a worked step, in the order a worked solution computes them."""
     net = network
     out: dict[Name, Quantity] = {}
@@ -79,7 +80,7 @@ def samples_of(network: Network) -> list[int | None]:
     return list(range(1, len(network.samples) + 1)) if network.several else [None]
 
 
-def batch_quantities(network: Network, rule: UpdateRule) -> dict[Name, Quantity]:
+def batch_quantities(network: Network, rule: OptimizerRule) -> dict[Name, Quantity]:
     """All quantities of a step on several samples: each sample's (h1^(2), dC^(2)/dw5, …),
     then the batch's loss and gradients, their means (C, dC/dw5), and the updates (w5')."""
     if not network.several:
@@ -114,7 +115,7 @@ def batch_values(batch: Batch, update: Update) -> dict[Name, Decimal]:
 def by_hand(network: Network, places: int) -> dict[Name, Decimal]:
     """Every quantity's value when each intermediate is rounded to `places`, as by hand."""
     batch = derive_batch(network, places)
-    return batch_values(batch, descend_batch(batch))
+    return batch_values(batch, descend(batch))
 
 
 def as_written(quantity: Quantity, carried: Values) -> Decimal:
@@ -168,7 +169,7 @@ def _mean(name: Name, samples: list[int | None]) -> Quantity:
     return Quantity(name, "mean", parts, compute)
 
 
-def _stepper(rule: UpdateRule, net: Network, param: str) -> Callable[[Values], Decimal]:
+def _stepper(rule: OptimizerRule, net: Network, param: str) -> Callable[[Values], Decimal]:
     """The rule's step of one parameter from a (student's) gradient."""
     before = {param: net.given[param]}
     gradient = Name(LOSS, param)

@@ -1,6 +1,7 @@
 """Training: several steps of an optimizer, each from a fresh derivation at the parameters the
-last step left. Every number is exact (50 digits), as for one step of gradient descent; what a
-step does with the gradient is the optimizer's entry in derive.engine.optimizers.
+last step left. Every number is exact (50 digits); what a step does with the gradient is the
+optimizer's entry in derive.engine.optimizers. A sheet's one step of gradient descent is one step
+of its `sgd` entry (`descend`), the one step also worked by hand (`places`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from derive.engine.batch import Batch, derive_batch
-from derive.engine.exact import exact_context
+from derive.engine.exact import exact_context, round_fixed, update_places
 from derive.engine.network import Network
 from derive.engine.optimizers import OPTIMIZERS, Optimizer, Value
 from derive.engine.update import ParameterStep, State, Update
@@ -65,7 +66,8 @@ class OptimizerRule:
         state: State | None = None,
     ) -> Update:
         """Step `step` (1 for the first) from `state`, the state the last step left (None: the
-        initial state). `places` is not used: an optimizer's steps are worked exactly."""
+        initial state). With `places`, θ' is written as a student would: to `places` decimals,
+        or to as many as show the change (0.3 − 0.000328 = 0.3003); training works exactly."""
         before = self.initial_state(params) if state is None or step == 1 else state
         steps: dict[str, ParameterStep] = {}
         after: State = {name: {} for name in self.state_names}
@@ -76,6 +78,8 @@ class OptimizerRule:
                     self.settings, self.learning_rate, step, value, gradients[param], mine
                 )
                 change = value - new
+                if places is not None:
+                    new = round_fixed(new, update_places(change, places, new))
                 steps[param] = ParameterStep(param, value, gradients[param], change, new, terms)
                 for name, number in new_state.items():
                     after[name][param] = number
@@ -107,6 +111,15 @@ class Run:
     def losses(self) -> list[Decimal]:
         """C before each step, then after the last."""
         return [s.loss for s in self.steps] + [self.final_loss]
+
+
+def descend(batch: Batch) -> Update:
+    """The spec's one step of gradient descent, θ' = θ − η·∂C/∂θ (torch.optim's SGD), on the
+    batch's mean gradient (rounded like the batch, when it is the hand-rounded one), with the
+    batch's loss it leads to."""
+    rule = OptimizerRule.named("sgd", batch.network.spec.learning_rate)
+    update = rule.apply(batch.params, batch.gradients, batch.places)
+    return dataclasses.replace(update, loss_after=batch.loss_at(update.after))
 
 
 def at(network: Network, params: Mapping[str, Decimal]) -> Network:

@@ -13,7 +13,7 @@ from typing import Any
 
 from derive import __version__
 from derive.engine.exact import round_fixed
-from derive.engine.update import descend
+from derive.engine.training import descend
 from derive.exercises.exercise_set import ExerciseSet
 from derive.exercises.generator import Variant
 from derive.exercises.questions import Question
@@ -23,6 +23,7 @@ from derive.sheets.context import Context
 from derive.sheets.document import Document, Formula, Group, Section, Table
 from derive.sheets.givens import givens
 from derive.sheets.locale import fill, paragraph, strings
+from derive.solution import Solution
 from derive.verify.verification import Verification
 
 
@@ -35,7 +36,7 @@ def question_booklet(exercises: ExerciseSet, lang: str) -> tuple[Document, tuple
     parts: list[list[Section]] = []
     header = (words["col_number"], words["col_question"], words["col_answer"])
     for v in exercises.variants:
-        ctx = Context(v.derivation, descend(v.derivation), exercises.precision, lang, "some")
+        ctx = Context(v.derivation, descend(v.batch), exercises.precision, lang, "some")
         who = _identity(words, v)
         # no heading: the variant's id is in the row a student fills in
         part = [Section(f"{v.id}-who", "", (who,))]
@@ -67,9 +68,9 @@ def answer_keys(
     words = strings(lang)["booklet"]
     parts = [[_grid(exercises, words)]]
     for v, verification in zip(exercises.variants, verifications, strict=True):
-        builder = DocumentBuilder(
-            v.derivation, descend(v.derivation), lang, exercises.precision, "exact"
-        )
+        batch = v.batch
+        update = descend(batch)
+        builder = DocumentBuilder(batch, update, lang, exercises.precision, "exact")
         tags = {  # a quantity's worked line(s), as the sheet shows them, and the asked answer
             # under its number: the line carries the sheet's digits, the question asks more
             line: fill(words["question_tag"], number=n) + "\n" + _fixed(q.shown, q.decimals)
@@ -77,7 +78,10 @@ def answer_keys(
             for line in builder.worked(q.name)
         }
         opening = Section(f"{v.id}-worked", fill(words["worked_heading"], id=v.id), ())
-        worked = [_keyed(_tagged(s, tags), v) for s in builder.document(verification).sections]
+        worked = [
+            _keyed(_tagged(s, tags), v)
+            for s in builder.document(Solution(batch, update, (verification,))).sections
+        ]
         parts.append([opening, *worked])
     return _in_parts(_document(lang, "key_title", exercises, [], "key"), parts)
 

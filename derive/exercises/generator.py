@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from derive.engine.batch import Batch
 from derive.engine.derivation import Derivation, derive
 from derive.engine.network import Network, build_network
 from derive.engine.operations import ACTIVATIONS
@@ -31,6 +32,11 @@ class Variant:
     spec: Spec
     derivation: Derivation
     questions: tuple[Question, ...]
+
+    @property
+    def batch(self) -> Batch:
+        """Its one sample as a batch: what the step, the check and the sheet take."""
+        return Batch((self.derivation,))
 
 
 class GenerationError(Exception):

@@ -17,10 +17,11 @@ from decimal import Decimal
 
 from markupsafe import Markup
 
+from derive.engine.batch import Batch
 from derive.engine.exact import round_fixed
 from derive.engine.losses import LOSSES
 from derive.engine.names import LOSS, Name, node_label
-from derive.engine.update import descend
+from derive.engine.training import descend
 from derive.exercises.exercise_set import ExerciseSet
 from derive.exercises.generator import Variant
 from derive.exercises.questions import Question
@@ -96,7 +97,8 @@ def pages(exercises: ExerciseSet, lang: str) -> list[Page]:
 
 def _page(variant: Variant, precision: int, lang: str, diagrams: DiagramFiles) -> Page:
     d = variant.derivation
-    builder = DocumentBuilder(d, descend(d), lang, precision, "exact")
+    batch = Batch((d,))
+    builder = DocumentBuilder(batch, descend(batch), lang, precision, "exact")
     ctx, net, spec = builder.ctx, d.network, d.network.spec
     given, words = ctx.words["givens"], strings(lang)["lms"]
     shown = {name: given_text(value) for name, value in net.given.items()}

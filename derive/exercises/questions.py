@@ -7,12 +7,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from derive.engine.batch import Batch
 from derive.engine.derivation import Derivation, derive
 from derive.engine.exact import MAX_UPDATE_DECIMALS, round_fixed
 from derive.engine.names import LOSS, Name
 from derive.engine.network import Network
 from derive.engine.quantities import as_written, quantities, solution_values
-from derive.engine.update import descend
+from derive.engine.training import descend
 
 # forward: a hidden activation and an output; loss; the gradient of an output-layer weight
 # and of a first-layer weight; that output-layer weight after the step
@@ -57,10 +58,10 @@ def asked_names(network: Network, kinds: Sequence[str]) -> list[tuple[str, Name]
 
 
 def questions(derivation: Derivation, precision: int, kinds: Sequence[str]) -> tuple[Question, ...]:
-    update = descend(derivation)
+    update = descend(Batch((derivation,)))
     exact = solution_values(derivation, update)
     twin = derive(derivation.network, precision)
-    carried = solution_values(twin, descend(twin))
+    carried = solution_values(twin, descend(Batch((twin,))))
     table = quantities(derivation.network, update.rule)
     out = []
     for kind, name in asked_names(derivation.network, kinds):

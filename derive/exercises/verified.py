@@ -6,14 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from derive.engine.batch import Batch
 from derive.engine.derivation import derive
 from derive.engine.network import build_network
 from derive.engine.quantities import solution_values
 from derive.engine.spec import Spec
-from derive.engine.update import descend
+from derive.engine.training import descend
 from derive.errors import VerificationError
 from derive.exercises.generator import Variant
-from derive.verify.verification import Verification, verify
+from derive.verify.verification import Verification, verify_sample
 from derive.workers import VERIFY, Workers
 
 
@@ -24,8 +25,8 @@ def _fingerprint(values: dict) -> tuple[tuple[str, str], ...]:
 def _verify(spec: Spec) -> tuple[Verification, tuple[tuple[str, str], ...]]:
     """The worker's task: the spec's derivation, verified, and what it computed."""
     derivation = derive(build_network(spec))
-    update = descend(derivation)
-    return verify(derivation, update), _fingerprint(solution_values(derivation, update))
+    update = descend(Batch((derivation,)))
+    return verify_sample(derivation, update), _fingerprint(solution_values(derivation, update))
 
 
 def verifying(workers: Workers, variants: Sequence[Variant]) -> Callable[[], list[Verification]]:
@@ -38,7 +39,7 @@ def verifying(workers: Workers, variants: Sequence[Variant]) -> Callable[[], lis
         out = []
         for v, answer in zip(variants, answers, strict=True):
             verification, fingerprint = answer()
-            own = _fingerprint(solution_values(v.derivation, descend(v.derivation)))
+            own = _fingerprint(solution_values(v.derivation, descend(v.batch)))
             if fingerprint != own:
                 raise VerificationError(f"variant {v.id}: the verified derivation differs")
             out.append(verification)

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from derive.engine.batch import Batch
-from derive.engine.derivation import Derivation
 from derive.engine.exact import round_fixed, round_places
 from derive.engine.names import LOSS, Name
 from derive.engine.network import build_network
@@ -81,7 +80,7 @@ def _slips(
     """The worked solution with one typical slip built in, as (slip name, quantities); a slip
     may have several worlds, one per place it is made."""
     net = batch.network
-    rate = update.rule.hyperparameters["learning_rate"]
+    rate = update.rule.learning_rate
     samples = samples_of(net)
     updates = [n for n, q in table.items() if q.kind == "update"]
     activation_of = {Name(n.a, sample=s): Name(n.z, sample=s) for n in net.neurons for s in samples}
@@ -136,15 +135,14 @@ def _slips(
 
 
 def check(
-    worked: Derivation | Batch, update: Update, claims: list[Claim], shared: dict | None = None
+    batch: Batch, update: Update, claims: list[Claim], shared: dict | None = None
 ) -> list[Result]:
-    """A verdict for every claim, in the order the worked solution computes them; `worked` is
-    one sample's derivation, or several samples' batch.
+    """A verdict for every claim, in the order the worked solution computes them; `batch` is
+    its samples' derivations (one, or several).
 
     `shared`: a dict the caller keeps for one derivation and update (a variant that a whole
     class answers), in which what depends on them alone (the quantities, their true values,
     the slips' worlds, the solution reworked at each precision) is worked out once."""
-    batch = worked if isinstance(worked, Batch) else Batch((worked,))
     if not shared:
         shared = {} if shared is None else shared
         table = batch_quantities(batch.network, update.rule)

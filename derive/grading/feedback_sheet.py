@@ -11,8 +11,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from derive import __version__
-from derive.engine.batch import Batch, derive_batch, descend_batch
-from derive.engine.derivation import Derivation
+from derive.engine.batch import derive_batch
+from derive.engine.training import descend
 from derive.grading.checker import Result
 from derive.grading.feedback import labels, note, summary
 from derive.grading.own_numbers import OwnNumbers
@@ -20,17 +20,12 @@ from derive.sheets.builder import DocumentBuilder
 from derive.sheets.document import Document, Group, Publication, Section, Table
 from derive.sheets.locale import fill, paragraph, strings
 from derive.sheets.numbers import MINUS
-from derive.sheets.samples import SamplesBuilder, builder_for
 from derive.sheets.summary import shown_source, shown_spec, spec_digest
-from derive.solution import BatchSolution, Solution
+from derive.solution import Solution
 
 # one symbol per verdict, each in the sheet's fonts (✓ ≈ ⇒ from STIX Two Math, ✖ NanumGothic):
 # ⇒ for carried, "follows from an earlier error", the boldest arrow STIX has
 MARKS = {"correct": "✓", "accepted": "≈", "carried": "⇒", "wrong": "✖"}
-
-
-def _batch(worked: Derivation | Batch) -> Batch:
-    return worked if isinstance(worked, Batch) else Batch((worked,))
 
 
 def _minus(number: str) -> str:
@@ -40,7 +35,7 @@ def _minus(number: str) -> str:
 class FeedbackSheet:
     def __init__(
         self,
-        solution: Solution | BatchSolution,
+        solution: Solution,
         results: list[Result],
         lang: str,
         name: str,
@@ -55,7 +50,7 @@ class FeedbackSheet:
     def document(self) -> Document:
         words = strings(self.lang)["check"]
         solution = self.solution
-        builder = builder_for(solution.worked, solution.update, self.lang, 3, "exact")
+        builder = DocumentBuilder(solution.batch, solution.update, self.lang, 3, "exact")
         verdicts = {v: f"{MARKS[v]} {words[v]}" for v in MARKS}
         rows = tuple(
             (
@@ -115,12 +110,12 @@ class FeedbackSheet:
     @functools.cached_property
     def _own(self) -> OwnNumbers:
         claims = {r.name: Decimal(r.claimed) for r in self.results}
-        return OwnNumbers(_batch(self.solution.worked), self.solution.update, claims, self.lang)
+        return OwnNumbers(self.solution.batch, self.solution.update, claims, self.lang)
 
-    def _by_hand(self, places: int) -> DocumentBuilder | SamplesBuilder:
+    def _by_hand(self, places: int) -> DocumentBuilder:
         """The worked solution with every intermediate rounded to `places`, as by hand."""
-        batch = derive_batch(_batch(self.solution.worked).network, places)
-        return builder_for(batch, descend_batch(batch), self.lang, places, "rounded")
+        batch = derive_batch(self.solution.batch.network, places)
+        return DocumentBuilder(batch, descend(batch), self.lang, places, "rounded")
 
     def _footer(self) -> tuple[str, ...]:
         """check's own footer: what was graded against what, and how to get this sheet again."""

@@ -146,7 +146,7 @@ def grade_class(
 def grade(response: Response, variant: Solved, marks: dict[str, Decimal]) -> Grade:
     claims = [c for c in response.claims if c is not None]
     solution = variant.solution
-    found = check(solution.derivation, solution.update, claims, variant.shared)
+    found = check(solution.batch, solution.update, claims, variant.shared)
     results = {r.name: r for r in found}
     verdicts = []
     for question, claim in zip(variant.questions, response.claims):

@@ -20,7 +20,6 @@ from derive.engine.quantities import batch_quantities, compute_all, samples_of
 from derive.engine.update import ParameterStep, Update
 from derive.sheets.builder import DocumentBuilder
 from derive.sheets.document import Formula
-from derive.sheets.samples import SamplesBuilder, builder_for
 
 
 class OwnNumbers:
@@ -36,15 +35,15 @@ class OwnNumbers:
         steps = {p: _own_step(step, values) for p, step in update.params.items()}
         self.update = dataclasses.replace(update, params=steps)
         self.lang = lang
-        self.builders: dict[int, DocumentBuilder | SamplesBuilder] = {}
+        self.builders: dict[int, DocumentBuilder] = {}
 
     def worked(self, name: Name, written: Decimal) -> tuple[Formula, ...]:
         """`name`'s line with the student's numbers, its result to the digits they wrote."""
         return self._builder(digits(written)).worked(name)
 
-    def _builder(self, places: int) -> DocumentBuilder | SamplesBuilder:
+    def _builder(self, places: int) -> DocumentBuilder:
         if places not in self.builders:
-            self.builders[places] = builder_for(
+            self.builders[places] = DocumentBuilder(
                 self.batch, self.update, self.lang, places, "exact", written=True
             )
         return self.builders[places]

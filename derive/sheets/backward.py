@@ -281,7 +281,7 @@ def update_line(ctx: Context, param: str) -> Formula:
     num = ctx.num
     step = ctx.u.params[param]
     p = ctx.tex(param)
-    rate = ctx.u.rule.hyperparameters["learning_rate"]
+    rate = ctx.u.rule.learning_rate
 
     def numeric(num: Numbers) -> Shown:
         change = times(Shown(numbers.given_latex(rate), rate), num.operand(step.gradient))

@@ -35,14 +35,14 @@ from types import SimpleNamespace
 import torch
 from torch.optim import adagrad, adam, adamw, rmsprop, sgd
 
-from derive.engine.batch import sample_network
+from derive.engine.batch import Batch, sample_network
 from derive.engine.network import Network
-from derive.engine.training import OptimizerRule, Run
-from derive.engine.update import State, descend
+from derive.engine.training import OptimizerRule, Run, descend
+from derive.engine.update import State
 from derive.errors import VerificationError
 from derive.verify.torch_model import DTYPE, TorchNetwork, single_thread
 from derive.verify.training_result import RunCheck, TorchValues
-from derive.verify.verification import verify
+from derive.verify.verification import verify_sample
 
 RELATIVE = 1e-12
 SUBNORMAL_SLACK = 8 * 2.0**-1074  # a few roundings of float64's values below 2.2×10⁻³⁰⁸
@@ -201,7 +201,7 @@ def _check_step_by_step(
 
     for t in steps:
         for derivation in run.steps[t - 1].batch.samples:
-            verify(derivation, descend(derivation))
+            verify_sample(derivation, descend(Batch((derivation,))))
         update = run.steps[t - 1].update
         theta = vector({n: s.before for n, s in update.params.items()})
         state = initial_state(run.rule, theta)

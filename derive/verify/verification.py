@@ -77,9 +77,10 @@ def rounding_estimates(network: Network) -> tuple[Derivation, Derivation]:
     return derive(network), rough
 
 
-def verify(derivation: Derivation, update: Update) -> Verification:
-    """Cross-check every gradient, forward value and updated parameter; raise
-    VerificationError on a disagreement that rounding does not explain."""
+def verify_sample(derivation: Derivation, update: Update) -> Verification:
+    """One sample's derivation: cross-check every gradient, forward value and updated
+    parameter (derive.solution.verify: a batch's); raise VerificationError on a disagreement
+    that rounding does not explain."""
     if derivation.places is not None:
         raise ValueError("verify the exact derivation, not a rounded one")
     # torch takes a second to import: only here, so sheets can read this module's data types
@@ -239,7 +240,7 @@ def _check_update(
     """The updated parameters against torch.optim's step, and the loss after it: PyTorch's
     forward pass at derive's updated parameters (at a kink, torch.optim's own step may take
     the other one-sided slope, and so another step)."""
-    rate = float(update.rule.hyperparameters["learning_rate"])
+    rate = float(update.rule.learning_rate)
     theirs = model.sgd_step(rate)
     largest = 0.0
     for k, (param, step) in enumerate(update.params.items()):
