@@ -24,8 +24,9 @@ from derive.sheet import Sheet, sheets
 from derive.sheets import numbers
 from derive.sheets.builder import DocumentBuilder
 from derive.sheets.document import Formula, document_strings
-from derive.typeset.html import keep_words
+from derive.typeset.html import HtmlRenderer, keep_words
 from derive.typeset.publish import publish
+from derive.workers import Workers
 from tests.conftest import make_spec
 
 
@@ -240,6 +241,19 @@ def test_inline_math_in_the_locales_uses_only_what_the_math_font_has():
                 bare = re.sub(r"\{\w+(?::\w+)?\}|\\[a-zA-Z]+|[{}_^\s]", "", math)  # fields first
                 missing = [c for c in bare if ord(c) not in cmap]
                 assert not missing, (lang, math)
+
+
+@pytest.mark.slow  # whole PDFs, twice
+def test_workers_in_process_make_the_same_files(tmp_path):
+    # Workers(inline=True) runs every task here: the same bytes as forked workers give
+    spec = load_spec("examples/tanh_2-3-2.toml")
+    files = {}
+    for inline in (False, True):
+        with Workers(inline=inline) as workers:
+            sheet = Sheet(spec, "ko", renderer=HtmlRenderer(workers))
+            files[inline] = publish([sheet.publication(tmp_path)], ("html", "pdf"), sheet.renderer)
+    assert files[True] == files[False]
+    assert len(files[True]) == 2
 
 
 @pytest.mark.slow  # whole PDFs, several times
