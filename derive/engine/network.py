@@ -138,10 +138,45 @@ def build_network(spec: Spec) -> Network:
     """Lay out names and SymPy expressions for every node of the spec's network."""
     inputs = tuple(f"x{i + 1}" for i in range(spec.layers[0]))
     targets = tuple(f"y{i + 1}" for i in range(spec.layers[-1]))
-    weight_grid, bias_grid = _weight_names(spec), _bias_names(spec)
     weights = tuple(f"w{i + 1}" for i in range(spec.weight_count))
     biases = tuple(f"b{i + 1}" for i in range(spec.bias_count))
+    layers = _layers(spec, inputs)
+    names = [*inputs, *targets, *weights, *biases]
+    names += [name for layer in layers for n in layer for name in (n.z, n.a)]
+    symbols = {name: sp.Symbol(name) for name in names}
+    exprs, parents, order = _graph(spec, layers, inputs, targets, symbols)
+    symbols[LOSS] = sp.Symbol(LOSS)
 
+    given = dict(zip(inputs, spec.inputs))
+    given.update(zip(targets, spec.targets))
+    given.update(zip(weights, spec.weights))
+    given.update(zip(biases, spec.biases))
+    network = Network(
+        spec=spec,
+        inputs=inputs,
+        targets=targets,
+        layers=layers,
+        weights=weights,
+        biases=biases,
+        given=given,
+        symbols=symbols,
+        exprs=exprs,
+        parents=parents,
+        order=tuple(order),
+        forms={},
+        samples=tuple(
+            {**dict(zip(inputs, xs, strict=True)), **dict(zip(targets, ys, strict=True))}
+            for xs, ys in spec.batch
+        ),
+    )
+    network.forms.update(_local_forms(network))
+    return network
+
+
+def _layers(spec: Spec, inputs: tuple[str, ...]) -> tuple[tuple[Neuron, ...], ...]:
+    """Every layer's neurons, named (z and h numbered through the hidden layers, o per
+    output), each with its weighted sources and bias."""
+    weight_grid, bias_grid = _weight_names(spec), _bias_names(spec)
     layers: list[tuple[Neuron, ...]] = []
     sources, z_count, h_count = inputs, 0, 0
     last = len(spec.layers) - 1
@@ -156,10 +191,17 @@ def build_network(spec: Spec) -> Network:
             layer.append(Neuron(l, j, f"z{z_count}", a, terms, bias_grid[l - 1][j]))
         layers.append(tuple(layer))
         sources = tuple(n.a for n in layer)
+    return tuple(layers)
 
-    names = [*inputs, *targets, *weights, *biases]
-    names += [name for layer in layers for n in layer for name in (n.z, n.a)]
-    symbols = {name: sp.Symbol(name) for name in names}
+
+def _graph(
+    spec: Spec,
+    layers: tuple[tuple[Neuron, ...], ...],
+    inputs: tuple[str, ...],
+    targets: tuple[str, ...],
+    symbols: dict[str, sp.Symbol],
+) -> tuple[dict[str, sp.Expr], dict[str, tuple[str, ...]], list[str]]:
+    """Each node's expression over its parents, its parents, and the evaluation order."""
     exprs: dict[str, sp.Expr] = {}
     parents: dict[str, tuple[str, ...]] = {}
     order: list[str] = []
@@ -185,32 +227,7 @@ def build_network(spec: Spec) -> Network:
     exprs[LOSS] = LOSSES[spec.loss].apply(outputs, [symbols[y] for y in targets])
     parents[LOSS] = tuple(n.a for n in layers[-1])
     order.append(LOSS)
-    symbols[LOSS] = sp.Symbol(LOSS)
-
-    given = dict(zip(inputs, spec.inputs))
-    given.update(zip(targets, spec.targets))
-    given.update(zip(weights, spec.weights))
-    given.update(zip(biases, spec.biases))
-    network = Network(
-        spec=spec,
-        inputs=inputs,
-        targets=targets,
-        layers=tuple(layers),
-        weights=weights,
-        biases=biases,
-        given=given,
-        symbols=symbols,
-        exprs=exprs,
-        parents=parents,
-        order=tuple(order),
-        forms={},
-        samples=tuple(
-            {**dict(zip(inputs, xs, strict=True)), **dict(zip(targets, ys, strict=True))}
-            for xs, ys in spec.batch
-        ),
-    )
-    network.forms.update(_local_forms(network))
-    return network
+    return exprs, parents, order
 
 
 def _local_forms(network: Network) -> dict[tuple[str, str], LocalForm]:

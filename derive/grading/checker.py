@@ -145,14 +145,7 @@ def check(
     the slips' worlds, the solution reworked at each precision) is worked out once."""
     if not shared:
         shared = {} if shared is None else shared
-        table = batch_quantities(batch.network, update.rule)
-        shared.update(
-            table=table,
-            true=batch_values(batch, update),
-            worlds=_slips(batch, update, table),
-            rounded={},
-            written={},
-        )
+        shared.update(_shared(batch, update))
     table, true, worlds = shared["table"], shared["true"], shared["worlds"]
     rounded: dict[int, dict[Name, Decimal]] = shared["rounded"]
     written: dict[tuple[int, Name], Decimal] = shared["written"]  # as_written, per place
@@ -185,22 +178,12 @@ def check(
             ),
             None,
         )
-        because: tuple[Name, ...] = ()
-        fields: dict[str, str] = {}
-        if matches(claim, true[name]):
-            verdict, key = "correct", "correct"
-        elif matches(claim, from_student) and upstream and not wrong_before:
-            verdict, key, fields = "accepted", "own_rounding", {"names": _names(upstream)}
-        elif carry_places is not None:
-            verdict, key, fields = "accepted", "rounded_carry", {"places": str(carry_places)}
-        elif _near(claim, true[name]):
-            verdict, key = "accepted", "last_digit"
-        elif matches(claim, from_student) and wrong_before:
-            verdict, key, because = "carried", "carried", wrong_before
-            fields = {"names": _names(wrong_before)}
-        else:
+        verdict, key, fields, because = _verdict(
+            claim, true[name], from_student, upstream, wrong_before, carry_places
+        )
+        if verdict == "wrong":
             own = {c.name: c.value for c in claims}
-            verdict, key = "wrong", _diagnose(claim, true[name], worlds, own) or "wrong"
+            key = _diagnose(claim, true[name], worlds, own) or "wrong"
         # the true value to two more digits than the student wrote
         shown = (
             f"{round_places(true[name], claim.decimals + 2):f}" if true[name].is_finite() else "?"
@@ -209,6 +192,43 @@ def check(
         note = (key, {"true": shown, **fields})
         results[name] = Result(name, claim.written, expected, verdict, note, because)
     return [results[n] for n in table if n in results]
+
+
+def _shared(batch: Batch, update: Update) -> dict:
+    """What a verdict needs of one derivation and update alone, worked out once."""
+    table = batch_quantities(batch.network, update.rule)
+    return {
+        "table": table,
+        "true": batch_values(batch, update),
+        "worlds": _slips(batch, update, table),
+        "rounded": {},
+        "written": {},
+    }
+
+
+def _verdict(
+    claim: Claim,
+    true: Decimal,
+    from_student: Decimal,
+    upstream: tuple[Name, ...],
+    wrong_before: tuple[Name, ...],
+    carry_places: int | None,
+) -> tuple[str, str, dict[str, str], tuple[Name, ...]]:
+    """(verdict, note key, note fields, the wrong claims it follows from), first that holds:
+    right; right from the student's own rounded numbers; right as carried rounded to some
+    places; off by one in the last digit; following from earlier wrong claims; else wrong
+    (the slip is named by the caller)."""
+    if matches(claim, true):
+        return "correct", "correct", {}, ()
+    if matches(claim, from_student) and upstream and not wrong_before:
+        return "accepted", "own_rounding", {"names": _names(upstream)}, ()
+    if carry_places is not None:
+        return "accepted", "rounded_carry", {"places": str(carry_places)}, ()
+    if _near(claim, true):
+        return "accepted", "last_digit", {}, ()
+    if matches(claim, from_student) and wrong_before:
+        return "carried", "carried", {"names": _names(wrong_before)}, wrong_before
+    return "wrong", "wrong", {}, ()
 
 
 def _names(names: tuple[Name, ...]) -> str:

@@ -33,18 +33,7 @@ def givens(ctx: Context, carry_note: bool = True, table_if_needed: bool = False)
     unlabelled = any(net.layers[l - 1][0].bias for l in diagram.matrices)
     caption = _caption(words, diagram, len(net.layers), spec.bias == "layer", unlabelled)
     figure = Figure(diagram, caption)
-    facts = Table(
-        ("", ""),
-        (
-            (words["network"], network_text(spec.layers, words)),
-            (words["activation"], activations_text(spec.activations, ctx.lang, words)),
-            (words["loss"], LOSSES[spec.loss].names[ctx.lang]),
-            (words["biases"], words[f"bias_{spec.bias}"]),
-            (words["learning_rate"], f"η = {numbers.given_text(spec.learning_rate)}"),
-            *_data_rows(ctx, words, shown),
-        ),
-        style="facts",
-    )
+    facts = _facts(ctx, words, shown)
     matrices = bool(diagram.matrices) or len(net.params) > COLUMN_LIMIT
     if matrices:
         params = _matrices(ctx, shown)
@@ -55,13 +44,7 @@ def givens(ctx: Context, carry_note: bool = True, table_if_needed: bool = False)
                 tuple((node_label(p), ctx.connects(p), shown[p]) for p in net.params),
             )
         ]
-    first, second = (
-        (ctx.connects(w) for w in net.weights[:2])
-        if len(net.weights) > 1
-        else (ctx.connects(net.weights[0]), "…")
-    )
-    first, second = (text.replace(" ", "\u00a0") for text in (first, second))  # one piece
-    numbering = paragraph(words[f"numbering_{spec.numbering}"], first=first, second=second)
+    numbering = _numbering(ctx, words)
     parameters = Group(words["parameters"], tuple(params), breakable=True)
     drawn = table_if_needed and _all_drawn(diagram)
     definition = LOSSES[spec.loss].formula
@@ -85,6 +68,35 @@ def givens(ctx: Context, carry_note: bool = True, table_if_needed: bool = False)
             *([paragraph(words[carry], places=ctx.places)] if carry_note else []),
         ),
     )
+
+
+def _facts(ctx: Context, words: dict, shown: dict[str, str]) -> Table:
+    """The network, its activations, loss, biases, learning rate and data, named."""
+    spec = ctx.net.spec
+    return Table(
+        ("", ""),
+        (
+            (words["network"], network_text(spec.layers, words)),
+            (words["activation"], activations_text(spec.activations, ctx.lang, words)),
+            (words["loss"], LOSSES[spec.loss].names[ctx.lang]),
+            (words["biases"], words[f"bias_{spec.bias}"]),
+            (words["learning_rate"], f"η = {numbers.given_text(spec.learning_rate)}"),
+            *_data_rows(ctx, words, shown),
+        ),
+        style="facts",
+    )
+
+
+def _numbering(ctx: Context, words: dict) -> Paragraph:
+    """How the weights are numbered, by the first two (each one unbroken piece)."""
+    net = ctx.net
+    first, second = (
+        (ctx.connects(w) for w in net.weights[:2])
+        if len(net.weights) > 1
+        else (ctx.connects(net.weights[0]), "…")
+    )
+    first, second = (text.replace(" ", "\u00a0") for text in (first, second))  # one piece
+    return paragraph(words[f"numbering_{net.spec.numbering}"], first=first, second=second)
 
 
 def _data_rows(ctx: Context, words: dict, shown: dict[str, str]) -> tuple[tuple[str, str], ...]:

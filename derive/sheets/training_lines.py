@@ -39,31 +39,8 @@ def worked_lines(
         """θ₀, the spec's number as written; a later θ, the last step's."""
         return w.given(step.before) if t == 1 else w.n(step.before)
 
-    decay = h.get("weight_decay")
-    gradient = partial_latex("C", param)
-    g = terms["g"]
-    if decay and rule.name != "adamw":  # L2: λθ joins the gradient
-        rows = [
-            Step(
-                f"g_{{{t}}}",
-                rf"{gradient} + \lambda {theta}",
-                lambda w: w.plus(w.n(step.gradient), w.times(w.given(decay), begin(w))),
-                g,
-            )
-        ]
-    else:
-        rows = [Step(f"g_{{{t}}}", gradient, lambda w: w.n(step.gradient), g)]
-    if decay and rule.name == "adamw":  # decoupled: θ shrinks first
-        rows.append(
-            Step(
-                r"\theta'",
-                rf"{theta} - \eta \lambda {theta}",
-                lambda w: w.minus(
-                    begin(w), w.times(w.given(rule.learning_rate), w.given(decay), begin(w))
-                ),
-                terms["decayed"],
-            )
-        )
+    rows = _gradient_rows(rule, step, t, param, begin)
+    if len(rows) > 1:  # AdamW's decoupled decay: θ shrank first
         theta = r"\theta'"
     start = begin if theta != r"\theta'" else lambda w: w.n(terms["decayed"])
     rate_form: str = r"\eta"
@@ -83,6 +60,40 @@ def worked_lines(
         )
     )
     return [row.row(places) for row in rows]
+
+
+def _gradient_rows(
+    rule: OptimizerRule,
+    step: ParameterStep,
+    t: int,
+    param: str,
+    begin: Callable[[Writer], Shown],
+) -> list[Step]:
+    """g_t (with L2 weight decay, λθ joins it); with AdamW's decoupled decay, θ' after it."""
+    decay = rule.settings.get("weight_decay")
+    gradient, g, theta = partial_latex("C", param), step.terms["g"], rf"\theta_{{{t - 1}}}"
+    if decay and rule.name != "adamw":  # L2: λθ joins the gradient
+        return [
+            Step(
+                f"g_{{{t}}}",
+                rf"{gradient} + \lambda {theta}",
+                lambda w: w.plus(w.n(step.gradient), w.times(w.given(decay), begin(w))),
+                g,
+            )
+        ]
+    rows = [Step(f"g_{{{t}}}", gradient, lambda w: w.n(step.gradient), g)]
+    if decay and rule.name == "adamw":  # decoupled: θ shrinks first
+        rows.append(
+            Step(
+                r"\theta'",
+                rf"{theta} - \eta \lambda {theta}",
+                lambda w: w.minus(
+                    begin(w), w.times(w.given(rule.learning_rate), w.given(decay), begin(w))
+                ),
+                step.terms["decayed"],
+            )
+        )
+    return rows
 
 
 Rows = list[Step]

@@ -26,7 +26,7 @@ from derive.engine.names import LOSS
 from derive.engine.network import Network
 from derive.engine.update import Update
 from derive.errors import VerificationError
-from derive.verify.sympy_check import sympy_gradients
+from derive.verify.sympy_check import SympyGradients, sympy_gradients
 
 if TYPE_CHECKING:
     from derive.verify.torch_model import Forward, TorchNetwork
@@ -99,11 +99,10 @@ def verify_sample(derivation: Derivation, update: Update) -> Verification:
     sizes = term_sizes(reference)
     checks = {}
     for k, param in enumerate(network.params):
-        exact = derivation.gradients[param].value
+        exact, fd = derivation.gradients[param].value, estimates[k]
         chain = float(exact)
-        fd = estimates[k]
         rounding = _gap(rough.gradients[param].value, reference.gradients[param].value)
-        tolerance = SAFETY * rounding + FLOAT_FLOOR * float(sizes[param])
+        tolerance = SAFETY * rounding + FLOAT_FLOOR * float(sizes[param])  # autograd's
         compared = {}
         # float64 may put z on the other side of a kink, where the one-sided slopes differ;
         # and it cannot hold a gradient beyond 10³⁰⁸
@@ -113,17 +112,9 @@ def verify_sample(derivation: Derivation, update: Update) -> Verification:
         for method, (value, allowed) in compared.items():
             if not abs(value - chain) <= RELATIVE * max(abs(value), abs(chain)) + allowed:
                 raise _failure(param, chain, method, value)
-        sympy_value = symbolic.values.get(param)
-        if sympy_value is not None and _resolved(sympy_value, symbolic.errors[param], exact):
-            allowed = EXACT_RELATIVE * max(abs(sympy_value), abs(exact))
-            allowed += SAFETY_EXACT * symbolic.errors[param] + EXACT_FLOOR * sizes[param]
-            if not abs(sympy_value - exact) <= allowed:
-                raise _failure(param, chain, "SymPy", float(sympy_value))
-        else:
-            sympy_value = None
+        sympy_value = _sympy_checked(param, exact, symbolic, sizes[param])
         gaps = [abs(value - chain) for value, _ in compared.values()]
-        if sympy_value is not None:
-            gaps.append(float(abs(sympy_value - exact)))
+        gaps += [] if sympy_value is None else [float(abs(sympy_value - exact))]
         checks[param] = Check(
             chain_rule=chain,
             sympy=None if sympy_value is None else float(sympy_value),
@@ -136,15 +127,41 @@ def verify_sample(derivation: Derivation, update: Update) -> Verification:
             largest_disagreement=max(gaps, default=0.0),
         )
     unevaluable = tuple(p for p in symbolic.values if checks[p].sympy is None)
-    explained = tuple(
+    update_gap = _check_update(update, model, checks, noise)
+    return Verification(
+        checks,
+        symbolic.skipped,
+        symbolic.parts,
+        unevaluable,
+        _beyond_relative(checks),
+        forward_gap,
+        update_gap,
+    )
+
+
+def _sympy_checked(
+    param: str, exact: Decimal, symbolic: SympyGradients, size: Decimal
+) -> Decimal | None:
+    """SymPy's value of the gradient where its written-out form keeps digits (else None),
+    checked against the chain rule's exact value."""
+    value = symbolic.values.get(param)
+    if value is None or not _resolved(value, symbolic.errors[param], exact):
+        return None
+    allowed = EXACT_RELATIVE * max(abs(value), abs(exact))
+    allowed += SAFETY_EXACT * symbolic.errors[param] + EXACT_FLOOR * size
+    if not abs(value - exact) <= allowed:
+        raise _failure(param, float(exact), "SymPy", float(value))
+    return value
+
+
+def _beyond_relative(checks: dict[str, Check]) -> tuple[str, ...]:
+    """The parameters whose autograd value is off by more than RELATIVE (away from a kink):
+    within their tolerance, explained by float64's rounding."""
+    return tuple(
         p
         for p, c in checks.items()
         if not c.kink
         and abs(c.autograd - c.chain_rule) > RELATIVE * max(abs(c.autograd), abs(c.chain_rule))
-    )
-    update_gap = _check_update(update, model, checks, noise)
-    return Verification(
-        checks, symbolic.skipped, symbolic.parts, unevaluable, explained, forward_gap, update_gap
     )
 
 
