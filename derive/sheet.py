@@ -21,9 +21,9 @@ from derive.files import check_writable, write_all
 from derive.sheets.builder import DocumentBuilder
 from derive.sheets.context import DETAILS
 from derive.sheets.document import Document, Publication
-from derive.sheets.locale import LANGUAGES
 from derive.sheets.samples import SamplesBuilder, builder_for
 from derive.solution import BatchSolution, Solving
+from derive.text.locale import LANGUAGES
 from derive.typeset.html import HtmlRenderer
 from derive.typeset.publish import Rendered, paths, publish
 from derive.workers import FONTS, PDF, VERIFY, Workers

@@ -10,7 +10,7 @@ from derive.exercises.exercise_set import MAX_COUNT
 from derive.exercises.questions import KINDS
 from derive.grading import grades
 from derive.sheet import FORMATS, MAX_PRECISION
-from derive.sheets.locale import LANGUAGES
+from derive.text.locale import LANGUAGES
 
 SPEC_HELP = "spec file (TOML, or JSON by its .json suffix); default: the built-in seed example"
 

@@ -17,12 +17,12 @@ from derive.engine.update import descend
 from derive.exercises.exercise_set import ExerciseSet
 from derive.exercises.generator import Variant
 from derive.exercises.questions import Question
-from derive.sheets import numbers
 from derive.sheets.builder import DocumentBuilder
 from derive.sheets.context import Context
-from derive.sheets.document import Document, Formula, Group, Section, Table
+from derive.sheets.document import Document, Formula, Group, Section, Table, paragraph
 from derive.sheets.givens import givens
-from derive.sheets.locale import fill, paragraph, strings
+from derive.text import numbers
+from derive.text.locale import fill, strings
 from derive.verify.verification import Verification
 
 

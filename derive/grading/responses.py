@@ -29,7 +29,7 @@ from derive.errors import InputError, one_line, shorten, shown
 from derive.grading.answers import read_claim
 from derive.grading.checker import Claim
 from derive.grading.exercise_file import ExerciseFile
-from derive.sheets.locale import fill, strings
+from derive.text.locale import fill, strings
 
 MAX_RESPONSES_BYTES = 2_000_000  # a class of 5,000 with 8 answers each is about 0.4 MB
 MAX_STUDENTS = 5_000

@@ -13,12 +13,18 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from derive.sheets.diagram import Diagram
+from derive.text.locale import text_and_math
 
 
 @dataclass(frozen=True)
 class Paragraph:
     parts: tuple[tuple[str, str], ...]  # ("text", words) or ("math", LaTeX)
     kind: ClassVar[str] = "paragraph"
+
+
+def paragraph(template: str, **fields: object) -> Paragraph:
+    """A locale string as a paragraph: its $…$ inline math apart from its words."""
+    return Paragraph(text_and_math(template, **fields))
 
 
 @dataclass(frozen=True)

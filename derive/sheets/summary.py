@@ -11,11 +11,11 @@ from derive import __version__
 from derive.engine.exact import exact_context
 from derive.engine.names import node_label
 from derive.engine.spec import BUILTIN_SOURCE, Spec
-from derive.sheets import numbers
 from derive.sheets.context import LONG_TABLE, Context
-from derive.sheets.document import Group, Paragraph, Section, Table
+from derive.sheets.document import Group, Paragraph, Section, Table, paragraph
 from derive.sheets.lines import Numbers, Shown
-from derive.sheets.locale import fill, paragraph, strings
+from derive.text import numbers
+from derive.text.locale import fill, strings
 from derive.verify.verification import Verification
 
 TWO_COLUMNS = 24  # a longer summary table is set in two columns side by side

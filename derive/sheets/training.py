@@ -17,7 +17,6 @@ from derive.engine.names import node_label, node_latex
 from derive.engine.optimizers import SYMBOLS
 from derive.engine.training import Run
 from derive.engine.update import ParameterStep, State
-from derive.sheets import numbers
 from derive.sheets.context import LONG_TABLE
 from derive.sheets.document import (
     Document,
@@ -27,13 +26,15 @@ from derive.sheets.document import (
     Publication,
     Section,
     Table,
+    paragraph,
 )
 from derive.sheets.givens import activations_text, network_text
-from derive.sheets.locale import fill, optimizer_name, paragraph, strings
 from derive.sheets.summary import shown_spec, spec_digest
 from derive.sheets.training_compare import Compared
 from derive.sheets.training_lines import worked_lines
 from derive.sheets.training_rows import aligned_rows, given_text
+from derive.text import numbers
+from derive.text.locale import fill, optimizer_name, strings
 from derive.trainer import Training
 from derive.verify.training_result import RunCheck
 
