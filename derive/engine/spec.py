@@ -20,7 +20,7 @@ from derive.engine.losses import LOSSES
 from derive.engine.operations import ACTIVATIONS
 from derive.engine.reader import Reader
 from derive.engine.source import parse_toml, read_document
-from derive.engine.training_spec import Training, parse_training
+from derive.engine.training_spec import TrainingSettings, parse_training
 from derive.errors import shown
 
 BIAS_MODES = ("none", "neuron", "layer")
@@ -54,7 +54,7 @@ class Spec:
     learning_rate: Decimal
     # the activations' settings this network uses (leaky ReLU's negative_slope), defaults filled
     settings: Mapping[str, Decimal] = field(default_factory=dict)
-    training: Training | None = None  # the [training] table, when given
+    training: TrainingSettings | None = None  # the [training] table, when given
     # every (inputs, targets) when the spec gives several samples; () for one: inputs, targets
     samples: tuple[tuple[tuple[Decimal, ...], tuple[Decimal, ...]], ...] = ()
 

@@ -14,7 +14,7 @@ from derive.errors import shown
 
 
 @dataclass(frozen=True)
-class Training:
+class TrainingSettings:
     """The [training] table: an optimizer and its hyperparameters (torch's names; the ones
     left out take torch's defaults), how many steps to work, the learning rate."""
 
@@ -28,7 +28,7 @@ MAX_STEPS = 50  # worked steps of training, each a derivation of its own
 DEFAULT_STEPS = 3
 
 
-def parse_training(source: str, table: dict[str, Any]) -> Training:
+def parse_training(source: str, table: dict[str, Any]) -> TrainingSettings:
     """The [training] table; every hyperparameter must be the optimizer's own, and valid."""
     names = tuple(dict.fromkeys(k for entry in OPTIMIZERS.values() for k in entry.defaults))
     reader = Reader(source, table, "training.", ("optimizer", "steps", "lr", *names))
@@ -54,7 +54,7 @@ def parse_training(source: str, table: dict[str, Any]) -> Training:
         found = problem(OPTIMIZERS[optimizer], OPTIMIZERS[optimizer].hyperparameters(hyper))
         if found:
             reader.fail(*found)
-    return Training(optimizer, steps, lr, hyper)
+    return TrainingSettings(optimizer, steps, lr, hyper)
 
 
 def _hyperparameter(reader: Reader, key: str, value: Any) -> Value:
