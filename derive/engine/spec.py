@@ -32,6 +32,9 @@ MAX_SAMPLES = 32  # each sample is a derivation of its own
 MAX_TITLE = 200  # characters
 BUILTIN_NAME = "seed"
 BUILTIN_SOURCE = "<built-in seed>"  # the source of the built-in seed, as messages name it
+# one spelling per table: the worked solution's η is values.learning_rate, [training] takes
+# torch.optim's names (lr); the other spelling is refused with the right one
+LEARNING_RATE_HINT = "the learning rate here is values.learning_rate ([training] calls it lr)"
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,7 @@ def parse_spec(data: dict[str, Any], source: str, name: str) -> Spec:
         values,
         "values.",
         ("inputs", "targets", "weights", "biases", "learning_rate"),
+        {"lr": LEARNING_RATE_HINT},
     )
     for key in ("inputs", "targets", "weights"):
         val.require(key)
