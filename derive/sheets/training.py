@@ -20,6 +20,7 @@ from derive.engine.update import ParameterStep, State
 from derive.sheets.context import LONG_TABLE
 from derive.sheets.document import (
     Document,
+    DocumentKind,
     Formula,
     Group,
     Paragraph,
@@ -78,7 +79,7 @@ class TrainingSheet:
         title = self.training.spec.title_for(self.lang) or self.words["title"]
         return Document(
             self.lang, title, self.words["subtitle"], tuple(sections), self._footer(),
-            kind="training",
+            kind=DocumentKind.TRAINING,
         )  # fmt: skip
 
     @functools.cached_property
