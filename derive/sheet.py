@@ -22,8 +22,8 @@ from derive.files import check_writable, write_all
 from derive.sheets.builder import DocumentBuilder
 from derive.sheets.context import DETAILS
 from derive.sheets.document import Document, Publication
-from derive.sheets.locale import LANGUAGES
 from derive.solution import Solving
+from derive.text.locale import LANGUAGES
 from derive.typeset.html import HtmlRenderer
 from derive.typeset.publish import Rendered, paths, publish
 from derive.workers import FONTS, PDF, VERIFY, Workers

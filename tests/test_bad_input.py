@@ -351,3 +351,29 @@ def test_a_pipe_with_a_writer_is_read(tmp_path, capsys):
         late.join()
         os.close(keep)
     assert json.loads(capsys.readouterr().out)["loss"]
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        (
+            SEED + "[training]\nlearning_rate = 0.1\n",
+            "training.learning_rate: unknown key; torch.optim calls it lr",
+        ),
+        (
+            _variant("inputs", "lr = 0.1\ninputs"),
+            "values.lr: unknown key; the learning rate here is values.learning_rate "
+            "([training] calls it lr)",
+        ),
+    ],
+)
+@pytest.mark.parametrize("command", ["solve", "train"])
+def test_the_other_spelling_of_the_learning_rate_names_the_right_one(
+    tmp_path, capsys, text, line, command
+):
+    """[values] says learning_rate, [training] lr (torch.optim's name): one spelling each."""
+    path = tmp_path / "net.toml"
+    path.write_text(text, "utf-8")
+    assert main([command, str(path)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err == f"derive: {path}: {line}\n"

@@ -19,12 +19,12 @@ from derive.engine.derivation import derive
 from derive.engine.names import node_label
 from derive.engine.network import Network, build_network
 from derive.engine.training import descend
-from derive.sheets import numbers
 from derive.sheets.context import Context
 from derive.sheets.diagram import MAX_WIDTH, Diagram, layout
 from derive.sheets.document import Group, Section, Table
 from derive.sheets.givens import MATRIX_CELL, MATRIX_FONT, MATRIX_WIDTH, givens
 from derive.sheets.labels import text_width
+from derive.text import numbers
 from derive.typeset.mathsvg import font_path
 from tests.conftest import make_spec
 

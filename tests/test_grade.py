@@ -37,7 +37,7 @@ from derive.grading.grades import (
     parse_marks,
 )
 from derive.grading.responses import read_responses
-from derive.sheets.locale import LANGUAGES, strings
+from derive.text.locale import LANGUAGES, strings
 
 # the columns as students write them, in another order than the set's (h1, o1, C, dC/dw5,
 # dC/dw1, w5')

@@ -20,9 +20,9 @@ from derive.grading.feedback import note
 from derive.grading.feedback_sheet import FeedbackSheet
 from derive.sheet import Sheet
 from derive.sheets.document import Document, Paragraph, blocks, document_strings
-from derive.sheets.locale import fill, strings
-from derive.sheets.particles import spoken_end, with_particle
 from derive.solution import solve
+from derive.text.locale import fill, strings
+from derive.text.particles import spoken_end, with_particle
 from tests.conftest import make_spec
 
 # both forms of a particle written out, as a translation does when it cannot choose

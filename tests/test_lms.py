@@ -20,7 +20,7 @@ from derive.exercises.moodle import FRACTIONS, category_path, feedback_text, moo
 from derive.exercises.qti import qti_zip
 from derive.sheets.diagram import layout
 from derive.sheets.document import Document, Figure, Section
-from derive.sheets.numbers import given_text
+from derive.text.numbers import given_text
 from derive.typeset.html import HtmlRenderer
 from derive.typeset.svg import DiagramFiles
 from tests.conftest import make_spec

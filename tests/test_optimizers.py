@@ -278,8 +278,8 @@ def test_every_optimizer_is_one_whole_entry():
     """What the check, the sheets and the charts need of an optimizer comes from its entry or
     is written for its torch.optim class: no optimizer falls into another's branch."""
     from derive.engine.operations import ACTIVATIONS
-    from derive.sheets.locale import strings
     from derive.sheets.training_lines import WRITERS, writer
+    from derive.text.locale import strings
 
     styles = [entry.style for entry in OPTIMIZERS.values()]
     assert len({s[0] for s in styles}) == len({s[2] for s in styles}) == len(OPTIMIZERS)
@@ -300,7 +300,7 @@ def test_every_optimizer_is_one_whole_entry():
 
 
 def test_every_locale_has_the_same_keys():
-    from derive.sheets.locale import strings
+    from derive.text.locale import strings
 
     def keys(table: dict, prefix: str = "") -> set[str]:
         found = set()

@@ -18,7 +18,7 @@ from conftest import make_spec
 from derive.engine.spec import load_spec
 from derive.sheet import Sheet, sheets
 from derive.sheets.document import blocks
-from derive.sheets.locale import strings
+from derive.text.locale import strings
 
 # slow (renders every example's PDFs): make test-fast leaves it out
 pytestmark = pytest.mark.slow

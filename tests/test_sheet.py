@@ -21,9 +21,9 @@ from derive.engine.network import build_network
 from derive.engine.spec import load_spec
 from derive.engine.training import descend
 from derive.sheet import Sheet, sheets
-from derive.sheets import numbers
 from derive.sheets.builder import DocumentBuilder
 from derive.sheets.document import Formula, document_strings
+from derive.text import numbers
 from derive.typeset.html import HtmlRenderer, keep_words
 from derive.typeset.publish import publish
 from derive.workers import Workers
@@ -210,7 +210,7 @@ def test_notebook_display(seed_en):
 
 
 def test_every_language_has_every_string():
-    from derive.sheets.locale import LANGUAGES, strings
+    from derive.text.locale import LANGUAGES, strings
 
     def keys(table: dict, prefix: str = "") -> set[str]:
         out = set()
@@ -227,7 +227,7 @@ def test_inline_math_in_the_locales_uses_only_what_the_math_font_has():
     # a Korean word inside $…$ would print as empty boxes (the math font has no Hangul)
     from fontTools.ttLib import TTFont
 
-    from derive.sheets.locale import LANGUAGES, strings
+    from derive.text.locale import LANGUAGES, strings
     from derive.typeset.mathsvg import font_path
 
     cmap = TTFont(font_path()).getBestCmap()

@@ -15,9 +15,9 @@ from derive.engine.names import Name
 from derive.engine.network import build_network
 from derive.engine.training import descend
 from derive.errors import VerificationError
-from derive.sheets import numbers
 from derive.sheets.builder import DocumentBuilder
 from derive.sheets.document import document_strings, formulas
+from derive.text import numbers
 from derive.verify.verification import verify_sample
 from tests.conftest import make_spec
 

@@ -15,8 +15,8 @@ from derive.engine.batch import derive_batch
 from derive.engine.spec import load_spec
 from derive.engine.training import at
 from derive.sheets.document import Table, blocks
-from derive.sheets.locale import optimizer_name
 from derive.sheets.training import TrainingSheet
+from derive.text.locale import optimizer_name
 from derive.trainer import COMPARISON_STEPS, RATE_GRID, Training, rules
 from derive.verify.torch_model import DTYPE
 from derive.verify.training_check import BatchModel

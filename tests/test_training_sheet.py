@@ -20,12 +20,12 @@ from derive.engine.optimizers import OPTIMIZERS
 from derive.engine.spec import load_spec
 from derive.engine.training import OptimizerRule, train
 from derive.errors import InputError
-from derive.sheets import numbers
 from derive.sheets.document import Chart, Formula, Table, blocks
 from derive.sheets.lines import LINE_WIDTH, width
 from derive.sheets.training import TrainingSheet
 from derive.sheets.training_lines import worked_lines
 from derive.sheets.training_rows import aligned_rows, given_latex
+from derive.text import numbers
 from derive.trainer import Training, rules, within_budget
 from derive.typeset.charts import chart_svg
 from derive.typeset.mathsvg import typeset

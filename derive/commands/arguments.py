@@ -7,10 +7,10 @@ import argparse
 from collections.abc import Sequence
 
 from derive.exercises.exercise_set import MAX_COUNT
-from derive.exercises.questions import KINDS
+from derive.exercises.questions import KINDS, QuestionKind
 from derive.grading import grades
 from derive.sheet import FORMATS, MAX_PRECISION
-from derive.sheets.locale import LANGUAGES
+from derive.text.locale import LANGUAGES
 
 SPEC_HELP = "spec file (TOML, or JSON by its .json suffix); default: the built-in seed example"
 
@@ -39,8 +39,8 @@ def names(value: str, allowed: Sequence[str], what: str) -> tuple[str, ...]:
     return given
 
 
-def kinds(value: str) -> tuple[str, ...]:
-    return names(value, KINDS, "kind")
+def kinds(value: str) -> tuple[QuestionKind, ...]:
+    return tuple(map(QuestionKind, names(value, KINDS, "kind")))
 
 
 def languages(value: str) -> tuple[str, ...]:

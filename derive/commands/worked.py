@@ -20,8 +20,8 @@ from derive.grading.feedback_sheet import FeedbackSheet
 from derive.report import to_json, to_text
 from derive.sheet import CARRIES, sheets, start_workers
 from derive.sheets.context import DETAILS
-from derive.sheets.locale import LANGUAGES
 from derive.solution import solve
+from derive.text.locale import LANGUAGES
 from derive.typeset.html import HtmlRenderer
 from derive.typeset.publish import paths, publish
 from derive.workers import Workers

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from enum import StrEnum
 
 import sympy as sp
 
@@ -26,10 +27,22 @@ from derive.engine.update import Update
 Values = Mapping[Name, Decimal]
 
 
+class QuantityRole(StrEnum):
+    """What a quantity is in the worked solution (the checker treats updates and means apart)."""
+
+    GIVEN = "given"  # an input, target or parameter of the spec
+    NODE = "node"  # a forward value: z, h, o, C
+    LOCAL = "local"  # a local derivative: do1/dz3, dz3/dw5
+    ADJOINT = "adjoint"  # dC/d(node), backwards
+    GRADIENT = "gradient"  # dC/d(parameter)
+    MEAN = "mean"  # of the samples' (a batch)
+    UPDATE = "update"  # a parameter after the step
+
+
 @dataclass(frozen=True)
 class Quantity:
     name: Name
-    kind: str  # given | node | local | adjoint | gradient | mean (of samples) | update
+    role: QuantityRole
     inputs: tuple[Name, ...]  # the quantities it is computed from (given numbers excluded)
     compute: Callable[[Values], Decimal]
 
@@ -39,26 +52,32 @@ def quantities(network: Network, rule: OptimizerRule) -> dict[Name, Quantity]:
     net = network
     out: dict[Name, Quantity] = {}
     for x in net.inputs:
-        out[Name(x)] = Quantity(Name(x), "given", (), lambda v, value=net.given[x]: value)
+        out[Name(x)] = Quantity(
+            Name(x), QuantityRole.GIVEN, (), lambda v, value=net.given[x]: value
+        )
     for node in net.order:
-        out[Name(node)] = _expression(Name(node), "node", net.exprs[node], net)
+        out[Name(node)] = _expression(Name(node), QuantityRole.NODE, net.exprs[node], net)
     children = net.children()
     for node in reversed(net.order[:-1]):
         for child in children[node]:
             name = Name(child, node)
-            out[name] = _expression(name, "local", net.forms[(child, node)].simplified, net)
+            out[name] = _expression(
+                name, QuantityRole.LOCAL, net.forms[(child, node)].simplified, net
+            )
         if node not in net.outputs:  # at an output, dC/do is the loss's own derivative
             terms = [(Name(LOSS, c), Name(c, node)) for c in children[node]]
-            out[Name(LOSS, node)] = _sum_of_products(Name(LOSS, node), "adjoint", terms)
+            out[Name(LOSS, node)] = _sum_of_products(Name(LOSS, node), QuantityRole.ADJOINT, terms)
     for param in _output_first(net):
         for z in children[param]:
             name = Name(z, param)
-            out[name] = _expression(name, "local", net.forms[(z, param)].simplified, net)
+            out[name] = _expression(name, QuantityRole.LOCAL, net.forms[(z, param)].simplified, net)
         terms = [(Name(LOSS, z), Name(z, param)) for z in children[param]]
         gradient = Name(LOSS, param)
-        out[gradient] = _sum_of_products(gradient, "gradient", terms)
+        out[gradient] = _sum_of_products(gradient, QuantityRole.GRADIENT, terms)
         updated = Name(param, updated=True)
-        out[updated] = Quantity(updated, "update", (gradient,), _stepper(rule, net, param))
+        out[updated] = Quantity(
+            updated, QuantityRole.UPDATE, (gradient,), _stepper(rule, net, param)
+        )
     return out
 
 
@@ -94,7 +113,9 @@ def batch_quantities(network: Network, rule: OptimizerRule) -> dict[Name, Quanti
         gradient = Name(LOSS, param)
         out[gradient] = _mean(gradient, samples_of(network))
         updated = Name(param, updated=True)
-        out[updated] = Quantity(updated, "update", (gradient,), _stepper(rule, network, param))
+        out[updated] = Quantity(
+            updated, QuantityRole.UPDATE, (gradient,), _stepper(rule, network, param)
+        )
     return out
 
 
@@ -147,12 +168,12 @@ class _OfSample(Mapping[Name, Decimal]):
 
 def _of_sample(q: Quantity, sample: int | None) -> Quantity | None:
     """A sample's quantity under its marked name (none for an update: the batch steps)."""
-    if q.kind == "update":
+    if q.role is QuantityRole.UPDATE:
         return None
     inputs = tuple(replace(name, sample=sample) for name in q.inputs)
     return Quantity(
         replace(q.name, sample=sample),
-        q.kind,
+        q.role,
         inputs,
         lambda values: q.compute(_OfSample(values, sample)),
     )
@@ -166,7 +187,7 @@ def _mean(name: Name, samples: list[int | None]) -> Quantity:
         with exact_context():
             return sum((values[p] for p in parts), Decimal(0)) / len(parts)
 
-    return Quantity(name, "mean", parts, compute)
+    return Quantity(name, QuantityRole.MEAN, parts, compute)
 
 
 def _stepper(rule: OptimizerRule, net: Network, param: str) -> Callable[[Values], Decimal]:
@@ -191,7 +212,7 @@ def _layer_of(net: Network, param: str) -> int:
     return next(n.layer for n in net.neurons if param == n.bias or param in (w for _, w in n.terms))
 
 
-def _expression(name: Name, kind: str, expr: sp.Expr, net: Network) -> Quantity:
+def _expression(name: Name, role: QuantityRole, expr: sp.Expr, net: Network) -> Quantity:
     names = {net.symbols[n]: n for n in net.symbols}
     used = sorted((names[s] for s in expr.free_symbols), key=list(net.symbols).index)
     inputs = tuple(n for n in used if n not in net.given)
@@ -200,12 +221,12 @@ def _expression(name: Name, kind: str, expr: sp.Expr, net: Network) -> Quantity:
     def compute(values: Values) -> Decimal:
         return evaluate(expr, {**given, **{net.symbols[n]: values[Name(n)] for n in inputs}})
 
-    return Quantity(name, kind, tuple(map(Name, inputs)), compute)
+    return Quantity(name, role, tuple(map(Name, inputs)), compute)
 
 
-def _sum_of_products(name: Name, kind: str, terms: list[tuple[Name, Name]]) -> Quantity:
+def _sum_of_products(name: Name, role: QuantityRole, terms: list[tuple[Name, Name]]) -> Quantity:
     inputs = tuple(n for pair in terms for n in pair)
-    return Quantity(name, kind, inputs, lambda v: sum((v[a] * v[b] for a, b in terms), Decimal(0)))
+    return Quantity(name, role, inputs, lambda v: sum((v[a] * v[b] for a, b in terms), Decimal(0)))
 
 
 def compute_all(

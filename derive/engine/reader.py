@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -14,11 +15,23 @@ MAX_DECIMALS = 15  # keeps exact sums and products of given numbers short
 class Reader:
     """Pulls typed values out of one table, naming file and key in every complaint."""
 
-    def __init__(self, source: str, table: dict[str, Any], prefix: str, allowed: tuple[str, ...]):
+    def __init__(
+        self,
+        source: str,
+        table: dict[str, Any],
+        prefix: str,
+        allowed: tuple[str, ...],
+        hints: Mapping[str, str] | None = None,
+    ):
+        """`hints`: for a key this table does not take but a reader may well write (another
+        table's spelling of the same thing), what to write instead, said in place of the list."""
         self.source, self.table, self.prefix = source, table, prefix
         for key in table:
-            if key not in allowed:
-                self.fail(key, f"unknown key (allowed: {', '.join(allowed)})")
+            if key in allowed:
+                continue
+            if hints and key in hints:
+                self.fail(key, f"unknown key; {hints[key]}")
+            self.fail(key, f"unknown key (allowed: {', '.join(allowed)})")
 
     def key(self, key: str) -> str:
         return f"{self.prefix}{key}"

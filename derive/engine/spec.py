@@ -20,7 +20,7 @@ from derive.engine.losses import LOSSES
 from derive.engine.operations import ACTIVATIONS
 from derive.engine.reader import Reader
 from derive.engine.source import parse_toml, read_document
-from derive.engine.training_spec import Training, parse_training
+from derive.engine.training_spec import TrainingSettings, parse_training
 from derive.errors import shown
 
 BIAS_MODES = ("none", "neuron", "layer")
@@ -32,6 +32,9 @@ MAX_SAMPLES = 32  # each sample is a derivation of its own
 MAX_TITLE = 200  # characters
 BUILTIN_NAME = "seed"
 BUILTIN_SOURCE = "<built-in seed>"  # the source of the built-in seed, as messages name it
+# one spelling per table: the worked solution's η is values.learning_rate, [training] takes
+# torch.optim's names (lr); the other spelling is refused with the right one
+LEARNING_RATE_HINT = "the learning rate here is values.learning_rate ([training] calls it lr)"
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,7 @@ class Spec:
     learning_rate: Decimal
     # the activations' settings this network uses (leaky ReLU's negative_slope), defaults filled
     settings: Mapping[str, Decimal] = field(default_factory=dict)
-    training: Training | None = None  # the [training] table, when given
+    training: TrainingSettings | None = None  # the [training] table, when given
     # every (inputs, targets) when the spec gives several samples; () for one: inputs, targets
     samples: tuple[tuple[tuple[Decimal, ...], tuple[Decimal, ...]], ...] = ()
 
@@ -123,6 +126,7 @@ def parse_spec(data: dict[str, Any], source: str, name: str) -> Spec:
         values,
         "values.",
         ("inputs", "targets", "weights", "biases", "learning_rate"),
+        {"lr": LEARNING_RATE_HINT},
     )
     for key in ("inputs", "targets", "weights"):
         val.require(key)

@@ -14,7 +14,7 @@ from derive.errors import shown
 
 
 @dataclass(frozen=True)
-class Training:
+class TrainingSettings:
     """The [training] table: an optimizer and its hyperparameters (torch's names; the ones
     left out take torch's defaults), how many steps to work, the learning rate."""
 
@@ -26,12 +26,14 @@ class Training:
 
 MAX_STEPS = 50  # worked steps of training, each a derivation of its own
 DEFAULT_STEPS = 3
+LR_HINT = "torch.optim calls it lr"  # every key of [training] is torch.optim's name
 
 
-def parse_training(source: str, table: dict[str, Any]) -> Training:
+def parse_training(source: str, table: dict[str, Any]) -> TrainingSettings:
     """The [training] table; every hyperparameter must be the optimizer's own, and valid."""
     names = tuple(dict.fromkeys(k for entry in OPTIMIZERS.values() for k in entry.defaults))
-    reader = Reader(source, table, "training.", ("optimizer", "steps", "lr", *names))
+    allowed = ("optimizer", "steps", "lr", *names)
+    reader = Reader(source, table, "training.", allowed, {"learning_rate": LR_HINT})
     optimizer = reader.choice("optimizer", OPTIMIZERS, "") if reader.has("optimizer") else None
     steps = table.get("steps", DEFAULT_STEPS)
     if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= MAX_STEPS:
@@ -54,7 +56,7 @@ def parse_training(source: str, table: dict[str, Any]) -> Training:
         found = problem(OPTIMIZERS[optimizer], OPTIMIZERS[optimizer].hyperparameters(hyper))
         if found:
             reader.fail(*found)
-    return Training(optimizer, steps, lr, hyper)
+    return TrainingSettings(optimizer, steps, lr, hyper)
 
 
 def _hyperparameter(reader: Reader, key: str, value: Any) -> Value:

@@ -17,13 +17,13 @@ from derive.engine.training import descend
 from derive.exercises.exercise_set import ExerciseSet
 from derive.exercises.generator import Variant
 from derive.exercises.questions import Question
-from derive.sheets import numbers
 from derive.sheets.builder import DocumentBuilder
 from derive.sheets.context import Context
-from derive.sheets.document import Document, Formula, Group, Section, Table
+from derive.sheets.document import Document, DocumentKind, Formula, Group, Section, Table, paragraph
 from derive.sheets.givens import givens
-from derive.sheets.locale import fill, paragraph, strings
 from derive.solution import Solution
+from derive.text import numbers
+from derive.text.locale import fill, strings
 from derive.verify.verification import Verification
 
 
@@ -55,7 +55,7 @@ def question_booklet(exercises: ExerciseSet, lang: str) -> tuple[Document, tuple
         work = (who, Table(("", ""), spaces, style="work"))
         part.append(Section(f"{v.id}-work", fill(words["work_heading"], id=v.id), work))
         parts.append(part)
-    return _in_parts(_document(lang, "title", exercises, [], kind="questions"), parts)
+    return _in_parts(_document(lang, "title", exercises, [], DocumentKind.QUESTIONS), parts)
 
 
 def answer_keys(
@@ -83,7 +83,7 @@ def answer_keys(
             for s in builder.document(Solution(batch, update, (verification,))).sections
         ]
         parts.append([opening, *worked])
-    return _in_parts(_document(lang, "key_title", exercises, [], "key"), parts)
+    return _in_parts(_document(lang, "key_title", exercises, [], DocumentKind.KEY), parts)
 
 
 def _in_parts(
@@ -152,12 +152,16 @@ def _tagged(block: Any, tags: dict[Formula, str]) -> Any:
 
 
 def _document(
-    lang: str, title: str, exercises: ExerciseSet, sections: list, kind: str = "sheet"
+    lang: str,
+    title: str,
+    exercises: ExerciseSet,
+    sections: list,
+    kind: DocumentKind = DocumentKind.SHEET,
 ) -> Document:
-    """A question booklet (kind "questions") names no seed and no command: students must not
+    """A question booklet (DocumentKind.QUESTIONS) names no seed and no command: students must not
     be able to regenerate the key; the key names both."""
     words = strings(lang)["booklet"]
-    if kind == "questions":
+    if kind is DocumentKind.QUESTIONS:
         subtitle = _public_subtitle(lang, exercises)
         footer: tuple[str, ...] = (fill(strings(lang)["footer"]["made_by"], version=__version__),)
     else:

@@ -15,7 +15,7 @@ from derive.engine.spec import Spec
 from derive.exercises.generator import Variant, variant_ids, variants
 from derive.exercises.levels import LEVELS, from_spec
 from derive.exercises.levels import level as level_of
-from derive.exercises.questions import KINDS, questions
+from derive.exercises.questions import KINDS, QuestionKind, questions
 from derive.report import json_number
 
 MAX_COUNT = 500
@@ -27,7 +27,7 @@ class ExerciseSet:
     seed: int
     level: int | None  # None: a spec's shape (or the spec itself)
     precision: int
-    kinds: tuple[str, ...]
+    kinds: tuple[QuestionKind, ...]
     variants: tuple[Variant, ...]
     name: str  # the set's name: its spec's, or "level<L>"
     count: int | None  # the whole set's size (--count); None: a spec with its own numbers
@@ -39,7 +39,7 @@ def build_set(
     seed: int = 1,
     level: int = 1,
     precision: int = 3,
-    kinds: Sequence[str] = KINDS,
+    kinds: Sequence[QuestionKind] = KINDS,
     only: str | None = None,
 ) -> ExerciseSet:
     """A spec alone: that network with its own numbers (one variant). With `count`: that many

@@ -19,7 +19,7 @@ from derive.engine.network import Network, build_network
 from derive.engine.operations import ACTIVATIONS
 from derive.engine.spec import Spec, bias_count, weight_count
 from derive.exercises.levels import Level, Shape
-from derive.exercises.questions import Question, questions
+from derive.exercises.questions import Question, QuestionKind, questions
 
 MAX_ATTEMPTS = 2_000  # draws per variant before the set is given up as impossible
 SATURATION = Decimal(3)  # |z| beyond this: a sigmoid or tanh unit too flat to teach with
@@ -49,7 +49,7 @@ def variant_ids(count: int) -> list[str]:
 
 
 def variants(
-    level: Level, key: str, seed: int, count: int, precision: int, kinds: Sequence[str]
+    level: Level, key: str, seed: int, count: int, precision: int, kinds: Sequence[QuestionKind]
 ) -> Iterator[Variant]:
     """The set's variants in order; `key` names the level or spec in the random streams."""
     shape = random.Random(f"derive:{key}:{seed}:shape").choice(level.shapes)

@@ -28,8 +28,8 @@ from derive.exercises.questions import Question
 from derive.sheets.builder import DocumentBuilder
 from derive.sheets.diagram import layout
 from derive.sheets.givens import activations_text, network_text
-from derive.sheets.locale import fill, strings
-from derive.sheets.numbers import given_text
+from derive.text.locale import fill, strings
+from derive.text.numbers import given_text
 from derive.typeset.html import environment
 from derive.typeset.svg import DiagramFiles
 

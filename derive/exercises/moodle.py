@@ -27,7 +27,7 @@ from markupsafe import Markup
 
 from derive.exercises import lms
 from derive.exercises.exercise_set import ExerciseSet
-from derive.sheets.locale import fill, strings
+from derive.text.locale import fill, strings
 
 # Moodle's grade options (question_bank::fraction_options_full, in percent): any other
 # fraction makes the import fail

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import StrEnum
 
 from derive.engine.batch import Batch
 from derive.engine.derivation import Derivation, derive
@@ -15,15 +16,24 @@ from derive.engine.network import Network
 from derive.engine.quantities import as_written, quantities, solution_values
 from derive.engine.training import descend
 
-# forward: a hidden activation and an output; loss; the gradient of an output-layer weight
-# and of a first-layer weight; that output-layer weight after the step
-KINDS = ("forward", "loss", "output_gradient", "hidden_gradient", "update")
+
+class QuestionKind(StrEnum):
+    """What a question asks (`--ask`, a set's "ask" and each question's "kind" in its JSON)."""
+
+    FORWARD = "forward"  # a hidden activation and an output
+    LOSS = "loss"
+    OUTPUT_GRADIENT = "output_gradient"  # the gradient of an output-layer weight
+    HIDDEN_GRADIENT = "hidden_gradient"  # and of a first-layer weight
+    UPDATE = "update"  # that output-layer weight after the step
+
+
+KINDS = tuple(QuestionKind)  # in the order a worked solution meets them
 
 
 @dataclass(frozen=True)
 class Question:
     name: Name
-    kind: str
+    kind: QuestionKind
     answer: Decimal  # exact
     rounded: Decimal  # what carrying values rounded to the precision gives, before it is
     # itself rounded to the asked decimals (as_written)
@@ -41,23 +51,25 @@ class Question:
         return round_fixed(self.answer, self.decimals)
 
 
-def asked_names(network: Network, kinds: Sequence[str]) -> list[tuple[str, Name]]:
+def asked_names(network: Network, kinds: Sequence[QuestionKind]) -> list[tuple[QuestionKind, Name]]:
     """(kind, name) of each question, in the order a worked solution meets them."""
     net = network
     output_weight = net.layers[-1][0].terms[0][1]
     first_weight = net.layers[0][0].terms[0][1]
     deep = len(net.layers) > 1
     by_kind = {
-        "forward": ([Name(net.layers[0][0].a)] if deep else []) + [Name(net.outputs[0])],
-        "loss": [Name(LOSS)],
-        "output_gradient": [Name(LOSS, output_weight)],
-        "hidden_gradient": [Name(LOSS, first_weight)] if deep else [],
-        "update": [Name(output_weight, updated=True)],
+        QuestionKind.FORWARD: ([Name(net.layers[0][0].a)] if deep else []) + [Name(net.outputs[0])],
+        QuestionKind.LOSS: [Name(LOSS)],
+        QuestionKind.OUTPUT_GRADIENT: [Name(LOSS, output_weight)],
+        QuestionKind.HIDDEN_GRADIENT: [Name(LOSS, first_weight)] if deep else [],
+        QuestionKind.UPDATE: [Name(output_weight, updated=True)],
     }
     return [(kind, name) for kind in KINDS if kind in kinds for name in by_kind[kind]]
 
 
-def questions(derivation: Derivation, precision: int, kinds: Sequence[str]) -> tuple[Question, ...]:
+def questions(
+    derivation: Derivation, precision: int, kinds: Sequence[QuestionKind]
+) -> tuple[Question, ...]:
     update = descend(Batch((derivation,)))
     exact = solution_values(derivation, update)
     twin = derive(derivation.network, precision)

@@ -18,6 +18,7 @@ from derive.engine.names import LOSS, Name
 from derive.engine.network import build_network
 from derive.engine.quantities import (
     Quantity,
+    QuantityRole,
     Values,
     as_written,
     batch_quantities,
@@ -82,7 +83,7 @@ def _slips(
     net = batch.network
     rate = update.rule.learning_rate
     samples = samples_of(net)
-    updates = [n for n, q in table.items() if q.kind == "update"]
+    updates = [n for n, q in table.items() if q.role is QuantityRole.UPDATE]
     activation_of = {Name(n.a, sample=s): Name(n.z, sample=s) for n in net.neurons for s in samples}
     activation_locals = [Name(n.a, n.z, sample=s) for n in net.neurons for s in samples]
     loss_parts = [Name(LOSS, sample=s) for s in samples]
@@ -112,9 +113,7 @@ def _slips(
         "activation_derivative": {n: (lambda v: Decimal(1)) for n in activation_locals},
         "half_factor": {n: scaled(n, Decimal("0.5")) for n in loss_parts},
         "double_factor": {n: scaled(n, Decimal(2)) for n in loss_parts},
-        "z_for_a": {
-            n: z_for_a(n) for n, q in table.items() if n not in activation_of and q.kind != "update"
-        },
+        "z_for_a": {n: z_for_a(n) for n in table if n not in activation_of and n not in updates},
     }
     worlds = [(name, with_compute(table, changes)) for name, changes in slips.items()]
     # z for a in the backward pass alone: ∂z/∂w read as the z the weight multiplies (δ3·z1 for
@@ -129,7 +128,7 @@ def _slips(
         worlds.append(("numbering", batch_quantities(swapped, update.rule)))
     if net.several:  # the samples' losses and gradients added up, not averaged
         count = Decimal(len(batch.samples))
-        means = {n: scaled(n, count) for n, q in table.items() if q.kind == "mean"}
+        means = {n: scaled(n, count) for n, q in table.items() if q.role is QuantityRole.MEAN}
         worlds.append(("sum_not_mean", with_compute(table, means)))
     return worlds
 

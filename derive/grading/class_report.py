@@ -27,9 +27,9 @@ from derive.grading.grades import (
     slip_counts,
     verdict_counts,
 )
-from derive.sheets.document import Document, Group, Publication, Section, Table
-from derive.sheets.locale import fill, paragraph, strings
+from derive.sheets.document import Document, Group, Publication, Section, Table, paragraph
 from derive.sheets.summary import shown_source
+from derive.text.locale import fill, strings
 
 MAX_SLIPS = 12  # rows of the slips table
 

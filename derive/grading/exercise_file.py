@@ -21,7 +21,7 @@ from derive.engine.source import decode, parse_json, read_bytes
 from derive.engine.spec import Spec, parse_spec
 from derive.errors import InputError, shown
 from derive.exercises.exercise_set import FINGERPRINT, MAX_COUNT, fingerprint
-from derive.exercises.questions import KINDS, Question, questions
+from derive.exercises.questions import KINDS, Question, QuestionKind, questions
 from derive.report import json_number
 from derive.sheet import MAX_PRECISION
 from derive.solution import Solution, solve
@@ -106,7 +106,7 @@ class ExerciseFile:
             raise self._fail("precision", f"must be from 1 to {MAX_PRECISION}, got {value}")
         return value
 
-    def _kinds(self, document: dict[str, Any]) -> tuple[str, ...]:
+    def _kinds(self, document: dict[str, Any]) -> tuple[QuestionKind, ...]:
         value = document.get("ask")
         if not isinstance(value, list) or not value:
             raise self._fail("ask", f"must be a list of kinds of question, got {shown(value)}")
@@ -114,7 +114,7 @@ class ExerciseFile:
             if kind not in KINDS:
                 problem = f"unknown kind {shown(kind)} (choose from: {', '.join(KINDS)})"
                 raise self._fail(f"ask[{i}]", problem)
-        return tuple(value)
+        return tuple(map(QuestionKind, value))
 
     def _variants(self, document: dict[str, Any]) -> dict[str, SetVariant]:
         value = document.get("variants")

@@ -6,8 +6,8 @@ from typing import Any
 
 from derive.engine.names import Name
 from derive.grading.checker import VERDICTS, Result
-from derive.sheets.locale import fill, strings
-from derive.sheets.numbers import MINUS
+from derive.text.locale import fill, strings
+from derive.text.numbers import MINUS
 
 
 def note(result: Result, lang: str, printed: bool = False) -> str:

@@ -17,11 +17,11 @@ from derive.grading.checker import Result
 from derive.grading.feedback import labels, note, summary
 from derive.grading.own_numbers import OwnNumbers
 from derive.sheets.builder import DocumentBuilder
-from derive.sheets.document import Document, Group, Publication, Section, Table
-from derive.sheets.locale import fill, paragraph, strings
-from derive.sheets.numbers import MINUS
+from derive.sheets.document import Document, Group, Publication, Section, Table, paragraph
 from derive.sheets.summary import shown_source, shown_spec, spec_digest
 from derive.solution import Solution
+from derive.text.locale import fill, strings
+from derive.text.numbers import MINUS
 
 # one symbol per verdict, each in the sheet's fonts (✓ ≈ ⇒ from STIX Two Math, ✖ NanumGothic):
 # ⇒ for carried, "follows from an earlier error", the boldest arrow STIX has

@@ -23,7 +23,7 @@ from derive.grading.exercise_file import ExerciseFile, Solved
 from derive.grading.feedback import note
 from derive.grading.feedback_sheet import MARKS
 from derive.grading.responses import Response, Responses
-from derive.sheets.locale import fill, strings
+from derive.text.locale import fill, strings
 
 EMPTY = "empty"
 ALL_VERDICTS = (*VERDICTS, EMPTY)

@@ -22,6 +22,7 @@ import io
 import re
 import unicodedata
 from dataclasses import dataclass
+from enum import StrEnum
 
 from derive.engine.names import Name
 from derive.engine.source import decode, read_bytes
@@ -29,7 +30,7 @@ from derive.errors import InputError, one_line, shorten, shown
 from derive.grading.answers import read_claim
 from derive.grading.checker import Claim
 from derive.grading.exercise_file import ExerciseFile
-from derive.sheets.locale import fill, strings
+from derive.text.locale import fill, strings
 
 MAX_RESPONSES_BYTES = 2_000_000  # a class of 5,000 with 8 answers each is about 0.4 MB
 MAX_STUDENTS = 5_000
@@ -37,6 +38,19 @@ MAX_CELL_CHARS = 100
 FIXED = ("student", "variant")
 _MINUS = str.maketrans({"\u2212": "-"})  # a real minus sign, as a word processor writes it
 _DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
+
+
+class ProblemKind(StrEnum):
+    """Why a row of RESPONSES.csv is not graded: each the [grade] words' `row_<kind>`."""
+
+    CELLS = "cells"  # not as many cells as the header
+    NO_STUDENT = "no_student"
+    LONG_NAME = "long_name"
+    CONTROL = "control"  # a control character in the name
+    AGAIN = "again"  # a student's second row
+    NO_VARIANT = "no_variant"
+    NUMBER = "number"  # a cell that is not a number
+    DECIMAL_COMMA = "decimal_comma"  # 0,25 for 0.25
 
 
 @dataclass(frozen=True)
@@ -47,7 +61,7 @@ class Problem:
     line: int
     column: int
     student: str  # the row's first cell, as written (shortened, one line): who it was
-    kind: str
+    kind: ProblemKind
     fields: tuple[tuple[str, str], ...] = ()
 
     def reason(self, lang: str, printed: bool = True) -> str:
@@ -164,6 +178,19 @@ def _header(source: str, line: int, header: list[str], exercises: ExerciseFile) 
     return columns
 
 
+def _name_problem(student: str, seen: dict[str, int]) -> tuple[ProblemKind, dict] | None:
+    """What is wrong with a row's student name (and what fills its words), if anything."""
+    if not student:
+        return ProblemKind.NO_STUDENT, {}
+    if len(student) > MAX_CELL_CHARS:
+        return ProblemKind.LONG_NAME, {"length": f"{len(student):,}", "limit": MAX_CELL_CHARS}
+    if any(unicodedata.category(c) == "Cc" for c in student):
+        return ProblemKind.CONTROL, {}
+    if student in seen:
+        return ProblemKind.AGAIN, {"student": shown(student), "first": seen[student]}
+    return None
+
+
 def _row(
     line: int,
     cells: list[str],
@@ -175,26 +202,23 @@ def _row(
     """The row's response, or every problem found in it."""
     who = one_line(shorten(cells[0].strip()))
 
-    def problem(column: int, kind: str, **fields: object) -> Problem:
+    def problem(column: int, kind: ProblemKind, **fields: object) -> Problem:
         return Problem(line, column, who, kind, tuple((k, str(v)) for k, v in fields.items()))
 
     if len(cells) != width:
         column = len(cells) + 1 if len(cells) < width else width + 1
-        return [problem(column, "cells", found=len(cells), width=width)]
+        return [problem(column, ProblemKind.CELLS, found=len(cells), width=width)]
     problems: list[Problem] = []
     student = cells[0].strip()
-    if not student:
-        problems.append(problem(1, "no_student"))
-    elif len(student) > MAX_CELL_CHARS:
-        problems.append(problem(1, "long_name", length=f"{len(student):,}", limit=MAX_CELL_CHARS))
-    elif any(unicodedata.category(c) == "Cc" for c in student):
-        problems.append(problem(1, "control"))
-    elif student in seen:
-        problems.append(problem(1, "again", student=shown(student), first=seen[student]))
+    named = _name_problem(student, seen)
+    if named is not None:
+        problems.append(problem(1, named[0], **named[1]))
     variant = exercises.find(cells[1])
     if variant is None:
         ids = _ids(list(exercises.variants))
-        problems.append(problem(2, "no_variant", variant=shown(cells[1].strip()), ids=ids))
+        problems.append(
+            problem(2, ProblemKind.NO_VARIANT, variant=shown(cells[1].strip()), ids=ids)
+        )
     claims: list[Claim | None] = []
     for name in exercises.names:
         column = columns[name]
@@ -207,7 +231,8 @@ def _row(
                 raise InputError("", "", f"a cell of {len(text):,} characters is not a number")
             claims.append(read_claim("", str(name), text.translate(_MINUS)))
         except InputError as exc:
-            kind = "decimal_comma" if _DECIMAL_COMMA.fullmatch(text) else "number"
+            comma = _DECIMAL_COMMA.fullmatch(text)
+            kind = ProblemKind.DECIMAL_COMMA if comma else ProblemKind.NUMBER
             found = problem(
                 column + 1,
                 kind,

@@ -19,11 +19,12 @@ from derive.engine.names import (
 )
 from derive.engine.network import Neuron
 from derive.engine.operations import ACTIVATIONS
-from derive.sheets import latex, numbers
+from derive.sheets import latex
 from derive.sheets.context import LONG_TABLE, Context
-from derive.sheets.document import Formula, Group, Section, Table
+from derive.sheets.document import Formula, Group, Section, Table, paragraph
 from derive.sheets.lines import TERM_LIMIT, Numbers, Shown, abbreviated, equation, times, total
-from derive.sheets.locale import fill, paragraph
+from derive.text import numbers
+from derive.text.locale import fill
 
 PATH_LIMIT = 2  # chain-rule paths written out as products of partials
 

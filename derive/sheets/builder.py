@@ -17,11 +17,19 @@ from derive.engine.operations import ACTIVATIONS
 from derive.engine.update import Update
 from derive.sheets import backward, forward, summary
 from derive.sheets.context import LONG_TABLE, Context
-from derive.sheets.document import Document, Formula, Group, Section, Table, document_strings
+from derive.sheets.document import (
+    Document,
+    Formula,
+    Group,
+    Section,
+    Table,
+    document_strings,
+    paragraph,
+)
 from derive.sheets.givens import column_blocks, givens
 from derive.sheets.lines import ELLIPSIS, Numbers, Shown, equation, plus
-from derive.sheets.locale import fill, paragraph
 from derive.solution import Solution
+from derive.text.locale import fill
 
 SAMPLES_IN_FULL = 4  # more samples: the first is worked in full, the others in a table
 MEAN_TERMS = 8  # a mean over more samples is written as its first two terms, ⋯ and its last

@@ -15,7 +15,7 @@ from derive.engine.network import Neuron
 from derive.engine.update import Update
 from derive.sheets import latex
 from derive.sheets.lines import Numbers
-from derive.sheets.locale import fill, strings
+from derive.text.locale import fill, strings
 
 T = TypeVar("T")
 

@@ -9,23 +9,51 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar
 
 from derive.sheets.diagram import Diagram
+from derive.text.locale import text_and_math
+
+
+class BlockKind(StrEnum):
+    """What a block of a document is: the template (sheet.html.j2) lays each out by it."""
+
+    PARAGRAPH = "paragraph"
+    FORMULA = "formula"
+    TABLE = "table"
+    FIGURE = "figure"
+    CHART = "chart"
+    GROUP = "group"
+
+
+class DocumentKind(StrEnum):
+    """What a document is: its page's class in HTML (sheet.css gives a booklet, a key and a
+    training sheet their own page rules)."""
+
+    SHEET = "sheet"  # a worked solution, a feedback sheet, a class report
+    QUESTIONS = "questions"  # an exercise set's booklet: one page per variant
+    KEY = "key"  # its answer key
+    TRAINING = "training"
 
 
 @dataclass(frozen=True)
 class Paragraph:
     parts: tuple[tuple[str, str], ...]  # ("text", words) or ("math", LaTeX)
-    kind: ClassVar[str] = "paragraph"
+    kind: ClassVar[BlockKind] = BlockKind.PARAGRAPH
+
+
+def paragraph(template: str, **fields: object) -> Paragraph:
+    """A locale string as a paragraph: its $…$ inline math apart from its words."""
+    return Paragraph(text_and_math(template, **fields))
 
 
 @dataclass(frozen=True)
 class Formula:
     latex: str
     tag: str = ""  # set beside the line, as an equation's number (an answer key's Q1), or none
-    kind: ClassVar[str] = "formula"
+    kind: ClassVar[BlockKind] = BlockKind.FORMULA
 
 
 @dataclass(frozen=True)
@@ -35,14 +63,14 @@ class Table:
     style: str = "numbers"  # numbers: right-aligned after the first column; facts: label, text
     marks: tuple[str, ...] = ()  # a class per row (a feedback sheet's verdicts), or none
     columns: int = 1  # a long narrow table set in this many columns side by side on the page
-    kind: ClassVar[str] = "table"
+    kind: ClassVar[BlockKind] = BlockKind.TABLE
 
 
 @dataclass(frozen=True)
 class Figure:
     diagram: Diagram
     caption: str
-    kind: ClassVar[str] = "figure"
+    kind: ClassVar[BlockKind] = BlockKind.FIGURE
 
 
 @dataclass(frozen=True)
@@ -54,7 +82,7 @@ class Chart:
     data: Any
     labels: dict[str, str]
     caption: str
-    kind: ClassVar[str] = "chart"
+    kind: ClassVar[BlockKind] = BlockKind.CHART
 
 
 @dataclass(frozen=True)
@@ -66,7 +94,7 @@ class Group:
     mark: str = ""  # a class (a feedback sheet's verdict), or none
     breakable: bool = False  # may run on to the next page (a long table, a long derivation)
     leads: bool = False  # a heading and its notes: stays on the page of what follows
-    kind: ClassVar[str] = "group"
+    kind: ClassVar[BlockKind] = BlockKind.GROUP
 
 
 @dataclass(frozen=True)
@@ -84,7 +112,7 @@ class Document:
     subtitle: str
     sections: tuple[Section, ...]
     footer: tuple[str, ...]
-    kind: str = "sheet"  # sheet | questions (an exercise's one page per variant) | …
+    kind: DocumentKind = DocumentKind.SHEET
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,8 @@ from derive.engine.names import LOSS, split
 from derive.engine.network import Neuron
 from derive.engine.operations import ACTIVATIONS
 from derive.sheets.context import Context
-from derive.sheets.document import Formula, Group, Section, Table
+from derive.sheets.document import Formula, Group, Section, Table, paragraph
 from derive.sheets.lines import TERM_LIMIT, Numbers, Shown, abbreviated, equation, times, total
-from derive.sheets.locale import paragraph
 
 
 def forward(ctx: Context) -> Section:

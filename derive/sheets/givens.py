@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from derive.engine.losses import LOSSES
 from derive.engine.names import node_label
 from derive.engine.operations import ACTIVATIONS
-from derive.sheets import numbers
 from derive.sheets.context import Context
 from derive.sheets.diagram import Diagram, layout
-from derive.sheets.document import Figure, Group, Paragraph, Section, Table
+from derive.sheets.document import Figure, Group, Paragraph, Section, Table, paragraph
 from derive.sheets.labels import text_width
-from derive.sheets.locale import fill, paragraph
+from derive.text import numbers
+from derive.text.locale import fill
 
 MATRIX_FONT = 12.0  # px: table.matrix's font size in derive/templates/sheet.css
 MATRIX_CELL = 14.0  # px: a matrix cell's padding and rule

@@ -14,8 +14,9 @@ import sympy as sp
 from derive.engine.derivation import Derivation, Local
 from derive.engine.exact import Near, evaluate, exact_context, round_places
 from derive.engine.update import Update
-from derive.sheets import latex, numbers
+from derive.sheets import latex
 from derive.sheets.document import Formula
+from derive.text import numbers
 
 LINE_WIDTH = 72  # about the characters a formula line holds on A4 (see width)
 TERM_LIMIT = 6  # terms of a sum written out before it is abbreviated

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from decimal import Decimal
@@ -11,11 +12,12 @@ from derive import __version__
 from derive.engine.exact import exact_context
 from derive.engine.names import node_label
 from derive.engine.spec import BUILTIN_SOURCE, Spec
-from derive.sheets import numbers
+from derive.engine.training_spec import TrainingSettings
 from derive.sheets.context import LONG_TABLE, Context
-from derive.sheets.document import Group, Paragraph, Section, Table
+from derive.sheets.document import Group, Paragraph, Section, Table, paragraph
 from derive.sheets.lines import Numbers, Shown
-from derive.sheets.locale import fill, paragraph, strings
+from derive.text import numbers
+from derive.text.locale import fill, strings
 from derive.verify.verification import Verification
 
 TWO_COLUMNS = 24  # a longer summary table is set in two columns side by side
@@ -174,8 +176,15 @@ def spec_digest(spec: Spec) -> str:
     if spec.samples:  # several: every sample (the digest of one-sample specs is unchanged)
         content["samples"] = [[list(map(str, x)), list(map(str, y))] for x, y in spec.samples]
     if spec.training:
-        content["training"] = repr(spec.training)
+        content["training"] = _training_content(spec.training)
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+
+def _training_content(training: TrainingSettings) -> str:
+    """The [training] table as the digest has always hashed it (its dataclass's repr from when
+    the class was called Training), spelled out so that no class's name changes a digest."""
+    fields = dataclasses.fields(training)
+    return f"Training({', '.join(f'{f.name}={getattr(training, f.name)!r}' for f in fields)})"
 
 
 def shown_source(source: str) -> str:

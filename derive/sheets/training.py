@@ -17,23 +17,25 @@ from derive.engine.names import node_label, node_latex
 from derive.engine.optimizers import SYMBOLS
 from derive.engine.training import Run
 from derive.engine.update import ParameterStep, State
-from derive.sheets import numbers
 from derive.sheets.context import LONG_TABLE
 from derive.sheets.document import (
     Document,
+    DocumentKind,
     Formula,
     Group,
     Paragraph,
     Publication,
     Section,
     Table,
+    paragraph,
 )
 from derive.sheets.givens import activations_text, network_text
-from derive.sheets.locale import fill, optimizer_name, paragraph, strings
 from derive.sheets.summary import shown_spec, spec_digest
 from derive.sheets.training_compare import Compared
 from derive.sheets.training_lines import worked_lines
 from derive.sheets.training_rows import aligned_rows, given_text
+from derive.text import numbers
+from derive.text.locale import fill, optimizer_name, strings
 from derive.trainer import Training
 from derive.verify.training_result import RunCheck
 
@@ -77,7 +79,7 @@ class TrainingSheet:
         title = self.training.spec.title_for(self.lang) or self.words["title"]
         return Document(
             self.lang, title, self.words["subtitle"], tuple(sections), self._footer(),
-            kind="training",
+            kind=DocumentKind.TRAINING,
         )  # fmt: skip
 
     @functools.cached_property

@@ -8,10 +8,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 from derive.engine.names import node_label
-from derive.sheets import numbers
 from derive.sheets.context import LONG_TABLE
-from derive.sheets.document import Chart, Group, Paragraph, Section, Table
-from derive.sheets.locale import fill, optimizer_name, paragraph, strings
+from derive.sheets.document import Chart, Group, Paragraph, Section, Table, paragraph
+from derive.text import numbers
+from derive.text.locale import fill, optimizer_name, strings
 from derive.verify.training_result import Boundary, Comparison
 
 XOR = {(0.0, 0.0, 0.0), (0.0, 1.0, 1.0), (1.0, 0.0, 1.0), (1.0, 1.0, 0.0)}

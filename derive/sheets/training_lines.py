@@ -14,9 +14,9 @@ from derive.engine.exact import exact_context
 from derive.engine.names import partial_latex
 from derive.engine.training import OptimizerRule
 from derive.engine.update import ParameterStep, State
-from derive.sheets import numbers
 from derive.sheets.lines import Shown
 from derive.sheets.training_rows import Step, Writer
+from derive.text import numbers
 
 
 def worked_lines(

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from derive.engine.exact import exact_context
-from derive.sheets import numbers
 from derive.sheets.lines import LINE_WIDTH, MAX_GUARD, Shown, width
+from derive.text import numbers
 
 POWER_BELOW = -3  # a given number under 10⁻³ (ε, a tiny decay) is written m × 10^e
 

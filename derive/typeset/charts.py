@@ -18,7 +18,7 @@ from typing import Any
 
 from derive.engine.optimizers import OPTIMIZERS
 from derive.sheets.document import Chart
-from derive.sheets.numbers import MINUS, SUPERSCRIPT
+from derive.text.numbers import MINUS, SUPERSCRIPT
 from derive.typeset.flat_svg import flattened
 from derive.workers import CHARTS, Answer, Workers
 

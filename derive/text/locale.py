@@ -1,4 +1,5 @@
-"""The words of a sheet, per language, from derive/locales/<lang>.toml."""
+"""The words of sheets, feedback, exercises and reports, per language, from
+derive/locales/<lang>.toml."""
 
 from __future__ import annotations
 
@@ -8,8 +9,7 @@ import tomllib
 from importlib import resources
 
 from derive import LANGUAGES
-from derive.sheets.document import Paragraph
-from derive.sheets.particles import with_particle
+from derive.text.particles import with_particle
 
 # {name}, or {name:particle}: the value, then the form of the particle that fits how the value
 # is read in Korean ({a:와}: w₅와, z₁과). In math, ${name:particle}$ puts the particle after
@@ -37,10 +37,11 @@ def fill(template: str, **fields: object) -> str:
     return _FIELD.sub(put, template)
 
 
-def paragraph(template: str, **fields: object) -> Paragraph:
-    """A locale string with $…$ inline math split into text and math parts."""
+def text_and_math(template: str, **fields: object) -> tuple[tuple[str, str], ...]:
+    """A filled locale string split at its $…$ into ("text", words) and ("math", LaTeX) parts
+    (sheets/document.py's paragraph() makes a Paragraph of them)."""
     pieces = fill(template, **fields).split("$")
-    return Paragraph(tuple(("math" if i % 2 else "text", p) for i, p in enumerate(pieces) if p))
+    return tuple(("math" if i % 2 else "text", p) for i, p in enumerate(pieces) if p)
 
 
 def optimizer_name(lang: str, optimizer: str) -> str:
