@@ -1,8 +1,9 @@
 """Command line: `derive COMMAND …` (derive/commands/parser.py lists the commands); every
 error one line, a documented exit code.
 
-This module imports nothing heavy: the run's workers start first (their imports of PyTorch,
-WeasyPrint and matplotlib overlap this process's import of SymPy and of the commands)."""
+This module imports nothing heavy: the verification's worker starts first (its import of
+PyTorch overlaps this process's import of SymPy and of the commands), the other workers once
+those are imported (their tasks need them)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typing import NoReturn
 
 from derive.errors import DeriveError, one_line
 from derive.files import reason
-from derive.workers import CHARTS, FONTS, PDF, VERIFY, Workers
+from derive.workers import CHARTS, FONTS, PDF, VERIFY, Lane, Workers
 
 INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command ended by Ctrl-C
 BROKEN_PIPE = 141  # 128 + SIGPIPE: what `yes | head -1` gives for yes
@@ -57,8 +58,14 @@ def main(argv: list[str] | None = None, workers: Workers | None = None) -> int:
 
 
 def _run(argv: list[str], workers: Workers) -> int:
-    start_workers(workers, argv)
+    lanes = wanted_lanes(argv)
+    if VERIFY in lanes:  # PyTorch's import, the longest, overlaps SymPy's
+        workers.start(VERIFY)
     from derive.commands import parser  # SymPy and every command: a moment
+
+    # the rest forked now, with SymPy and derive's modules: their tasks need them
+    for lane, count in lanes.items():
+        workers.start(lane, count)
 
     args, extra = parser.parser().parse_known_args(argv)
     if extra:
@@ -69,26 +76,27 @@ def _run(argv: list[str], workers: Workers) -> int:
     return code
 
 
-def start_workers(workers: Workers, argv: list[str]) -> None:
-    """Start the workers the command will want, judged from its arguments' text before they
-    are parsed: a guess, which costs an idle worker when wrong (a bad option is reported
-    once the parser runs)."""
+def wanted_lanes(argv: list[str]) -> dict[Lane, int]:
+    """The workers the command will want, judged from its arguments' text before they are
+    parsed: a guess, which costs an idle worker when wrong (a bad option is reported once
+    the parser runs)."""
     if not argv or NO_FILES.intersection(argv):
-        return
+        return {}
     command, options = argv[0], _options(argv[1:])
     langs = len(options.get("--lang", "en").split(","))
     formats = options.get("--format", "html,pdf")
     cores = os.cpu_count() or 1
     sheets = {"sheet": max(1, options.get("", 1)) * langs, "train": langs, "exercises": 2 * langs}
     if command not in sheets:
-        return
-    workers.start(VERIFY)
+        return {}
+    lanes = {VERIFY: 1}
     if "pdf" in formats:
-        workers.start(PDF, min(sheets[command], cores))
+        lanes[PDF] = min(sheets[command], cores)
     if command == "train":
-        workers.start(CHARTS, min(2, cores))
+        lanes[CHARTS] = min(2, cores)
     if "html" in formats:
-        workers.start(FONTS)
+        lanes[FONTS] = 1
+    return lanes
 
 
 def _options(words: list[str]) -> dict:
