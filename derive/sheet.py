@@ -82,12 +82,12 @@ class Sheet:
         verification starts now, and its draft (the sheet before the check is in) is typeset
         while it runs."""
         self.solving.start()
-        builder = self._builder
+        draft = self._builder.document(None)
         return Publication(
             self.stem(directory),
             lambda: self.document,
-            draft=builder.document(None),
-            characters=builder.words(),
+            draft=draft,
+            characters=self._builder.words(draft),
         )
 
     @functools.cached_property

@@ -15,13 +15,13 @@ from typing import NoReturn
 
 from derive.errors import DeriveError, one_line
 from derive.files import reason
-from derive.workers import CHARTS, FONTS, PDF, VERIFY, Lane, Workers
+from derive.workers import VERIFY, Workers
 
 INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command ended by Ctrl-C
 BROKEN_PIPE = 141  # 128 + SIGPIPE: what `yes | head -1` gives for yes
 FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
-FLAGS = ("--json", "--moodle", "--qti", "-h", "--help")  # options without a value
-NO_FILES = {"--json", "-h", "--help"}  # a run that writes no sheet, or none at all
+VERIFYING = ("sheet", "train", "exercises")  # the commands that verify on a worker
+HELP = {"-h", "--help"}
 
 
 def main(argv: list[str] | None = None, workers: Workers | None = None) -> int:
@@ -58,14 +58,11 @@ def main(argv: list[str] | None = None, workers: Workers | None = None) -> int:
 
 
 def _run(argv: list[str], workers: Workers) -> int:
-    lanes = wanted_lanes(argv)
-    if VERIFY in lanes:  # PyTorch's import, the longest, overlaps SymPy's
-        workers.start(VERIFY)
-    from derive.commands import parser  # SymPy and every command: a moment
-
-    # the rest forked now, with SymPy and derive's modules: their tasks need them
-    for lane, count in lanes.items():
-        workers.start(lane, count)
+    if argv[:1] and argv[0] in VERIFYING and not HELP.intersection(argv):
+        workers.start(VERIFY)  # PyTorch's import, the longest, overlaps SymPy's
+    # SymPy and every command: a moment. Each command starts its other workers once its
+    # arguments are read; forked now, they have derive's modules, which their tasks need
+    from derive.commands import parser
 
     args, extra = parser.parser().parse_known_args(argv)
     if extra:
@@ -74,46 +71,6 @@ def _run(argv: list[str], workers: Workers) -> int:
     code = parser.RUNS[args.command](args, workers) or 0
     sys.stdout.flush()  # here, where a closed pipe or a full disk can still be caught
     return code
-
-
-def wanted_lanes(argv: list[str]) -> dict[Lane, int]:
-    """The workers the command will want, judged from its arguments' text before they are
-    parsed: a guess, which costs an idle worker when wrong (a bad option is reported once
-    the parser runs)."""
-    if not argv or NO_FILES.intersection(argv):
-        return {}
-    command, options = argv[0], _options(argv[1:])
-    langs = len(options.get("--lang", "en").split(","))
-    formats = options.get("--format", "html,pdf")
-    cores = os.cpu_count() or 1
-    sheets = {"sheet": max(1, options.get("", 1)) * langs, "train": langs, "exercises": 2 * langs}
-    if command not in sheets:
-        return {}
-    lanes = {VERIFY: 1}
-    if "pdf" in formats:
-        lanes[PDF] = min(sheets[command], cores)
-    if command == "train":
-        lanes[CHARTS] = min(2, cores)
-    if "html" in formats:
-        lanes[FONTS] = 1
-    return lanes
-
-
-def _options(words: list[str]) -> dict:
-    """{option: its text} of `--option value` and `--option=value`, and under "" the number
-    of words that are no option's value (a run's SPEC files)."""
-    found: dict = {"": 0}
-    waiting = None
-    for word in words:
-        if word.startswith("-") and word not in FLAGS:
-            name, _, value = word.partition("=")
-            found[name] = value
-            waiting = None if value else name
-        elif waiting is not None:
-            found[waiting], waiting = word, None
-        elif not word.startswith("-"):
-            found[""] += 1
-    return found
 
 
 def _discard_stdout() -> None:

@@ -21,7 +21,7 @@ from derive.trainer import DEFAULT_PARAM, MAX_GRADIENTS, Training, rules, step_c
 from derive.training_report import to_json
 from derive.typeset.html import HtmlRenderer
 from derive.typeset.publish import paths, publish
-from derive.workers import CHARTS, PDF, VERIFY, Workers
+from derive.workers import CHARTS, FONTS, PDF, VERIFY, Workers
 
 CHART_WORKERS = 2  # the loss and the paths charts, drawn side by side
 
@@ -101,10 +101,14 @@ def start_workers(workers: Workers, langs: Sequence[str], formats: Sequence[str]
         workers.start(PDF, min(len(langs), cores))
     # a worker per chart a sheet waits for at once (two)
     workers.start(CHARTS, min(CHART_WORKERS, cores))
+    if "html" in formats:
+        workers.start(FONTS)
 
 
 def train(args: argparse.Namespace, workers: Workers) -> None:
     spec = load_spec(args.spec)
+    if not args.json:  # the sheets' workers, while the runs are worked here
+        start_workers(workers, args.lang, args.format)
     chosen = rules(spec, args.optimizer, args.lr)
     training = Training(spec, chosen, step_count(spec, args.steps), args.param, workers)
     if args.json:
@@ -115,6 +119,5 @@ def train(args: argparse.Namespace, workers: Workers) -> None:
     directory = Path(args.output)
     sheets = [TrainingSheet(training, lang).publication(directory) for lang in args.lang]
     check_writable(paths([sheet.stem for sheet in sheets], args.format))
-    start_workers(workers, args.lang, args.format)
     for path in write_all(publish(sheets, args.format, HtmlRenderer(workers))):
         print(path)

@@ -108,14 +108,16 @@ class DocumentBuilder:
             return (self.mean_line(name.wrt),)
         return ()
 
-    def words(self) -> str:
+    def words(self, draft: Document | None = None) -> str:
         """Every character the sheet may print outside formulas, verification included: the
-        body's, every word of the verification's locale tables (the section is built last,
-        once the check is in) and the numbers' characters: what the fonts need."""
+        body's (`draft`: document(None), if already built), every word of the verification's
+        locale tables (the section is built last, once the check is in) and the numbers'
+        characters: what the fonts need."""
         tables = ("verification", "samples_verification") if self.several else ("verification",)
         ctx = self.ctx
         verification = "".join(str(v) for t in tables for v in ctx.words[t].values())
-        return "".join(document_strings(self.document(None))) + verification + "0123456789.e+-−*"
+        body = self.document(None) if draft is None else draft
+        return "".join(document_strings(body)) + verification + "0123456789.e+-−*"
 
     def mean_line(self, param: str | None) -> Formula:
         """C = 1/N (C⁽¹⁾ + … + C⁽ᴺ⁾), or ∂C/∂p likewise, with numbers: each term with as many
